@@ -1,0 +1,16 @@
+/**
+ * One jest run covers unit tests (beside the code, `*.test.ts`) and integration tests (`test/`), which talk to
+ * the real PostgreSQL, Redis and S3 server that `infra/local/services.sh` ensures in the global set-up.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  moduleNameMapper: { '^@shortlist/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  testTimeout: 60_000,
+  // Each file clones its own database and owns its queue prefix and bucket, so files run in parallel safely.
+  maxWorkers: '50%',
+};

@@ -1,0 +1,70 @@
+import { ConfigError, loadConfig, requireSetting } from './config';
+
+describe('loadConfig', () => {
+  it('applies defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.api.port).toBe(8080);
+    expect(config.redis.prefix).toBe('shortlist');
+    expect(config.embed.provider).toBe('cpu');
+    expect(config.database.url).toBeUndefined();
+    expect(config.s3.forcePathStyle).toBe(false);
+  });
+
+  it('reads and converts every section', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: 'test-1',
+      S3_ENDPOINT: 'http://127.0.0.1:9100',
+      S3_BUCKET: 'shortlist-docs',
+      PORT: '9000',
+      EMBED_PROVIDER: 'cuda',
+      WORKER_CONCURRENCY: '8',
+    });
+    expect(config.database.url).toBe('postgres://u:p@127.0.0.1:5432/db');
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'test-1' });
+    expect(config.s3.forcePathStyle).toBe(true);
+    expect(config.s3.bucket).toBe('shortlist-docs');
+    expect(config.api.port).toBe(9000);
+    expect(config.embed.provider).toBe('cuda');
+    expect(config.worker.concurrency).toBe(8);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).api.port).toBe(8080);
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT must be a TCP port (1-65535) (got "abc")'],
+    ['PORT', '70000', 'PORT must be a TCP port'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// URL'],
+    ['EMBED_PROVIDER', 'tpu', 'EMBED_PROVIDER must be cpu, cuda or webgpu (got "tpu")'],
+    ['S3_BUCKET', 'Bad_Bucket', 'S3_BUCKET must be an S3 bucket name'],
+    ['S3_FORCE_PATH_STYLE', 'maybe', 'S3_FORCE_PATH_STYLE must be true or false'],
+  ])('rejects %s=%s with one line naming it', (name, value, message) => {
+    const attempt = () => loadConfig({ [name]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('names every wrong variable in the same line', () => {
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT must .*; LOG_LEVEL must/);
+  });
+});
+
+describe('requireSetting', () => {
+  it('returns a present value', () => {
+    expect(requireSetting('x', 'DATABASE_URL')).toBe('x');
+  });
+
+  it('names the missing variable and how to get it', () => {
+    expect(() => requireSetting(undefined, 'DATABASE_URL')).toThrow(
+      'DATABASE_URL is not set; expected a postgres:// URL (run `npm run services`',
+    );
+  });
+});

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every process (api, worker, cli) builds its configuration here,
+ * once, at start; a wrong value stops it with one line naming the variable and what was expected.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  });
+
+/** Each variable: its schema and, for the error line, what it expects. */
+const variables = {
+  DATABASE_URL: { schema: url(['postgres:', 'postgresql:']).optional(), expected: 'a postgres:// URL' },
+  REDIS_URL: { schema: url(['redis:', 'rediss:']).optional(), expected: 'a redis:// or rediss:// URL' },
+  REDIS_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('shortlist'),
+    expected: 'letters, digits, "_", "." or "-"',
+  },
+  S3_ENDPOINT: { schema: url(['http:', 'https:']).optional(), expected: 'an http(s):// URL' },
+  S3_BUCKET: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .optional(),
+    expected: 'an S3 bucket name (3-63 lower-case letters, digits, "." or "-")',
+  },
+  S3_REGION: { schema: z.string().min(1).default('us-east-1'), expected: 'an AWS region name' },
+  S3_ACCESS_KEY_ID: { schema: z.string().min(1).optional(), expected: 'an access key id' },
+  S3_SECRET_ACCESS_KEY: { schema: z.string().min(1).optional(), expected: 'a secret access key' },
+  S3_FORCE_PATH_STYLE: { schema: bool.optional(), expected: 'true or false' },
+  MODELS_DIR: { schema: z.string().min(1).default('models'), expected: 'a directory path' },
+  EMBED_PROVIDER: {
+    schema: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
+    expected: 'cpu, cuda or webgpu',
+  },
+  PORT: { schema: port.default(8080), expected: 'a TCP port (1-65535)' },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), expected: 'a host name or address' },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    expected: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  WORKER_CONCURRENCY: { schema: positiveInt.default(4), expected: 'a positive integer' },
+} as const;
+
+type Variables = typeof variables;
+type VariableName = keyof Variables;
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(variables).map(([name, v]) => [name, v.schema])) as {
+    [K in VariableName]: Variables[K]['schema'];
+  },
+);
+type Parsed = z.infer<typeof schema>;
+
+export interface Config {
+  database: { url: string | undefined };
+  redis: { url: string | undefined; prefix: string };
+  s3: {
+    endpoint: string | undefined;
+    bucket: string | undefined;
+    region: string;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    forcePathStyle: boolean;
+  };
+  models: { dir: string };
+  embed: { provider: 'cpu' | 'cuda' | 'webgpu' };
+  api: { host: string; port: number };
+  worker: { concurrency: number };
+  log: { level: Parsed['LOG_LEVEL'] };
+}
+
+/** A configuration problem, already phrased as the one line the user sees. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable is treated as unset, as shells and compose files often leave them empty.
+  const present = Object.fromEntries(
+    Object.keys(variables).flatMap((name) => {
+      const value = env[name];
+      return value === undefined || value === '' ? [] : [[name, value.trim()]];
+    }),
+  );
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]) as VariableName;
+      return `${name} must be ${variables[name].expected} (got ${JSON.stringify(present[name])})`;
+    });
+    throw new ConfigError(`Configuration error: ${[...new Set(problems)].join('; ')}`);
+  }
+  const e = result.data;
+  return {
+    database: { url: e.DATABASE_URL },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      // Self-hosted S3 servers (MinIO, s3rver) need path-style addressing; AWS itself prefers virtual hosts.
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+    },
+    models: { dir: e.MODELS_DIR },
+    embed: { provider: e.EMBED_PROVIDER },
+    api: { host: e.HOST, port: e.PORT },
+    worker: { concurrency: e.WORKER_CONCURRENCY },
+    log: { level: e.LOG_LEVEL },
+  };
+}
+
+const requirementHints: Partial<Record<VariableName, string>> = {
+  DATABASE_URL: 'run `npm run services` and use the DATABASE_URL it prints',
+  REDIS_URL: 'run `npm run services` and use the REDIS_URL it prints',
+  S3_BUCKET: 'set it to the bucket that holds uploaded documents',
+};
+
+/** A setting that this process cannot run without; the error names the variable and how to get a value. */
+export function requireSetting<T>(value: T | undefined, name: VariableName): T {
+  if (value === undefined) {
+    const hint = requirementHints[name];
+    throw new ConfigError(
+      `Configuration error: ${name} is not set; expected ${variables[name].expected}${hint ? ` (${hint})` : ''}`,
+    );
+  }
+  return value;
+}
+
+/** Process entry points: print a configuration problem as its one line and exit non-zero; rethrow anything else. */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, requireSetting, exitOnConfigError } from './config';
+export type { Config } from './config';

@@ -1,0 +1,318 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  customType,
+  doublePrecision,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The relational model of Shortlist. Every tenant-owned row carries `tenant_id`, and child tables reference
+ * their parents through (tenant_id, id) pairs, so a row can never point at another tenant's document.
+ *
+ * The one table without `tenant_id` is `models`: a model is shared reference data (weights on disk), and one HNSW
+ * index per model over all tenants' vectors, filtered by tenant with iterative scans, scales where one index per
+ * tenant would not.
+ */
+
+/** pgvector column without a fixed dimension: a model of another size needs no migration. */
+const vector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => `[${value.join(',')}]`,
+  fromDriver: (value) => (typeof value === 'string' ? value.slice(1, -1).split(',').map(Number) : value),
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const documentKind = pgEnum('document_kind', ['resume', 'posting']);
+export const documentStatus = pgEnum('document_status', [
+  'queued',
+  'extracting',
+  'extracted',
+  'embedding',
+  'ready',
+  'failed',
+]);
+export const modelRole = pgEnum('model_role', ['semantic', 'domain']);
+export const postingStatus = pgEnum('posting_status', ['open', 'closed']);
+export const screeningScope = pgEnum('screening_scope', ['applicants', 'pool']);
+export const screeningTrigger = pgEnum('screening_trigger', ['api', 'nightly', 'cli']);
+export const screeningStatus = pgEnum('screening_status', ['queued', 'running', 'completed', 'failed']);
+
+export const tenants = pgTable('tenants', {
+  tenantId: uuid('tenant_id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    /** sha256 of the key, hex; the key itself is shown once and never stored. */
+    keyHash: text('key_hash').notNull().unique(),
+    /** The first characters of the key, to tell keys apart in listings. */
+    prefix: text('prefix').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_keys_tenant_idx').on(t.tenantId)],
+);
+
+export interface DocumentSource {
+  type: 'upload' | 'text' | 's3' | 'file';
+  /** Where the original bytes live (server-generated key for uploads and text). */
+  bucket?: string;
+  key?: string;
+  filename?: string;
+  contentType?: string;
+}
+
+export const documents = pgTable(
+  'documents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    kind: documentKind('kind').notNull(),
+    status: documentStatus('status').notNull().default('queued'),
+    /** A reason code (`no_text`, `too_large`, `unsupported_type`, ...) when status is `failed`. */
+    failureReason: text('failure_reason'),
+    sha256: text('sha256'),
+    /** Set when the same bytes were already stored for the tenant: this row links to that document. */
+    duplicateOf: uuid('duplicate_of'),
+    source: jsonb('source').$type<DocumentSource>().notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    tokenCount: integer('token_count'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('documents_tenant_id_key').on(t.tenantId, t.id),
+    // Dedup: one original per (tenant, content); duplicates point at it.
+    uniqueIndex('documents_tenant_sha256_original_idx')
+      .on(t.tenantId, t.sha256)
+      .where(sql`${t.duplicateOf} IS NULL AND ${t.sha256} IS NOT NULL`),
+    index('documents_tenant_status_idx').on(t.tenantId, t.status),
+    // The sweeper scans for rows stuck in a state; the index keeps it cheap on large tables.
+    index('documents_status_updated_idx').on(t.status, t.updatedAt),
+    foreignKey({
+      name: 'documents_duplicate_of_fk',
+      columns: [t.tenantId, t.duplicateOf],
+      foreignColumns: [t.tenantId, t.id],
+      // Erasing an original erases its copies too: they are the same personal data.
+    }).onDelete('cascade'),
+  ],
+);
+
+export const documentTexts = pgTable(
+  'document_texts',
+  {
+    documentId: uuid('document_id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    text: text('text').notNull(),
+    charCount: integer('char_count').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      name: 'document_texts_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export const models = pgTable(
+  'models',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    role: modelRole('role').notNull(),
+    /** Hugging Face repository or folder name, e.g. `0xnbk/nbk-ats-semantic-v1-en`. */
+    name: text('name').notNull(),
+    version: text('version').notNull(),
+    /** sha256 of the ONNX file: two models with the same name but other weights are other models. */
+    sha256: text('sha256').notNull(),
+    dims: integer('dims').notNull(),
+    maxTokens: integer('max_tokens').notNull(),
+    /** Exactly one active model per role: the one new vectors are made with. */
+    active: boolean('active').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('models_role_sha256_key').on(t.role, t.sha256),
+    uniqueIndex('models_one_active_per_role_idx')
+      .on(t.role)
+      .where(sql`${t.active}`),
+  ],
+);
+
+export const embeddings = pgTable(
+  'embeddings',
+  {
+    documentId: uuid('document_id').notNull(),
+    modelId: uuid('model_id')
+      .notNull()
+      .references(() => models.id),
+    tenantId: uuid('tenant_id').notNull(),
+    /** L2-normalised; similarity is the inner product. HNSW indexes are partial, one per model. */
+    embedding: vector('embedding').notNull(),
+    tokenCount: integer('token_count').notNull(),
+    chunkCount: integer('chunk_count').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'embeddings_pkey', columns: [t.documentId, t.modelId] }),
+    index('embeddings_tenant_model_idx').on(t.tenantId, t.modelId),
+    foreignKey({
+      name: 'embeddings_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export interface ScoreParams {
+  threshold: number;
+  boost: number;
+  penalty: number;
+  /** Exclude candidates whose domain similarity is not above the threshold. */
+  hardGate: boolean;
+}
+
+export const postings = pgTable(
+  'postings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    documentId: uuid('document_id').notNull(),
+    title: text('title').notNull(),
+    status: postingStatus('status').notNull().default('open'),
+    /** Per-posting overrides of the score parameters; absent keys take the defaults. */
+    params: jsonb('params').$type<Partial<ScoreParams>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('postings_tenant_id_key').on(t.tenantId, t.id),
+    index('postings_tenant_status_idx').on(t.tenantId, t.status),
+    foreignKey({
+      name: 'postings_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export const applicants = pgTable(
+  'applicants',
+  {
+    postingId: uuid('posting_id').notNull(),
+    documentId: uuid('document_id').notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'applicants_pkey', columns: [t.postingId, t.documentId] }),
+    index('applicants_document_idx').on(t.documentId),
+    foreignKey({
+      name: 'applicants_posting_fk',
+      columns: [t.tenantId, t.postingId],
+      foreignColumns: [postings.tenantId, postings.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'applicants_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export const screeningRuns = pgTable(
+  'screening_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull(),
+    postingId: uuid('posting_id').notNull(),
+    scope: screeningScope('scope').notNull(),
+    trigger: screeningTrigger('trigger').notNull(),
+    status: screeningStatus('status').notNull().default('queued'),
+    /** The full score parameters used (defaults merged with the posting's overrides). */
+    params: jsonb('params').$type<ScoreParams>().notNull(),
+    top: integer('top'),
+    semanticModelId: uuid('semantic_model_id').references(() => models.id),
+    domainModelId: uuid('domain_model_id').references(() => models.id),
+    /** Documents that were not ready when the run finished: listed, never silently left out. */
+    pendingDocumentIds: uuid('pending_document_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
+    failureReason: text('failure_reason'),
+    /** De-duplicates runs, e.g. `nightly:2026-11-25` so two schedulers never score a posting twice a day. */
+    idempotencyKey: text('idempotency_key'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    unique('screening_runs_tenant_id_key').on(t.tenantId, t.id),
+    unique('screening_runs_idempotency_key').on(t.tenantId, t.postingId, t.idempotencyKey),
+    index('screening_runs_posting_idx').on(t.tenantId, t.postingId, t.createdAt),
+    foreignKey({
+      name: 'screening_runs_posting_fk',
+      columns: [t.tenantId, t.postingId],
+      foreignColumns: [postings.tenantId, postings.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+/** Append-only: a trigger (see migrations) rejects UPDATE; rows leave only by erasure of their document or run. */
+export const screeningResults = pgTable(
+  'screening_results',
+  {
+    runId: uuid('run_id').notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    rank: integer('rank').notNull(),
+    documentId: uuid('document_id').notNull(),
+    final: doublePrecision('final').notNull(),
+    unclipped: doublePrecision('unclipped').notNull(),
+    semantic: doublePrecision('semantic').notNull(),
+    domain: doublePrecision('domain').notNull(),
+    sameDomain: boolean('same_domain').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'screening_results_pkey', columns: [t.runId, t.rank] }),
+    index('screening_results_document_idx').on(t.documentId),
+    foreignKey({
+      name: 'screening_results_run_fk',
+      columns: [t.tenantId, t.runId],
+      foreignColumns: [screeningRuns.tenantId, screeningRuns.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'screening_results_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
+  ],
+);

@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { migrate, migrationsFolder, openPostgres, type PostgresHandle } from '@shortlist/db';
+
+/** Databases made by tests are named `shortlist_test_<unix seconds>_<random>` so stale ones can be swept. */
+const TEST_DB_PREFIX = 'shortlist_test_';
+const STALE_AFTER_SECONDS = 6 * 3600;
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function migrationsHash(): string {
+  const folder = migrationsFolder(__dirname);
+  const hash = createHash('sha256');
+  for (const file of readdirSync(folder).sort()) {
+    if (file.endsWith('.sql')) hash.update(file).update(readFileSync(join(folder, file)));
+  }
+  hash.update(readFileSync(join(folder, 'meta', '_journal.json')));
+  return hash.digest('hex').slice(0, 12);
+}
+
+/**
+ * A database migrated to the current migrations, used as the TEMPLATE of every test database (cloning is
+ * far quicker than migrating). Named after the migrations' hash, so an edited migration gets a new template.
+ */
+export async function prepareTemplateDatabase(url: string): Promise<string> {
+  const name = `shortlist_tpl_${migrationsHash()}`;
+  await admin(url, async (client) => {
+    // Several jest runs may start at once: one builds, the others wait for it.
+    await client.query('SELECT pg_advisory_lock(7202612)');
+    try {
+      const { rows } = await client.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'shortlist\\_tpl\\_%' OR datname LIKE $1`,
+        [`${TEST_DB_PREFIX.replace(/_/g, '\\_')}%`],
+      );
+      const now = Date.now() / 1000;
+      for (const { datname } of rows) {
+        const created = Number(datname.slice(TEST_DB_PREFIX.length).split('_')[0]);
+        const staleTest = datname.startsWith(TEST_DB_PREFIX) && now - created > STALE_AFTER_SECONDS;
+        const staleTemplate = datname.startsWith('shortlist_tpl_') && datname !== name;
+        if (staleTest || staleTemplate)
+          await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+      if (rows.some((r) => r.datname === name)) return;
+      const building = `${name}_building`;
+      await client.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+      await client.query(`CREATE DATABASE "${building}"`);
+      const handle = await openPostgres(withDatabase(url, building), { max: 1 });
+      try {
+        await migrate(handle);
+      } finally {
+        await handle.close();
+      }
+      await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(7202612)');
+    }
+  });
+  return name;
+}
+
+export interface TestDatabase extends PostgresHandle {
+  readonly url: string;
+  readonly name: string;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own for one test file (or one test). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const url = process.env.DATABASE_URL!;
+  const template = process.env.SHORTLIST_TEST_TEMPLATE_DB!;
+  const name = `${TEST_DB_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+  await admin(url, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  const dbUrl = withDatabase(url, name);
+  const handle = await openPostgres(dbUrl);
+  return {
+    ...handle,
+    url: dbUrl,
+    name,
+    drop: async () => {
+      await handle.close();
+      await admin(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
