@@ -7,7 +7,7 @@ export type { MigrationReport } from './migrate';
 export { DatabaseSetupError, describeDatabaseError } from './errors';
 export { TenantRepository } from './repositories/tenants';
 export type { Tenant } from './repositories/tenants';
-export { ApiKeyRepository } from './repositories/api-keys';
+export { ApiKeyRepository, hashApiKey } from './repositories/api-keys';
 export { DocumentRepository } from './repositories/documents';
 export type { Document, DocumentStatus, NewDocument } from './repositories/documents';
 export { ModelRepository } from './repositories/models';

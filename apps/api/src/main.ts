@@ -1,0 +1,38 @@
+import { exitOnConfigError, loadConfig, requireSetting } from '@shortlist/config';
+import { DatabaseSetupError, openPostgres } from '@shortlist/db';
+import { createRedisConnection } from '@shortlist/queue';
+import { S3ObjectStore, createS3Client } from '@shortlist/storage';
+import { buildServer } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const databaseUrl = requireSetting(config.database.url, 'DATABASE_URL');
+  const redisUrl = requireSetting(config.redis.url, 'REDIS_URL');
+  const bucket = requireSetting(config.s3.bucket, 'S3_BUCKET');
+
+  const database = await openPostgres(databaseUrl);
+  const redis = createRedisConnection(redisUrl, { role: 'producer' });
+  const store = new S3ObjectStore(createS3Client(config.s3), bucket);
+  await store.ensureReady();
+
+  const app = buildServer({ logLevel: config.log.level, database, redis, store });
+
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    redis.disconnect();
+    await database.close();
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.api.host, port: config.api.port });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DatabaseSetupError) {
+    process.stderr.write(`shortlist-api: ${error.message}\n`);
+    process.exit(69);
+  }
+  exitOnConfigError(error);
+});

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+
+/** A dependency the API needs to serve requests; `check` throws when it is not usable right now. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<unknown>;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function probe(check: ReadinessCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check.check(), timeout]);
+    return 'ok';
+  } catch (error) {
+    return `failing: ${(error as Error).message || (error as Error).name}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const statusSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  required: ['status'],
+} as const;
+
+export function healthRoutes(app: FastifyInstance, checks: ReadinessCheck[]): void {
+  // Liveness: the process answers. Never depends on other services, so a database outage restarts nothing.
+  app.get('/healthz', { schema: { response: { 200: statusSchema } } }, () => ({ status: 'ok' }));
+
+  // Readiness: every dependency answers now (PostgreSQL, Redis, S3); 503 names the ones that do not.
+  app.get(
+    '/readyz',
+    { schema: { response: { 200: statusSchema, 503: statusSchema } } },
+    async (_request, reply) => {
+      const results = await Promise.all(checks.map(async (c) => [c.name, await probe(c)] as const));
+      const ready = results.every(([, result]) => result === 'ok');
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+    },
+  );
+}

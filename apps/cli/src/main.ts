@@ -1,0 +1,24 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo';
+import { registerKeys } from './commands/keys';
+import { registerMigrate } from './commands/migrate';
+import { ExitCode } from './exit-codes';
+
+const program = new Command('shortlist')
+  .description('Screen resumes against job descriptions with sentence-embedding models.')
+  .exitOverride()
+  .showHelpAfterError();
+
+registerMigrate(program);
+registerKeys(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Help and version exit cleanly; argument errors were already printed by commander.
+    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    return;
+  }
+  process.stderr.write(`shortlist: unexpected error: ${(error as Error).message}\n`);
+  process.exitCode = ExitCode.internal;
+});

@@ -1,0 +1,2 @@
+export { RedisSetupError, checkRedis, createRedisConnection } from './redis';
+export type { RedisConnectionOptions } from './redis';

@@ -1,0 +1,126 @@
+import { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { HashingLimiter } from './hashing-limiter';
+import {
+  ObjectNotFoundError,
+  assertValidKey,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from './object-store';
+
+export interface S3Settings {
+  endpoint?: string | undefined;
+  region: string;
+  bucket: string;
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+  forcePathStyle: boolean;
+}
+
+export function createS3Client(settings: Omit<S3Settings, 'bucket'>): S3Client {
+  const config: S3ClientConfig = {
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    // Checksums only where the protocol requires them: self-hosted S3 servers do not all know the newer ones.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+  if (settings.endpoint) config.endpoint = settings.endpoint;
+  if (settings.accessKeyId && settings.secretAccessKey) {
+    config.credentials = { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
+  }
+  return new S3Client(config);
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async ensureReady(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e: unknown) => {
+        // Another process may have created it in between.
+        if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw e;
+      });
+    }
+  }
+
+  async checkReachable(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      if (isNotFound(error)) throw new Error(`bucket ${this.bucket} does not exist`);
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
+    assertValidKey(key);
+    const limiter = new HashingLimiter(options.maxBytes);
+    const source =
+      typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
+    source.on('error', (error) => limiter.destroy(error));
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: source.pipe(limiter), ContentType: options.contentType },
+      // Multipart for large bodies, a single PUT for small ones; memory stays at a few parts.
+      queueSize: 2,
+      partSize: 8 * 1024 * 1024,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      await this.delete(key).catch(() => undefined);
+      // The limiter's own error is the real cause when the upload failed because the body was too large.
+      throw limiter.errored ?? error;
+    }
+    return { key, size: limiter.bytes, sha256: limiter.digest() };
+  }
+
+  async get(key: string): Promise<Readable> {
+    assertValidKey(key);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return response.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    assertValidKey(key);
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}

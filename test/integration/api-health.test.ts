@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net';
+import { createRedisConnection } from '@shortlist/queue';
+import { buildServer } from '../../apps/api/src/server';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startOwnRedis, type OwnRedis } from '../support/redis';
+import { createTestBucket, type TestBucket } from '../support/s3';
+
+describe('API health endpoints on a real HTTP server', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let redisServer: OwnRedis;
+  let base: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    [database, bucket, redisServer] = await Promise.all([
+      createTestDatabase(),
+      createTestBucket(),
+      startOwnRedis(),
+    ]);
+    const redis = createRedisConnection(redisServer.url, { role: 'producer' });
+    const app = buildServer({ logLevel: 'silent', database, redis, store: bucket.store });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    close = async () => {
+      await app.close();
+      redis.disconnect();
+    };
+  });
+  afterAll(async () => {
+    await close();
+    await Promise.all([database.drop(), bucket.remove(), redisServer.stop()]);
+  });
+
+  it('is alive and ready when PostgreSQL, Redis and S3 answer', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'ok', redis: 'ok', s3: 'ok' },
+    });
+  });
+
+  it('turns not ready, naming Redis, when Redis goes away — and stays alive', async () => {
+    await redisServer.stop();
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { checks: Record<string, string> };
+    expect(body.checks.postgres).toBe('ok');
+    expect(body.checks.s3).toBe('ok');
+    expect(body.checks.redis).toMatch(/^failing: /);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});

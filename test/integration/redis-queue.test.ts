@@ -1,0 +1,64 @@
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { loadConfig } from '@shortlist/config';
+import { RedisSetupError, checkRedis, createRedisConnection } from '@shortlist/queue';
+import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
+
+const url = loadConfig().redis.url!;
+
+describe('Redis for the queues', () => {
+  it('accepts the Redis the services script ensured (>= 7, noeviction)', async () => {
+    const redis = createRedisConnection(url, { role: 'producer' });
+    await expect(checkRedis(redis, url)).resolves.toBeUndefined();
+    redis.disconnect();
+  });
+
+  it('refuses a Redis that may evict keys, naming the policy and the fix', async () => {
+    const own = await startOwnRedis(['--maxmemory-policy', 'allkeys-lru']);
+    const redis = createRedisConnection(own.url, { role: 'worker' });
+    try {
+      const check = checkRedis(redis, own.url);
+      await expect(check).rejects.toBeInstanceOf(RedisSetupError);
+      await expect(checkRedis(redis, own.url)).rejects.toThrow(
+        /maxmemory-policy allkeys-lru; queues need noeviction/,
+      );
+    } finally {
+      redis.disconnect();
+      await own.stop();
+    }
+  });
+
+  it('says plainly when Redis is not reachable', async () => {
+    const own = await startOwnRedis();
+    await own.stop();
+    const redis = createRedisConnection(own.url, { role: 'producer' });
+    await expect(checkRedis(redis, own.url)).rejects.toThrow(/^Redis is not reachable at 127\.0\.0\.1:\d+/);
+    redis.disconnect();
+  });
+
+  it('carries a BullMQ job under a prefix of its own', async () => {
+    const prefix = uniquePrefix();
+    const connection = createRedisConnection(url, { role: 'worker' });
+    const queue = new Queue('probe', { connection, prefix });
+    const events = new QueueEvents('probe', {
+      connection: createRedisConnection(url, { role: 'worker' }),
+      prefix,
+    });
+    const worker = new Worker('probe', (job) => Promise.resolve((job.data as { n: number }).n * 2), {
+      connection: createRedisConnection(url, { role: 'worker' }),
+      prefix,
+    });
+    try {
+      await events.waitUntilReady();
+      const job = await queue.add('double', { n: 21 }, { jobId: 'doc-1' });
+      await expect(job.waitUntilFinished(events, 10_000)).resolves.toBe(42);
+      expect(await connection.keys(`${prefix}:probe:*`)).not.toHaveLength(0);
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await deletePrefix(connection, prefix);
+      connection.disconnect();
+    }
+  });
+});
