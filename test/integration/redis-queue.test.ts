@@ -1,4 +1,5 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { loadConfig } from '@shortlist/config';
 import { RedisSetupError, checkRedis, createRedisConnection } from '@shortlist/queue';
 import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
@@ -37,14 +38,12 @@ describe('Redis for the queues', () => {
 
   it('carries a BullMQ job under a prefix of its own', async () => {
     const prefix = uniquePrefix();
-    const connection = createRedisConnection(url, { role: 'worker' });
+    const connections = [1, 2, 3].map(() => createRedisConnection(url, { role: 'worker' }));
+    const [connection, eventsConnection, workerConnection] = connections as [Redis, Redis, Redis];
     const queue = new Queue('probe', { connection, prefix });
-    const events = new QueueEvents('probe', {
-      connection: createRedisConnection(url, { role: 'worker' }),
-      prefix,
-    });
+    const events = new QueueEvents('probe', { connection: eventsConnection, prefix });
     const worker = new Worker('probe', (job) => Promise.resolve((job.data as { n: number }).n * 2), {
-      connection: createRedisConnection(url, { role: 'worker' }),
+      connection: workerConnection,
       prefix,
     });
     try {
@@ -58,7 +57,7 @@ describe('Redis for the queues', () => {
       await queue.obliterate({ force: true });
       await queue.close();
       await deletePrefix(connection, prefix);
-      connection.disconnect();
+      connections.forEach((c) => c.disconnect());
     }
   });
 });

@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# Multi-stage image for the Shortlist processes. Targets: `api`, `worker`, `cli` (migrations, admin).
+# CPU ONNX Runtime by default; the CUDA variant is documented with the deployment work (infra/).
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+# onnxruntime-node's install script would fetch CUDA binaries at build time; the CPU build is bundled.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json .npmrc ./
+COPY apps/api/package.json apps/api/
+COPY apps/cli/package.json apps/cli/
+COPY apps/worker/package.json apps/worker/
+COPY libs/config/package.json libs/config/
+COPY libs/db/package.json libs/db/
+COPY libs/queue/package.json libs/queue/
+COPY libs/storage/package.json libs/storage/
+
+FROM deps AS build
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npm run build
+
+FROM deps AS runtime
+ENV NODE_ENV=production
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY migrations migrations
+COPY apps/cli/bin apps/cli/bin
+COPY --from=build /app/apps/api/dist apps/api/dist
+COPY --from=build /app/apps/cli/dist apps/cli/dist
+USER node
+
+FROM runtime AS cli
+ENTRYPOINT ["node", "apps/cli/bin/shortlist.js"]
+
+FROM runtime AS api
+EXPOSE 8080
+CMD ["node", "apps/api/dist/main.js"]
