@@ -7,7 +7,7 @@ import { runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /** An empty database (no template) on the test server, dropped afterwards. */
-async function withEmptyDatabase(work: (url: string) => Promise<void>): Promise<void> {
+async function withEmptyDatabase(work: (url: string) => void): Promise<void> {
   const server = process.env.DATABASE_URL!;
   const name = `shortlist_test_${Math.floor(Date.now() / 1000)}_empty${process.pid}`;
   const admin = new Client({ connectionString: server });
@@ -16,7 +16,7 @@ async function withEmptyDatabase(work: (url: string) => Promise<void>): Promise<
   try {
     const url = new URL(server);
     url.pathname = `/${name}`;
-    await work(url.toString());
+    work(url.toString());
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
@@ -25,7 +25,7 @@ async function withEmptyDatabase(work: (url: string) => Promise<void>): Promise<
 
 describe('shortlist migrate', () => {
   it('applies every migration to an empty PostgreSQL database, then nothing', async () => {
-    await withEmptyDatabase(async (url) => {
+    await withEmptyDatabase((url) => {
       const first = runCli(['migrate'], { DATABASE_URL: url });
       expect(first).toMatchObject({ status: 0, stdout: 'applied 3 of 3 migrations\n' });
       const second = runCli(['migrate'], { DATABASE_URL: url });

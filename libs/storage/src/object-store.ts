@@ -56,7 +56,7 @@ export function assertValidKey(key: string): void {
     key.length === 0 ||
     key.length > 1024 ||
     key.startsWith('/') ||
-    /[\u0000-\u001f\\]/.test(key) ||
+    [...key].some((c) => c.charCodeAt(0) < 0x20 || c === '\\') ||
     segments.some((s) => s === '' || s === '.' || s === '..');
   if (bad) throw new InvalidObjectKeyError(`invalid object key ${JSON.stringify(key)}`);
 }
