@@ -29,7 +29,11 @@ await Promise.all(
   apps.map((app) =>
     build({
       absWorkingDir: root,
-      entryPoints: { main: join(root, 'apps', app, 'src', 'main.ts') },
+      entryPoints: {
+        main: join(root, 'apps', app, 'src', 'main.ts'),
+        // Threads start from their own file beside main.js (libs/embedding finds it there).
+        'inference-thread': join(root, 'libs', 'embedding', 'src', 'inference-thread.ts'),
+      },
       outdir: join(root, 'apps', app, 'dist'),
       bundle: true,
       platform: 'node',

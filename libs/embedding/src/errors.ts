@@ -1,0 +1,14 @@
+/** A models directory or model file that cannot be used; the message names the file and what is wrong. */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+}
+
+/** The configured execution provider is not in this onnxruntime-node build or cannot start. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
+}
+
+/** A document that cannot be embedded as given (no text, nothing but whitespace). */
+export class EmptyDocumentError extends Error {
+  override readonly name = 'EmptyDocumentError';
+}

@@ -1,0 +1,10 @@
+export { EmbeddingEngine } from './engine';
+export type { DocumentEmbedding, EngineOptions } from './engine';
+export { EmptyDocumentError, ModelLoadError, ProviderUnavailableError } from './errors';
+export { ROLES, loadManifest, locateModel } from './models-dir';
+export type { ModelFiles, ModelManifest, Role } from './models-dir';
+export type { Provider } from './inference-protocol';
+export { chunkTokens } from './chunking';
+export type { Chunk, ChunkPolicy } from './chunking';
+export { combineChunks, l2Normalise, meanPool } from './pooling';
+export { Batcher } from './batcher';

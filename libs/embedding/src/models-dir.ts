@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelLoadError } from './errors';
+
+export const ROLES = ['semantic', 'domain'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What Shortlist derives about a model on first load and checks on later loads (`shortlist-manifest.json`). */
+export interface ModelManifest {
+  role: Role;
+  /** Name from config.json (`_name_or_path`), else the folder. */
+  name: string;
+  onnxFile: string;
+  onnxSize: number;
+  onnxMtimeMs: number;
+  sha256: string;
+  tokenizerSha256: string;
+  dims: number;
+  maxTokens: number;
+  vocabSize: number;
+  pooling: 'mean';
+  /** Filled by the inference thread from the session itself. */
+  inputNames?: string[];
+  outputName?: string;
+}
+
+export interface ModelFiles {
+  role: Role;
+  dir: string;
+  onnxPath: string;
+  tokenizerPath: string;
+  configPath: string;
+}
+
+const MANIFEST = 'shortlist-manifest.json';
+
+/** The ONNX file of a model folder: `model.onnx`, else `onnx/model.onnx`; INT8 (`*quantized*`/`*int8*`) on request. */
+async function findOnnx(dir: string, quantized: boolean): Promise<string> {
+  const candidates: string[] = [];
+  for (const sub of ['', 'onnx']) {
+    const folder = join(dir, sub);
+    if (!existsSync(folder)) continue;
+    for (const file of await readdir(folder)) {
+      if (file.endsWith('.onnx')) candidates.push(join(sub, file));
+    }
+  }
+  const isQuantized = (f: string) => /quant|int8|uint8|q8/i.test(f);
+  const preferred = candidates
+    .filter((f) => isQuantized(f) === quantized)
+    .sort((a, b) => a.length - b.length || a.localeCompare(b));
+  const chosen = preferred[0];
+  if (!chosen) {
+    throw new ModelLoadError(
+      `no ${quantized ? 'quantized ' : ''}ONNX model in ${dir} (expected model.onnx or onnx/model*.onnx${quantized ? ' with quantized/int8 in the name' : ''})`,
+    );
+  }
+  return join(dir, chosen);
+}
+
+export async function locateModel(modelsDir: string, role: Role, quantized = false): Promise<ModelFiles> {
+  const dir = join(modelsDir, role);
+  if (!existsSync(dir)) {
+    throw new ModelLoadError(
+      `models directory ${modelsDir} has no ${role}/ folder (see \`shortlist models pull\`)`,
+    );
+  }
+  const files = {
+    role,
+    dir,
+    onnxPath: await findOnnx(dir, quantized),
+    tokenizerPath: join(dir, 'tokenizer.json'),
+    configPath: join(dir, 'config.json'),
+  };
+  for (const path of [files.tokenizerPath, files.configPath]) {
+    if (!existsSync(path)) throw new ModelLoadError(`missing model file ${path}`);
+  }
+  return files;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelLoadError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function positiveInt(value: unknown, path: string, key: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ModelLoadError(`${path}: ${key} must be a positive integer (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** The highest token id the tokenizer can produce, + 1. */
+function tokenizerVocabSize(tokenizer: Record<string, unknown>, path: string): number {
+  const model = tokenizer.model as { vocab?: Record<string, number> } | undefined;
+  const ids = Object.values(model?.vocab ?? {});
+  const added = ((tokenizer.added_tokens as { id: number }[] | undefined) ?? []).map((t) => t.id);
+  if (ids.length === 0) throw new ModelLoadError(`${path} has no WordPiece vocabulary (model.vocab)`);
+  return Math.max(...ids, ...added) + 1;
+}
+
+/**
+ * The manifest of a model folder: read when it still matches the ONNX file (same size and mtime), else derived
+ * again (sha256, dims, context length) and written back. Checks that the tokenizer fits the model's vocabulary.
+ */
+export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
+  const info = await stat(files.onnxPath);
+  const manifestPath = join(files.dir, MANIFEST);
+  const tokenizerSha256 = await sha256File(files.tokenizerPath);
+  if (existsSync(manifestPath)) {
+    const cached = (await readJson(manifestPath)) as unknown as ModelManifest;
+    if (
+      cached.onnxFile === files.onnxPath &&
+      cached.onnxSize === info.size &&
+      cached.onnxMtimeMs === info.mtimeMs &&
+      cached.tokenizerSha256 === tokenizerSha256
+    ) {
+      return cached;
+    }
+  }
+  const config = await readJson(files.configPath);
+  const tokenizer = await readJson(files.tokenizerPath);
+  const vocabSize = positiveInt(config.vocab_size, files.configPath, 'vocab_size');
+  const tokenizerVocab = tokenizerVocabSize(tokenizer, files.tokenizerPath);
+  if (tokenizerVocab > vocabSize) {
+    throw new ModelLoadError(
+      `${files.tokenizerPath} does not match the model: it produces ids up to ${tokenizerVocab - 1}, the model knows ${vocabSize} (config.json vocab_size)`,
+    );
+  }
+  const manifest: ModelManifest = {
+    role: files.role,
+    name: typeof config._name_or_path === 'string' ? config._name_or_path : files.dir,
+    onnxFile: files.onnxPath,
+    onnxSize: info.size,
+    onnxMtimeMs: info.mtimeMs,
+    sha256: await sha256File(files.onnxPath),
+    tokenizerSha256,
+    dims: positiveInt(config.hidden_size, files.configPath, 'hidden_size'),
+    maxTokens: positiveInt(
+      config.max_position_embeddings ?? 8192,
+      files.configPath,
+      'max_position_embeddings',
+    ),
+    vocabSize,
+    pooling: 'mean',
+  };
+  // Best effort: a read-only models directory still works, it only derives again next time.
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n').catch(() => undefined);
+  return manifest;
+}

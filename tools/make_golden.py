@@ -1,0 +1,135 @@
+"""Golden reference embeddings: what Python `tokenizers` + `onnxruntime` + numpy pooling give for a fixed set of
+texts, which the TypeScript engine must reproduce (ids identical, cosine >= 0.99999).
+
+    tools/.venv/bin/python tools/make_golden.py   # writes test/fixtures/golden/tiny.json
+
+The reference follows the engine's contract: a document's content tokens are split into chunks of at most
+`max_tokens` (special tokens included) overlapping by `overlap`; each chunk is framed by [CLS] ... [SEP], run
+through the model and mean-pooled over its tokens; chunk vectors are averaged weighted by their content tokens
+and L2-normalised.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "test" / "fixtures" / "models" / "tiny"
+OUT = ROOT / "test" / "fixtures" / "golden" / "tiny.json"
+POLICY = {"max_tokens": 64, "overlap": 16}
+
+SHORT = [
+    "Senior Python engineer, 7 years of experience with PostgreSQL and Kubernetes.",
+    "Registered nurse with clinical experience in patient care at a university hospital.",
+    "Financial analyst: budget, revenue growth strategy, reporting to stakeholders.",
+    "Teacher of mathematics; led a team of five at a public school.",
+    "Contract lawyer focused on compliance and negotiated contracts.",
+    "Warehouse operations manager, supply chain and logistics.",
+    "Data scientist, machine learning models in production on AWS.",
+    "Customer support lead who reduced response time by 40%.",
+    "Product designer: research, prototypes, design systems.",
+    "Recruiter hiring engineers for a remote-first company.",
+    "Job description: we are hiring a senior software engineer to join our platform team.",
+    "Role: accountant. Requirements: degree in accounting, 3+ years of experience.",
+    "Skills: SQL, TypeScript, Docker, Azure; certified in cloud security.",
+    "Summary: bachelor of science, master of engineering, PhD in data science.",
+    "References available upon request.",
+    "HR generalist: human resources, benefits, employment law.",
+    "Sales manager with quota attainment of 120% in 2023.",
+    "Marketing lead: launched three products and grew revenue.",
+    "Full time, hybrid, office location Berlin, salary competitive.",
+    "Mentored junior developers and automated the deployment pipeline.",
+]
+
+UNICODE = [
+    "Résumé: Zoë Ångström, ingénieure logicielle à Montréal.",
+    "Développeur Java — expérience: 5 ans; anglais/français.",
+    "Software engineer 東京 (Tokyo) — 日本語 and English.",
+    "Engineer 🚀 who loves shipping ✨ great products 👩‍💻.",
+    "Straße, Größe, Fußball: German words with ß.",
+    "Ελληνικά και English mixed résumé text.",
+    "Tab\tseparated\tvalues and\nnew lines\r\nin a document.",
+    "Non-breaking\u00a0space and zero\u200bwidth joiner.",
+    "Ｆｕｌｌｗｉｄｔｈ letters and ｄｉｇｉｔｓ １２３.",
+    "Curly “quotes” and ‘apostrophes’ — plus en–dash.",
+]
+
+NEAR_EMPTY = ["a", ".", "x y", "C++", "  padded  ", "?!", "OK", "I", "42", "e-mail"]
+
+WORDS = (
+    "experience team lead senior engineer data science analyst manager product project design nurse patient "
+    "care teacher school legal contract compliance operations logistics customer support cloud platform "
+    "security python java sql kubernetes docker machine learning research skills degree university "
+    "leadership collaboration budget revenue growth strategy built developed designed managed delivered"
+).split()
+
+
+def long_text(seed: int, words: int) -> str:
+    rng = np.random.default_rng(seed)
+    sentences, sentence = [], []
+    for i in range(words):
+        sentence.append(WORDS[rng.integers(len(WORDS))])
+        if len(sentence) >= 8 + (i % 5):
+            sentences.append(" ".join(sentence).capitalize() + ".")
+            sentence = []
+    return " ".join(sentences + ([" ".join(sentence) + "."] if sentence else []))
+
+
+LONG = [long_text(seed, words) for seed, words in enumerate([60, 61, 62, 63, 100, 150, 200, 400, 800, 1500])]
+
+
+def chunk(content: list[int], prefix: list[int], suffix: list[int]) -> list[tuple[list[int], int]]:
+    window = POLICY["max_tokens"] - len(prefix) - len(suffix)
+    stride = window - POLICY["overlap"]
+    chunks, start = [], 0
+    while True:
+        piece = content[start : start + window]
+        chunks.append((prefix + piece + suffix, len(piece)))
+        if start + window >= len(content):
+            return chunks
+        start += stride
+
+
+def embed(session: ort.InferenceSession, chunks: list[tuple[list[int], int]]) -> list[float]:
+    length = max(len(ids) for ids, _ in chunks)
+    ids = np.array([c + [0] * (length - len(c)) for c, _ in chunks], dtype=np.int64)
+    mask = np.array([[1] * len(c) + [0] * (length - len(c)) for c, _ in chunks], dtype=np.int64)
+    hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+    pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+    weights = np.array([w for _, w in chunks], dtype=np.float64)
+    mean = (pooled.astype(np.float64) * weights[:, None]).sum(0) / weights.sum()
+    return (mean / np.linalg.norm(mean)).tolist()
+
+
+def main() -> None:
+    tokenizer = Tokenizer.from_file(str(MODELS / "semantic" / "tokenizer.json"))
+    sessions = {role: ort.InferenceSession(str(MODELS / role / "model.onnx")) for role in ("semantic", "domain")}
+    framed_empty = tokenizer.encode("a").ids
+    bare = tokenizer.encode("a", add_special_tokens=False).ids
+    at = framed_empty.index(bare[0])
+    prefix, suffix = framed_empty[:at], framed_empty[at + len(bare) :]
+    documents = []
+    for i, text in enumerate(SHORT + UNICODE + NEAR_EMPTY + LONG):
+        content = tokenizer.encode(text, add_special_tokens=False).ids
+        chunks = chunk(content, prefix, suffix)
+        documents.append(
+            {
+                "id": f"doc-{i:02d}",
+                "text": text,
+                "tokens": tokenizer.encode(text).ids,
+                "chunks": len(chunks),
+                **{role: [round(x, 8) for x in embed(s, chunks)] for role, s in sessions.items()},
+            }
+        )
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({"policy": POLICY, "documents": documents}, ensure_ascii=False) + "\n")
+    print(f"{OUT}: {len(documents)} documents, {sum(d['chunks'] for d in documents)} chunks")
+
+
+if __name__ == "__main__":
+    main()
