@@ -5,7 +5,7 @@ export const ExitCode = {
   failure: 1,
   /** Wrong arguments. */
   usage: 64,
-  /** A service (PostgreSQL, Redis, S3) is unreachable or unusable as configured. */
+  /** A service (PostgreSQL, Redis, S3), the models or the execution provider are unusable as configured. */
   unavailable: 69,
   /** A bug: an error nobody anticipated. */
   internal: 70,

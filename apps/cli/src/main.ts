@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo';
+import { registerEmbed } from './commands/embed';
 import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
 import { ExitCode } from './exit-codes';
@@ -11,6 +12,7 @@ const program = new Command('shortlist')
 
 registerMigrate(program);
 registerKeys(program);
+registerEmbed(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

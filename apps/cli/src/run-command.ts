@@ -1,5 +1,6 @@
 import { ConfigError } from '@shortlist/config';
 import { DatabaseSetupError } from '@shortlist/db';
+import { ModelLoadError, ProviderUnavailableError } from '@shortlist/embedding';
 import { RedisSetupError } from '@shortlist/queue';
 import { ExitCode } from './exit-codes';
 
@@ -17,7 +18,10 @@ export function runCommand<A extends unknown[]>(
       const [code, message] =
         error instanceof ConfigError
           ? [ExitCode.config, error.message]
-          : error instanceof DatabaseSetupError || error instanceof RedisSetupError
+          : error instanceof DatabaseSetupError ||
+              error instanceof RedisSetupError ||
+              error instanceof ModelLoadError ||
+              error instanceof ProviderUnavailableError
             ? [ExitCode.unavailable, error.message]
             : [ExitCode.internal, `unexpected error: ${(error as Error).message ?? String(error)}`];
       process.stderr.write(`shortlist: ${message}\n`);

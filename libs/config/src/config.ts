@@ -47,6 +47,23 @@ const variables = {
     schema: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
     expected: 'cpu, cuda or webgpu',
   },
+  EMBED_QUANTIZED: { schema: bool.default(false), expected: 'true or false' },
+  EMBED_THREADS: {
+    schema: z.coerce.number().int().min(0).max(256).default(0),
+    expected: 'an integer 0-256 (0: automatic)',
+  },
+  EMBED_CHUNK_TOKENS: {
+    schema: z.coerce.number().int().min(16).max(8192).default(512),
+    expected: 'an integer 16-8192 (tokens per chunk)',
+  },
+  EMBED_CHUNK_OVERLAP: {
+    schema: z.coerce.number().int().min(0).max(4096).default(64),
+    expected: 'an integer 0-4096',
+  },
+  EMBED_BATCH_TOKENS: {
+    schema: z.coerce.number().int().min(16).max(1_048_576).default(8192),
+    expected: 'an integer 16-1048576 (tokens per batch, padding included)',
+  },
   PORT: { schema: port.default(8080), expected: 'a TCP port (1-65535)' },
   HOST: { schema: z.string().min(1).default('0.0.0.0'), expected: 'a host name or address' },
   LOG_LEVEL: {
@@ -78,7 +95,14 @@ export interface Config {
     forcePathStyle: boolean;
   };
   models: { dir: string };
-  embed: { provider: 'cpu' | 'cuda' | 'webgpu' };
+  embed: {
+    provider: 'cpu' | 'cuda' | 'webgpu';
+    quantized: boolean;
+    threads: number;
+    chunkTokens: number;
+    chunkOverlap: number;
+    batchTokens: number;
+  };
   api: { host: string; port: number };
   worker: { concurrency: number };
   log: { level: Parsed['LOG_LEVEL'] };
@@ -119,7 +143,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     },
     models: { dir: e.MODELS_DIR },
-    embed: { provider: e.EMBED_PROVIDER },
+    embed: {
+      provider: e.EMBED_PROVIDER,
+      quantized: e.EMBED_QUANTIZED,
+      threads: e.EMBED_THREADS,
+      chunkTokens: e.EMBED_CHUNK_TOKENS,
+      chunkOverlap: e.EMBED_CHUNK_OVERLAP,
+      batchTokens: e.EMBED_BATCH_TOKENS,
+    },
     api: { host: e.HOST, port: e.PORT },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     log: { level: e.LOG_LEVEL },

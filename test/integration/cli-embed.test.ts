@@ -1,0 +1,93 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../support/cli';
+
+const MODELS = join(__dirname, '..', 'fixtures', 'models', 'tiny');
+
+interface GoldenDocument {
+  id: string;
+  text: string;
+  tokens: number[];
+  semantic: number[];
+  domain: number[];
+}
+
+function cosine(a: number[], b: number[]): number {
+  const dot = a.reduce((s, x, i) => s + x * b[i]!, 0);
+  return dot / Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
+}
+
+describe('shortlist embed', () => {
+  let dir: string;
+  let golden: { policy: { max_tokens: number; overlap: number }; documents: GoldenDocument[] };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shortlist-embed-'));
+    golden = JSON.parse(
+      await readFile(join(__dirname, '..', 'fixtures', 'golden', 'tiny.json'), 'utf8'),
+    ) as typeof golden;
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('turns {id, text} lines into {id, tokens, semantic, domain} matching the reference, in input order', async () => {
+    const input = join(dir, 'in.jsonl');
+    const output = join(dir, 'out.jsonl');
+    await writeFile(
+      input,
+      golden.documents.map((d) => JSON.stringify({ id: d.id, text: d.text })).join('\n') + '\n',
+    );
+    const result = runCli(['embed', '--models', MODELS, '--in', input, '--out', output], {
+      EMBED_CHUNK_TOKENS: String(golden.policy.max_tokens),
+      EMBED_CHUNK_OVERLAP: String(golden.policy.overlap),
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/50 embedded, 0 skipped/);
+    const lines = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as GoldenDocument);
+    expect(lines.map((l) => l.id)).toEqual(golden.documents.map((d) => d.id));
+    lines.forEach((line, i) => {
+      const reference = golden.documents[i]!;
+      expect(line.tokens).toEqual(reference.tokens);
+      expect(Math.hypot(...line.semantic)).toBeCloseTo(1, 5);
+      expect(cosine(line.semantic, reference.semantic)).toBeGreaterThanOrEqual(0.99999);
+      expect(cosine(line.domain, reference.domain)).toBeGreaterThanOrEqual(0.99999);
+    });
+  });
+
+  it('reports bad lines by number, embeds the rest, and exits 1', async () => {
+    const input = join(dir, 'bad.jsonl');
+    const output = join(dir, 'bad-out.jsonl');
+    await writeFile(
+      input,
+      [
+        JSON.stringify({ id: 'a', text: 'Senior nurse' }),
+        '{not json',
+        JSON.stringify({ id: 'b', text: '   ' }),
+        JSON.stringify({ id: 'c' }),
+        JSON.stringify({ id: 'd', text: 'Data engineer' }),
+      ].join('\n'),
+    );
+    const result = runCli(['embed', '--models', MODELS, '--in', input, '--out', output]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('line 2: not valid JSON');
+    expect(result.stderr).toContain('line 3 (id b) has no text to embed');
+    expect(result.stderr).toContain('line 4 (id c): "text" must be a string');
+    expect(result.stderr).toContain('2 embedded, 3 skipped');
+    const ids = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids).toEqual(['a', 'd']);
+  });
+
+  it('names a models directory that is not one, with exit code 69', () => {
+    const result = runCli(['embed', '--models', join(dir, 'nowhere'), '--in', '-', '--out', '-']);
+    expect(result.status).toBe(69);
+    expect(result.stderr).toBe(
+      `shortlist: models directory ${join(dir, 'nowhere')} has no semantic/ folder (see \`shortlist models pull\`)\n`,
+    );
+  });
+});
