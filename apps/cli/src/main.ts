@@ -3,6 +3,7 @@ import { registerDemo } from './commands/demo';
 import { registerEmbed } from './commands/embed';
 import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
+import { registerModels } from './commands/models';
 import { ExitCode } from './exit-codes';
 
 const program = new Command('shortlist')
@@ -12,6 +13,7 @@ const program = new Command('shortlist')
 
 registerMigrate(program);
 registerKeys(program);
+registerModels(program);
 registerEmbed(program);
 registerDemo(program);
 

@@ -43,6 +43,11 @@ const variables = {
   S3_SECRET_ACCESS_KEY: { schema: z.string().min(1).optional(), expected: 'a secret access key' },
   S3_FORCE_PATH_STYLE: { schema: bool.optional(), expected: 'true or false' },
   MODELS_DIR: { schema: z.string().min(1).default('models'), expected: 'a directory path' },
+  HF_ENDPOINT: {
+    schema: url(['http:', 'https:']).default('https://huggingface.co'),
+    expected: 'an http(s):// URL of a Hugging Face hub',
+  },
+  HF_TOKEN: { schema: z.string().min(1).optional(), expected: 'a Hugging Face access token' },
   EMBED_PROVIDER: {
     schema: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
     expected: 'cpu, cuda or webgpu',
@@ -94,7 +99,7 @@ export interface Config {
     secretAccessKey: string | undefined;
     forcePathStyle: boolean;
   };
-  models: { dir: string };
+  models: { dir: string; hubEndpoint: string; hubToken: string | undefined };
   embed: {
     provider: 'cpu' | 'cuda' | 'webgpu';
     quantized: boolean;
@@ -142,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Self-hosted S3 servers (MinIO, s3rver) need path-style addressing; AWS itself prefers virtual hosts.
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     },
-    models: { dir: e.MODELS_DIR },
+    models: { dir: e.MODELS_DIR, hubEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), hubToken: e.HF_TOKEN },
     embed: {
       provider: e.EMBED_PROVIDER,
       quantized: e.EMBED_QUANTIZED,

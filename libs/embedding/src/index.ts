@@ -8,3 +8,5 @@ export { chunkTokens } from './chunking';
 export type { Chunk, ChunkPolicy } from './chunking';
 export { combineChunks, l2Normalise, meanPool } from './pooling';
 export { Batcher } from './batcher';
+export { HubUnreachableError, ModelPullError, NBK_REPOSITORIES, pullModel, selectFiles } from './model-pull';
+export type { PullOptions, PulledFile } from './model-pull';

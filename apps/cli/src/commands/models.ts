@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import { MultiBar, Presets } from 'cli-progress';
+import { loadConfig } from '@shortlist/config';
+import {
+  HubUnreachableError,
+  ModelLoadError,
+  ModelPullError,
+  NBK_REPOSITORIES,
+  ROLES,
+  loadManifest,
+  locateModel,
+  pullModel,
+} from '@shortlist/embedding';
+import { ExitCode } from '../exit-codes';
+import { runCommand } from '../run-command';
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('install and inspect the embedding models');
+
+  models
+    .command('pull')
+    .description('download the nbk semantic and domain models from the Hugging Face hub (resumes, verifies)')
+    .option('--models <dir>', 'models directory (default: MODELS_DIR)')
+    .option('--quantized', 'the INT8 ONNX export instead of the full one')
+    .option('--revision <rev>', 'repository revision', 'main')
+    .action(
+      runCommand(async (options: { models?: string; quantized?: boolean; revision: string }) => {
+        const config = loadConfig();
+        const dir = options.models ?? config.models.dir;
+        // Bars on a terminal; one line per file when piped.
+        const bars = process.stderr.isTTY
+          ? new MultiBar(
+              { format: ' {role} {file} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s' },
+              Presets.shades_classic,
+            )
+          : undefined;
+        const active = new Map<string, ReturnType<MultiBar['create']>>();
+        try {
+          for (const role of ROLES) {
+            const files = await pullModel(role, NBK_REPOSITORIES[role], dir, {
+              endpoint: config.models.hubEndpoint,
+              token: config.models.hubToken,
+              revision: options.revision,
+              quantized: options.quantized ?? false,
+              onProgress: ({ path, received, total }) => {
+                if (!bars) return;
+                const key = `${role}/${path}`;
+                let bar = active.get(key);
+                if (!bar) {
+                  bar = bars.create(total, 0, { role, file: path });
+                  active.set(key, bar);
+                }
+                bar.update(received);
+              },
+            });
+            bars?.stop();
+            for (const f of files) {
+              process.stderr.write(
+                `${role}: ${f.path} ${mb(f.size)}${f.skipped ? ' (already installed)' : ''}\n`,
+              );
+            }
+          }
+          process.stdout.write(`models installed in ${dir}\n`);
+        } catch (error) {
+          bars?.stop();
+          if (error instanceof HubUnreachableError || error instanceof ModelPullError) {
+            process.stderr.write(`shortlist: ${error.message}\n`);
+            process.exitCode = error instanceof HubUnreachableError ? ExitCode.unavailable : ExitCode.failure;
+            return;
+          }
+          throw error;
+        }
+      }),
+    );
+
+  models
+    .command('list')
+    .description('show the installed models: file, size, sha256, dimensions, context')
+    .option('--models <dir>', 'models directory (default: MODELS_DIR)')
+    .option('--quantized', 'inspect the INT8 ONNX files')
+    .action(
+      runCommand(async (options: { models?: string; quantized?: boolean }) => {
+        const dir = options.models ?? loadConfig().models.dir;
+        let missing = 0;
+        for (const role of ROLES) {
+          try {
+            const m = await loadManifest(await locateModel(dir, role, options.quantized));
+            process.stdout.write(
+              `${role}\t${m.name}\t${m.onnxFile}\t${mb(m.onnxSize)}\tsha256:${m.sha256.slice(0, 12)}\t${m.dims}-D\t${m.maxTokens} tokens\n`,
+            );
+          } catch (error) {
+            if (!(error instanceof ModelLoadError)) throw error;
+            missing++;
+            process.stdout.write(`${role}\tnot installed: ${error.message}\n`);
+          }
+        }
+        if (missing > 0) {
+          process.stderr.write(
+            'install them with `shortlist models pull`, or copy the model folders there\n',
+          );
+          process.exitCode = ExitCode.failure;
+        }
+      }),
+    );
+}
