@@ -10,7 +10,7 @@ Random weights are fine for mechanics and speed, never for quality claims.
     tools/.venv/bin/python tools/make_test_models.py --size full --out .shortlist/models/random-full  # benchmarks
 
 Each run writes `<out>/semantic/` and `<out>/domain/` (different seeds) in Hugging Face layout: `model.onnx`,
-`tokenizer.json` (BERT uncased WordPiece), `config.json`. Output is deterministic for a given torch version.
+`model_quantized.onnx` (INT8, dynamic quantization), `tokenizer.json` (BERT uncased WordPiece), `config.json`. Output is deterministic for a given torch version.
 Set-up: python3 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements.txt
 """
 
@@ -23,6 +23,7 @@ import string
 from pathlib import Path
 
 import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import WordPiece
 from torch import nn
@@ -187,6 +188,8 @@ def make(role: str, size: str, out: Path) -> None:
         "shortlist_random_weights": True,
     }
     (target / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    # INT8 variant (dynamic quantization of the weights), as the nbk repositories also ship one.
+    quantize_dynamic(str(target / "model.onnx"), str(target / "model_quantized.onnx"), weight_type=QuantType.QInt8)
     print(f"{target}: vocab {len(vocab)}, hidden {spec['hidden']}, {(target / 'model.onnx').stat().st_size} bytes")
 
 

@@ -108,6 +108,25 @@ describe('embedding engine on the tiny test models', () => {
     await expect(engine.embed('Nurse')).resolves.toMatchObject({ chunks: 1 });
   });
 
+  it('runs the INT8 files on request, close to the fp32 vectors', async () => {
+    const int8 = await EmbeddingEngine.open({
+      modelsDir: MODELS,
+      quantized: true,
+      chunkTokens: golden.policy.max_tokens,
+    });
+    try {
+      expect(int8.models.semantic.onnxFile).toBe(join(MODELS, 'semantic', 'model_quantized.onnx'));
+      for (const doc of golden.documents.slice(0, 10)) {
+        const result = await int8.embed(doc.text);
+        expect(result.tokens).toEqual(doc.tokens);
+        expect(cosine(result.semantic, doc.semantic)).toBeGreaterThan(0.95);
+        expect(cosine(result.domain, doc.domain)).toBeGreaterThan(0.95);
+      }
+    } finally {
+      await int8.close();
+    }
+  });
+
   it('replaces a crashed inference thread and retries its batches', async () => {
     const docs = golden.documents.slice(30);
     const expected = await Promise.all(docs.map((d) => engine.embed(d.text)));
