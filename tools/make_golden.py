@@ -108,6 +108,8 @@ def embed(session: ort.InferenceSession, chunks: list[tuple[list[int], int]]) ->
 
 def main() -> None:
     tokenizer = Tokenizer.from_file(str(MODELS / "semantic" / "tokenizer.json"))
+    tokenizer.no_truncation()  # documents are chunked, never truncated
+    tokenizer.no_padding()
     sessions = {role: ort.InferenceSession(str(MODELS / role / "model.onnx")) for role in ("semantic", "domain")}
     framed_empty = tokenizer.encode("a").ids
     bare = tokenizer.encode("a", add_special_tokens=False).ids

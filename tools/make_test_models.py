@@ -188,6 +188,8 @@ def make(role: str, size: str, out: Path) -> None:
         "shortlist_random_weights": True,
     }
     (target / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    if size == "full":  # the PyTorch eager reference of the benchmark loads these weights (never committed)
+        torch.save(model.state_dict(), target / "model.pt")
     # INT8 variant (dynamic quantization of the weights), as the nbk repositories also ship one.
     quantize_dynamic(str(target / "model.onnx"), str(target / "model_quantized.onnx"), weight_type=QuantType.QInt8)
     print(f"{target}: vocab {len(vocab)}, hidden {spec['hidden']}, {(target / 'model.onnx').stat().st_size} bytes")

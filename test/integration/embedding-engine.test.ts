@@ -170,6 +170,24 @@ describe('loading models: clear errors', () => {
     );
   });
 
+  it('ignores a truncation setting in tokenizer.json: every token still counts', async () => {
+    const text = 'senior python engineer with data science experience '.repeat(20);
+    const reference = await EmbeddingEngine.open({ modelsDir: dir, chunkTokens: 64 });
+    const expected = await reference.embed(text);
+    await reference.close();
+    for (const role of ['semantic', 'domain']) {
+      const path = join(dir, role, 'tokenizer.json');
+      const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      const truncation = { direction: 'Right', max_length: 16, strategy: 'LongestFirst', stride: 0 };
+      await writeFile(path, JSON.stringify({ ...json, truncation }));
+    }
+    const engine = await EmbeddingEngine.open({ modelsDir: dir, chunkTokens: 64 });
+    const result = await engine.embed(text);
+    await engine.close();
+    expect(result.tokens).toEqual(expected.tokens);
+    expect(result.tokens.length).toBeGreaterThan(100);
+  });
+
   it('names an ONNX file that is not a model', async () => {
     await writeFile(join(dir, 'semantic', 'model.onnx'), 'not a model');
     const failure = EmbeddingEngine.open({ modelsDir: dir });

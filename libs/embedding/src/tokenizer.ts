@@ -24,15 +24,17 @@ export class DocumentTokenizer {
   readonly suffix: number[];
 
   constructor(tokenizerPath: string) {
-    let json: object;
+    let json: Record<string, unknown>;
     try {
-      json = JSON.parse(readFileSync(tokenizerPath, 'utf8')) as object;
+      json = JSON.parse(readFileSync(tokenizerPath, 'utf8')) as Record<string, unknown>;
     } catch (error) {
       throw new ModelLoadError(`cannot read ${tokenizerPath}: ${(error as Error).message}`);
     }
     const configPath = join(dirname(tokenizerPath), 'tokenizer_config.json');
     const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as object) : {};
-    this.tokenizer = new Tokenizer(json, config);
+    // Exported tokenizers often carry a truncation (e.g. 128 or 512 tokens) and padding setting; documents are
+    // chunked here instead, so both are dropped: every token of a document must reach the model.
+    this.tokenizer = new Tokenizer({ ...json, truncation: null, padding: null }, config);
     // The template around a single sequence: what it adds to an empty text, split around the content slot.
     const framed = this.tokenizer.encode('a', { add_special_tokens: true }).ids;
     const bare = this.tokenizer.encode('a', { add_special_tokens: false }).ids;
