@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EmbeddingEngine } from '@shortlist/embedding';
+
+/**
+ * Child-process half of `npm run bench:embed`: embeds a JSONL corpus with the Shortlist engine (models loaded
+ * before the clock starts, as the reference runner does) and prints one JSON line of figures.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string' },
+      in: { type: 'string' },
+      quantized: { type: 'boolean', default: false },
+      'chunk-tokens': { type: 'string', default: '512' },
+      overlap: { type: 'string', default: '64' },
+      'batch-tokens': { type: 'string', default: '8192' },
+    },
+  });
+  const texts = readFileSync(values.in!, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (JSON.parse(l) as { text: string }).text);
+  const engine = await EmbeddingEngine.open({
+    modelsDir: values.models!,
+    quantized: values.quantized,
+    chunkTokens: Number(values['chunk-tokens']),
+    chunkOverlap: Number(values.overlap),
+    batchTokens: Number(values['batch-tokens']),
+  });
+  const start = performance.now();
+  // Many documents in flight at once, as a worker with many active jobs has: the batcher groups their chunks.
+  const inFlight = 64;
+  let tokens = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < texts.length) {
+        const result = await engine.embed(texts[next++]!);
+        tokens += result.tokens.length;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await engine.close();
+  process.stdout.write(
+    `${JSON.stringify({
+      engine: values.quantized ? 'shortlist-int8' : 'shortlist-fp32',
+      documents: texts.length,
+      tokens,
+      seconds,
+      paddingRatio: engine.paddingRatio,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    })}\n`,
+  );
+}
+
+void main();
