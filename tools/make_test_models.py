@@ -204,6 +204,37 @@ def make(role: str, size: str, out: Path) -> None:
     print(f"{target}: vocab {len(vocab)}, hidden {spec['hidden']}, {(target / 'model.onnx').stat().st_size} bytes")
 
 
+class PooledOutput(nn.Module):
+    """A model with the wrong output for Shortlist: already pooled, [batch, hidden] (the engine must refuse it)."""
+
+    def __init__(self, encoder: JinaBertEncoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.encoder(input_ids, attention_mask, token_type_ids).mean(1)
+
+
+def make_pooled_output_model(out: Path) -> None:
+    torch.manual_seed(3)
+    spec = SIZES["tiny"]
+    model = PooledOutput(
+        JinaBertEncoder(len(build_vocab(None)), spec["hidden"], spec["layers"], spec["heads"], spec["intermediate"])
+    ).eval()
+    ids = torch.tensor([[2, 10, 3]])
+    out.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        model,
+        (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+        str(out / "model.onnx"),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["last_hidden_state"],
+        dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ["input_ids", "attention_mask", "token_type_ids"]},
+        opset_version=17,
+        dynamo=False,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), required=True)
@@ -211,6 +242,8 @@ def main() -> None:
     args = parser.parse_args()
     for role in SEEDS:
         make(role, args.size, args.out)
+    if args.size == "tiny":  # a broken model for the bad-input tests, beside the good ones
+        make_pooled_output_model(args.out.parent / "pooled-output")
 
 
 if __name__ == "__main__":

@@ -195,6 +195,25 @@ describe('loading models: clear errors', () => {
     await expect(failure).rejects.toThrow(join(dir, 'semantic', 'model.onnx'));
   });
 
+  it('refuses a model whose output is not [batch, tokens, hidden], naming the file', async () => {
+    const pooled = join(__dirname, '..', 'fixtures', 'models', 'pooled-output', 'model.onnx');
+    await cp(pooled, join(dir, 'domain', 'model.onnx'));
+    const failure = EmbeddingEngine.open({ modelsDir: dir });
+    await expect(failure).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(failure).rejects.toThrow(
+      `${join(dir, 'domain', 'model.onnx')}: output last_hidden_state is float32[1, 32] for 1 sequence of 2 tokens, expected float32[batch, tokens, hidden]`,
+    );
+  });
+
+  it('refuses a model whose vectors do not have the size its config.json declares', async () => {
+    const configPath = join(dir, 'semantic', 'config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(configPath, JSON.stringify({ ...config, hidden_size: 64 }));
+    await expect(EmbeddingEngine.open({ modelsDir: dir })).rejects.toThrow(
+      `${join(dir, 'semantic', 'model.onnx')} produces 32-D vectors, but its config.json says hidden_size 64`,
+    );
+  });
+
   it('derives the manifest on first load, reuses it while the model file is unchanged', async () => {
     const manifestPath = join(dir, 'semantic', 'shortlist-manifest.json');
     const read = async () => JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;

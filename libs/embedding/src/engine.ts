@@ -73,6 +73,16 @@ export class EmbeddingEngine {
       provider: options.provider ?? 'cpu',
       intraOpThreads: options.threads ?? 0,
     });
+    for (const found of client.models) {
+      const manifest = found.role === 'semantic' ? semantic : domain;
+      if (found.dims !== manifest.dims) {
+        await client.close();
+        throw new ModelLoadError(
+          `${manifest.onnxFile} produces ${found.dims}-D vectors, but its config.json says hidden_size ${manifest.dims}`,
+        );
+      }
+      Object.assign(manifest, { inputNames: found.inputNames, outputName: found.outputName });
+    }
     const batcher = new Batcher<Record<Role, Float32Array>>(
       { batchTokens: Math.max(options.batchTokens ?? 8192, maxTokens), maxWaitMs: options.maxWaitMs ?? 5 },
       async (rows) => {

@@ -46,6 +46,8 @@ export class InferenceClient {
   private closing = false;
   /** Times the thread was replaced after dying. */
   restarts = 0;
+  /** What the thread found in each model: input and output names, vector dimension. */
+  models: Extract<ThreadMessage, { type: 'ready' }>['models'] = [];
 
   private constructor(private readonly init: ThreadInit) {}
 
@@ -76,6 +78,7 @@ export class InferenceClient {
         switch (message.type) {
           case 'ready':
             threadReady = true;
+            this.models = message.models;
             resolve();
             for (const p of this.pending.values()) this.post(p);
             break;

@@ -15,6 +15,7 @@ interface Loaded {
   session: ort.InferenceSession;
   inputNames: string[];
   outputName: string;
+  dims: number;
 }
 
 const init = (workerData as { init: ThreadInit }).init;
@@ -56,7 +57,27 @@ async function load(): Promise<Loaded[]> {
     const outputName = session.outputNames.includes('last_hidden_state')
       ? 'last_hidden_state'
       : session.outputNames[0]!;
-    loaded.push({ role: model.role, session, inputNames, outputName });
+    const loadedModel = { role: model.role, session, inputNames, outputName, dims: 0 };
+    // A probe batch: the output must be per-token hidden states, [batch, tokens, hidden].
+    const probe = tensors({ type: 'run', id: 0, ids: Int32Array.from([0, 0]), lengths: [2] }).feeds;
+    const output = (await session.run(Object.fromEntries(inputNames.map((n) => [n, probe[n]!]))))[
+      outputName
+    ]!;
+    if (
+      output.dims.length !== 3 ||
+      output.dims[0] !== 1 ||
+      output.dims[1] !== 2 ||
+      output.type !== 'float32'
+    ) {
+      throw Object.assign(
+        new Error(
+          `${model.onnxPath}: output ${outputName} is ${output.type}[${output.dims.join(', ')}] for 1 sequence of 2 tokens, expected float32[batch, tokens, hidden]`,
+        ),
+        { kind: 'model' },
+      );
+    }
+    loadedModel.dims = output.dims[2]!;
+    loaded.push(loadedModel);
   }
   return loaded;
 }
@@ -116,7 +137,7 @@ load().then(
         role: m.role,
         inputNames: m.inputNames,
         outputName: m.outputName,
-        dims: 0,
+        dims: m.dims,
       })),
     });
     // One batch at a time: ONNX Runtime already spreads one run over the intra-op threads.
