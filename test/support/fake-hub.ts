@@ -70,19 +70,19 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     const path = resolve[2]!;
     let body = corrupt.has(path) ? Buffer.from(content).fill(7, 0, 16) : content;
     const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    // A cut transfer: half the promised bytes, then the connection closes, so the client sees a short body.
+    const cut = cutNext.delete(path);
+    const headers = { 'content-length': body.length - start, ...(cut ? { connection: 'close' } : {}) };
     if (start > 0) {
       body = body.subarray(start);
       res.writeHead(206, {
-        'content-length': body.length,
+        ...headers,
         'content-range': `bytes ${start}-${content.length - 1}/${content.length}`,
       });
     } else {
-      res.writeHead(200, { 'content-length': body.length });
+      res.writeHead(200, headers);
     }
-    if (cutNext.delete(path)) {
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
-      return;
-    }
+    if (cut) return void res.end(body.subarray(0, Math.floor(body.length / 2)));
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

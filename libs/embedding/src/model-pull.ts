@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Role } from './models-dir';
 
 /**
@@ -135,16 +135,25 @@ async function download(role: Role, repo: string, entry: TreeEntry, target: stri
   const resumed = response.status === 206;
   let received = resumed ? have : 0;
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    options.onProgress?.({ role, path: entry.path, received, total });
-  });
+  // Written chunk by chunk and closed cleanly even when the transfer breaks: what arrived stays in the partial
+  // file for the next pull to resume from (a destroyed stream could drop bytes already received).
+  const file = createWriteStream(partial, { flags: resumed ? 'a' : 'w' });
+  let interruption: Error | undefined;
   try {
-    await pipeline(body, createWriteStream(partial, { flags: resumed ? 'a' : 'w' }));
+    for await (const chunk of body) {
+      received += (chunk as Buffer).length;
+      options.onProgress?.({ role, path: entry.path, received, total });
+      if (!file.write(chunk)) await once(file, 'drain');
+    }
   } catch (error) {
+    interruption = error as Error;
+  }
+  file.end();
+  await once(file, 'finish');
+  if (interruption) {
     throw unreachable(
       options.endpoint,
-      `download of ${entry.path} interrupted at ${received} of ${total} bytes: ${(error as Error).message}; run the pull again to resume`,
+      `download of ${entry.path} interrupted at ${received} of ${total} bytes: ${interruption.message}; run the pull again to resume`,
     );
   }
   if (!(await matches(partial, entry))) {
