@@ -21,21 +21,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def chunks_of(content: list[int], prefix: list[int], suffix: list[int], max_tokens: int, overlap: int):
-    window = max_tokens - len(prefix) - len(suffix)
-    stride = window - overlap
-    out, start = [], 0
-    while True:
-        piece = content[start : start + window]
-        out.append((prefix + piece + suffix, len(piece)))
-        if start + window >= len(content):
-            return out
-        start += stride
+from reference_embedding import chunks_of, load_tokenizer  # noqa: E402
 
 
 def main() -> None:
@@ -50,12 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     texts = [json.loads(line)["text"] for line in args.corpus.read_text().splitlines() if line.strip()]
-    tokenizer = Tokenizer.from_file(str(args.models / "semantic" / "tokenizer.json"))
-    tokenizer.no_truncation()  # documents are chunked, never truncated
-    tokenizer.no_padding()
-    framed, bare = tokenizer.encode("a").ids, tokenizer.encode("a", add_special_tokens=False).ids
-    at = framed.index(bare[0])
-    prefix, suffix = framed[:at], framed[at + len(bare) :]
+    tokenizer, prefix, suffix = load_tokenizer(args.models / "semantic" / "tokenizer.json")
 
     if args.engine == "torch":
         import torch

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Tokenizer
+
+from reference_embedding import chunks_of, load_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "test" / "fixtures" / "models" / "tiny"
@@ -83,18 +84,6 @@ def long_text(seed: int, words: int) -> str:
 LONG = [long_text(seed, words) for seed, words in enumerate([60, 61, 62, 63, 100, 150, 200, 400, 800, 1500])]
 
 
-def chunk(content: list[int], prefix: list[int], suffix: list[int]) -> list[tuple[list[int], int]]:
-    window = POLICY["max_tokens"] - len(prefix) - len(suffix)
-    stride = window - POLICY["overlap"]
-    chunks, start = [], 0
-    while True:
-        piece = content[start : start + window]
-        chunks.append((prefix + piece + suffix, len(piece)))
-        if start + window >= len(content):
-            return chunks
-        start += stride
-
-
 def embed(session: ort.InferenceSession, chunks: list[tuple[list[int], int]]) -> list[float]:
     length = max(len(ids) for ids, _ in chunks)
     ids = np.array([c + [0] * (length - len(c)) for c, _ in chunks], dtype=np.int64)
@@ -107,18 +96,12 @@ def embed(session: ort.InferenceSession, chunks: list[tuple[list[int], int]]) ->
 
 
 def main() -> None:
-    tokenizer = Tokenizer.from_file(str(MODELS / "semantic" / "tokenizer.json"))
-    tokenizer.no_truncation()  # documents are chunked, never truncated
-    tokenizer.no_padding()
+    tokenizer, prefix, suffix = load_tokenizer(MODELS / "semantic" / "tokenizer.json")
     sessions = {role: ort.InferenceSession(str(MODELS / role / "model.onnx")) for role in ("semantic", "domain")}
-    framed_empty = tokenizer.encode("a").ids
-    bare = tokenizer.encode("a", add_special_tokens=False).ids
-    at = framed_empty.index(bare[0])
-    prefix, suffix = framed_empty[:at], framed_empty[at + len(bare) :]
     documents = []
     for i, text in enumerate(SHORT + UNICODE + NEAR_EMPTY + LONG):
         content = tokenizer.encode(text, add_special_tokens=False).ids
-        chunks = chunk(content, prefix, suffix)
+        chunks = chunks_of(content, prefix, suffix, POLICY["max_tokens"], POLICY["overlap"])
         documents.append(
             {
                 "id": f"doc-{i:02d}",

