@@ -3,6 +3,8 @@
  * a realistic length spread. Random text: fine for speed, never for quality claims.
  */
 
+import { seededUniform } from '../test/support/vectors';
+
 const DOMAINS: Record<string, string[]> = {
   software: [
     'engineer',
@@ -28,16 +30,6 @@ const COMMON =
     ' ',
   );
 
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
-
 export const DOMAIN_NAMES = Object.keys(DOMAINS);
 
 /** About `words` words of text in a domain, in sentences. */
@@ -61,7 +53,7 @@ export function text(domain: string, words: number, random: () => number): strin
  * and about 1 in 40 a long one of 6,000-8,000 (which the engine chunks).
  */
 export function benchmarkCorpus(count: number, seed = 7): { id: string; text: string }[] {
-  const random = seeded(seed);
+  const random = seededUniform(seed);
   return Array.from({ length: count }, (_, i) => {
     const domain = DOMAIN_NAMES[i % DOMAIN_NAMES.length]!;
     const roll = random();

@@ -1,8 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddingEngine } from '@shortlist/embedding';
-import { DOMAIN_NAMES, benchmarkCorpus, seeded, text } from './corpus';
+import { dot, seededUniform } from '../test/support/vectors';
+import { DOMAIN_NAMES, benchmarkCorpus, text } from './corpus';
 
 /**
  * `npm run bench:embed`: Shortlist's embedding engine (fp32 and INT8) against sentence-transformers-style
@@ -72,7 +74,7 @@ function run(command: string, args: string[]): Promise<RunFigures> {
 }
 
 async function int8Quality(): Promise<{ minCosine: number; medianCosine: number; top10Overlap: number }> {
-  const random = seeded(11);
+  const random = seededUniform(11);
   const postings = DOMAIN_NAMES.flatMap((d) => [0, 1, 2].map(() => text(d, 60, random)));
   const resumes = Array.from({ length: 240 }, (_, i) =>
     text(DOMAIN_NAMES[i % DOMAIN_NAMES.length]!, 150, random),
@@ -88,11 +90,11 @@ async function int8Quality(): Promise<{ minCosine: number; medianCosine: number;
       await engine.close();
     }
   };
-  const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
   const fp32 = await embedAll(false);
   const int8 = await embedAll(true);
+  const int8All = [...int8.postings, ...int8.resumes];
   const cosines = [...fp32.postings, ...fp32.resumes]
-    .map((v, i) => dot(v, [...int8.postings, ...int8.resumes][i]!))
+    .map((v, i) => dot(v, int8All[i]!))
     .sort((a, b) => a - b);
   const top10 = (p: Float32Array, rs: Float32Array[]) =>
     rs
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'embed',
     at: new Date().toISOString(),
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: { cpus: cpus().length, node: process.version },
     corpus: { documents, tokens: results[0]!.tokens },
     results: results.map((r) => ({ ...r, docsPerSecond: rate(r), tokensPerSecond: r.tokens / r.seconds })),
     quality,

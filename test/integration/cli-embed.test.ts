@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
+import { cosine } from '../support/vectors';
 
 const MODELS = join(__dirname, '..', 'fixtures', 'models', 'tiny');
 
@@ -11,11 +12,6 @@ interface GoldenDocument {
   tokens: number[];
   semantic: number[];
   domain: number[];
-}
-
-function cosine(a: number[], b: number[]): number {
-  const dot = a.reduce((s, x, i) => s + x * b[i]!, 0);
-  return dot / Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
 }
 
 describe('shortlist embed', () => {

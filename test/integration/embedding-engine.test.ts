@@ -8,6 +8,7 @@ import {
   ProviderUnavailableError,
   type DocumentEmbedding,
 } from '@shortlist/embedding';
+import { cosine } from '../support/vectors';
 
 const MODELS = join(__dirname, '..', 'fixtures', 'models', 'tiny');
 
@@ -21,18 +22,6 @@ interface Golden {
     semantic: number[];
     domain: number[];
   }[];
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 function maxDifference(a: DocumentEmbedding, b: DocumentEmbedding): number {

@@ -1,13 +1,19 @@
 /** Deterministic vectors for tests: a seeded generator, so every run sees the same data. */
-export function seededRandom(seed: number): () => number {
+/** Uniform in [0, 1) from a seed (xorshift32): the same sequence on every run. */
+export function seededUniform(seed: number): () => number {
   let state = seed >>> 0 || 1;
   return () => {
-    // xorshift32
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    return ((state >>> 0) / 0x1_0000_0000) * 2 - 1;
+    return (state >>> 0) / 0x1_0000_0000;
   };
+}
+
+/** Uniform in [-1, 1) from a seed. */
+export function seededRandom(seed: number): () => number {
+  const uniform = seededUniform(seed);
+  return () => uniform() * 2 - 1;
 }
 
 export function normalise(v: number[]): number[] {
@@ -19,6 +25,12 @@ export function randomUnitVector(dims: number, random: () => number): number[] {
   return normalise(Array.from({ length: dims }, random));
 }
 
-export function dot(a: number[], b: number[]): number {
-  return a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
 }

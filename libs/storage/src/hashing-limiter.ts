@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { ObjectTooLargeError } from './object-store';
 
 /** Passes bytes through while counting and hashing them; fails the stream past `maxBytes`. */
@@ -25,4 +25,9 @@ export class HashingLimiter extends Transform {
   digest(): string {
     return this.hash.digest('hex');
   }
+}
+
+/** A body given as text, bytes or a stream, as a stream. */
+export function bodyStream(body: Readable | Buffer | string): Readable {
+  return typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
 }

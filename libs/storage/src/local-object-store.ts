@@ -2,9 +2,9 @@ import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HashingLimiter } from './hashing-limiter';
+import { HashingLimiter, bodyStream } from './hashing-limiter';
 import {
   ObjectNotFoundError,
   assertValidKey,
@@ -35,8 +35,7 @@ export class LocalObjectStore implements ObjectStore {
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.${randomBytes(6).toString('hex')}.partial`;
     const limiter = new HashingLimiter(options.maxBytes);
-    const source =
-      typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
+    const source = bodyStream(body);
     try {
       await pipeline(source, limiter, createWriteStream(temp));
       await rename(temp, target);

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -9,7 +9,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { HashingLimiter } from './hashing-limiter';
+import { HashingLimiter, bodyStream } from './hashing-limiter';
 import {
   ObjectNotFoundError,
   assertValidKey,
@@ -77,8 +77,7 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
     assertValidKey(key);
     const limiter = new HashingLimiter(options.maxBytes);
-    const source =
-      typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
+    const source = bodyStream(body);
     source.on('error', (error) => limiter.destroy(error));
     const upload = new Upload({
       client: this.client,

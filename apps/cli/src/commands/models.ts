@@ -37,6 +37,7 @@ export function registerModels(program: Command): void {
             )
           : undefined;
         const active = new Map<string, ReturnType<MultiBar['create']>>();
+        const pulled: string[] = [];
         try {
           for (const role of ROLES) {
             const files = await pullModel(role, NBK_REPOSITORIES[role], dir, {
@@ -55,13 +56,15 @@ export function registerModels(program: Command): void {
                 bar.update(received);
               },
             });
-            bars?.stop();
-            for (const f of files) {
-              process.stderr.write(
-                `${role}: ${f.path} ${mb(f.size)}${f.skipped ? ' (already installed)' : ''}\n`,
-              );
-            }
+            pulled.push(
+              ...files.map(
+                (f) => `${role}: ${f.path} ${mb(f.size)}${f.skipped ? ' (already installed)' : ''}`,
+              ),
+            );
           }
+          // The bars share the terminal until every download is done; the summary follows them.
+          bars?.stop();
+          process.stderr.write(pulled.map((line) => `${line}\n`).join(''));
           process.stdout.write(`models installed in ${dir}\n`);
         } catch (error) {
           bars?.stop();
