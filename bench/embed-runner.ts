@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EmbeddingEngine } from '@shortlist/embedding';
+import { EmbeddingEngine, type Provider } from '@shortlist/embedding';
 
 /**
  * Child-process half of `npm run bench:embed`: embeds a JSONL corpus with the Shortlist engine (models loaded
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
       'chunk-tokens': { type: 'string', default: '512' },
       overlap: { type: 'string', default: '64' },
       'batch-tokens': { type: 'string', default: '8192' },
+      provider: { type: 'string', default: 'cpu' },
+      threads: { type: 'string' },
     },
   });
   const texts = readFileSync(values.in!, 'utf8')
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
     chunkTokens: Number(values['chunk-tokens']),
     chunkOverlap: Number(values.overlap),
     batchTokens: Number(values['batch-tokens']),
+    provider: values.provider as Provider,
+    ...(values.threads ? { threads: Number(values.threads) } : {}),
   });
   const start = performance.now();
   // Many documents in flight at once, as a worker with many active jobs has: the batcher groups their chunks.
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   await engine.close();
   process.stdout.write(
     `${JSON.stringify({
-      engine: values.quantized ? 'shortlist-int8' : 'shortlist-fp32',
+      engine: `shortlist-${values.quantized ? 'int8' : 'fp32'}${values.provider === 'cpu' ? '' : `-${values.provider}`}`,
       documents: texts.length,
       tokens,
       seconds,

@@ -4,6 +4,8 @@ fixed-size batches padded to their longest row, mean pooling, L2 normalisation. 
   --engine torch   PyTorch eager, fp32 (the model class of make_test_models.py with its saved state dict)
   --engine onnx    Python onnxruntime on the same model.onnx Shortlist runs
 
+`--device cuda --dtype fp16` runs the PyTorch model on a GPU in half precision (the GPU comparison).
+
 Documents are chunked exactly as Shortlist chunks them (same tokenizer, chunk size and overlap), so every back end
 computes the same sequences and the comparison measures the runtime, not the algorithm. Prints one JSON object.
 
@@ -36,6 +38,8 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
+    parser.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32", help="torch weights and activations")
     args = parser.parse_args()
 
     texts = [json.loads(line)["text"] for line in args.corpus.read_text().splitlines() if line.strip()]
@@ -55,12 +59,16 @@ def main() -> None:
                 config["num_attention_heads"], config["intermediate_size"],
             ).eval()
             model.load_state_dict(torch.load(args.models / role / "model.pt"))
-            models.append(model)
+            if args.dtype == "fp16":
+                model = model.half()
+            models.append(model.to(args.device))
 
         def run(ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
             with torch.inference_mode():
-                t_ids, t_mask = torch.from_numpy(ids), torch.from_numpy(mask)
-                return [m(t_ids, t_mask, torch.zeros_like(t_ids)).numpy() for m in models]
+                t_ids = torch.from_numpy(ids).to(args.device)
+                t_mask = torch.from_numpy(mask).to(args.device)
+                # .float().cpu() waits for the GPU, so the clock includes every kernel.
+                return [m(t_ids, t_mask, torch.zeros_like(t_ids)).float().cpu().numpy() for m in models]
     else:
         import onnxruntime as ort
 
@@ -107,7 +115,7 @@ def main() -> None:
         vectors.append(doc_vectors)
     seconds = time.perf_counter() - start
     print(json.dumps({
-        "engine": f"python-{args.engine}",
+        "engine": f"python-{args.engine}" + (f"-{args.device}-{args.dtype}" if args.device != "cpu" else ""),
         "documents": len(texts),
         "tokens": real_tokens,
         "seconds": seconds,
