@@ -75,7 +75,32 @@ const variables = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     expected: 'fatal, error, warn, info, debug, trace or silent',
   },
-  WORKER_CONCURRENCY: { schema: positiveInt.default(4), expected: 'a positive integer' },
+  WORKER_CONCURRENCY: {
+    schema: positiveInt.default(32),
+    expected: 'a positive integer (embed jobs in flight per worker: they share batches)',
+  },
+  EXTRACT_CONCURRENCY: { schema: positiveInt.default(2), expected: 'a positive integer' },
+  EXTRACT_TIMEOUT_MS: { schema: positiveInt.default(30_000), expected: 'milliseconds (a positive integer)' },
+  EXTRACT_MEMORY_MB: {
+    schema: z.coerce.number().int().min(64).default(512),
+    expected: 'megabytes, at least 64',
+  },
+  MAX_DOCUMENT_BYTES: {
+    schema: positiveInt.default(20 * 1024 * 1024),
+    expected: 'bytes (a positive integer): the largest document accepted',
+  },
+  SOURCE_ALLOWLIST: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^,]*)?(,[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^,]*)?)*$/)
+      .optional(),
+    expected: 'comma-separated bucket or bucket/prefix/ entries',
+  },
+  SWEEP_STALE_SECONDS: {
+    schema: positiveInt.default(120),
+    expected: 'seconds (a positive integer) after which a document stuck in a stage is re-enqueued',
+  },
+  WORKER_HEALTH_PORT: { schema: port.optional(), expected: 'a TCP port (1-65535)' },
 } as const;
 
 type Variables = typeof variables;
@@ -109,7 +134,18 @@ export interface Config {
     batchTokens: number;
   };
   api: { host: string; port: number };
-  worker: { concurrency: number };
+  worker: {
+    concurrency: number;
+    extractConcurrency: number;
+    sweepStaleSeconds: number;
+    healthPort: number | undefined;
+  };
+  extract: { timeoutMs: number; memoryMb: number };
+  ingest: {
+    maxDocumentBytes: number;
+    /** Buckets (and optional key prefixes) whose objects may be registered by reference. */
+    sourceAllowlist: { bucket: string; prefix: string }[];
+  };
   log: { level: Parsed['LOG_LEVEL'] };
 }
 
@@ -157,7 +193,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchTokens: e.EMBED_BATCH_TOKENS,
     },
     api: { host: e.HOST, port: e.PORT },
-    worker: { concurrency: e.WORKER_CONCURRENCY },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      extractConcurrency: e.EXTRACT_CONCURRENCY,
+      sweepStaleSeconds: e.SWEEP_STALE_SECONDS,
+      healthPort: e.WORKER_HEALTH_PORT,
+    },
+    extract: { timeoutMs: e.EXTRACT_TIMEOUT_MS, memoryMb: e.EXTRACT_MEMORY_MB },
+    ingest: {
+      maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+      sourceAllowlist: (e.SOURCE_ALLOWLIST ?? '').split(',').flatMap((entry) => {
+        if (!entry) return [];
+        const slash = entry.indexOf('/');
+        return slash < 0
+          ? [{ bucket: entry, prefix: '' }]
+          : [{ bucket: entry.slice(0, slash), prefix: entry.slice(slash + 1) }];
+      }),
+    },
     log: { level: e.LOG_LEVEL },
   };
 }

@@ -1,0 +1,97 @@
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extractFile, type ExtractLimits } from './extractor';
+import { ExtractionError } from './errors';
+
+const docs = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'docs');
+const bad = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'bad');
+const limits: ExtractLimits = { timeoutMs: 20_000, memoryMb: 512 };
+
+async function failure(path: string, custom: ExtractLimits = limits): Promise<ExtractionError> {
+  const error = await extractFile(path, custom).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ExtractionError);
+  return error as ExtractionError;
+}
+
+describe('extractFile', () => {
+  it.each([
+    ['resume.txt', 'text'],
+    ['resume.pdf', 'pdf'],
+    ['resume.docx', 'docx'],
+    ['resume.html', 'html'],
+  ])('reads the resume from %s', async (file, format) => {
+    const result = await extractFile(join(docs, file), limits);
+    expect(result.format).toBe(format);
+    expect(result.text).toContain('Ada Lovelace - Senior Data Engineer');
+    expect(result.text).toContain('Skills: Python, SQL, Scala, Airflow, dbt, Terraform, Kubernetes.');
+    expect(result.text).not.toContain('not text'); // the HTML's script
+  });
+
+  it('sniffs a PDF named .docx by its bytes', async () => {
+    const result = await extractFile(join(bad, 'pdf-named.docx'), limits);
+    expect(result.format).toBe('pdf');
+    expect(result.text).toContain('Ada Lovelace');
+  });
+
+  it('decodes Latin-1 and UTF-16 with a byte order mark', async () => {
+    expect((await extractFile(join(bad, 'latin1.txt'), limits)).text).toContain(
+      'José Müller, ingénieur logiciel à Zürich',
+    );
+    expect((await extractFile(join(bad, 'utf16.txt'), limits)).text).toBe(
+      'Résumé in UTF-16: Zoë Ångström, data engineer.',
+    );
+  });
+
+  it('strips NULs and control characters', async () => {
+    const { text } = await extractFile(join(bad, 'nul.txt'), limits);
+    expect(text.split('\n')[0]).toBe('Grace Hopper - compiler engineer');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
+  it.each([
+    ['empty.txt', 'empty_file'],
+    ['truncated.pdf', 'corrupt_file'],
+    ['image-only.pdf', 'no_text'],
+    ['random.bin', 'unsupported_format'],
+  ])('refuses %s with %s', async (file, reason) => {
+    expect((await failure(join(bad, file))).reason).toBe(reason);
+  });
+
+  it('refuses a DOCX zip bomb before inflating it', async () => {
+    const error = await failure(join(bad, 'bomb.docx'));
+    expect(error.reason).toBe('too_large');
+    expect(error.message).toMatch(/refused before inflating/);
+  });
+
+  it('kills a parser that runs past the wall clock', async () => {
+    const started = Date.now();
+    const error = await failure(join(bad, 'hang.pdf'), { timeoutMs: 1500, memoryMb: 2048 });
+    expect(['extract_timeout', 'extract_memory']).toContain(error.reason);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('kills a parser that outgrows its memory limit', async () => {
+    const error = await failure(join(bad, 'hang.pdf'), { timeoutMs: 60_000, memoryMb: 160 });
+    expect(error.reason).toBe('extract_memory');
+  });
+
+  it('runs no code from a CVE-2024-4367 FontMatrix', async () => {
+    const marker = join(tmpdir(), `shortlist-pwned-${process.pid}`);
+    rmSync(marker, { force: true });
+    process.env.SHORTLIST_PWNED_MARKER = marker;
+    try {
+      const result = await extractFile(join(bad, 'fontmatrix-cve-2024-4367.pdf'), limits).catch(
+        (e: ExtractionError) => e,
+      );
+      if (!(result instanceof ExtractionError)) expect(result.text).toContain('Resume with a hostile font');
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      delete process.env.SHORTLIST_PWNED_MARKER;
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ChildReply, ChildRequest } from './child-protocol';
+import { decodeText } from './decode-text';
+import { DEFAULT_ZIP_LIMITS } from './docx-text';
+import { ExtractionError } from './errors';
+import { hasText, normaliseText } from './normalise';
+import { sniffFormat, type DocumentFormat } from './sniff';
+
+export interface ExtractLimits {
+  /** Wall clock for one document's parser. */
+  timeoutMs: number;
+  /** Resident memory (and V8 heap) of the parser process. */
+  memoryMb: number;
+  /** Inflated size of a DOCX archive. */
+  maxInflatedBytes?: number;
+}
+
+export interface ExtractedText {
+  format: DocumentFormat;
+  /** Normalised; never empty. */
+  text: string;
+}
+
+/**
+ * The text of a document file. The format comes from its bytes; plain text is decoded here (no parser runs);
+ * PDF, DOCX and HTML are parsed in a child process that is killed past the wall-clock or memory limit.
+ * Every failure is an ExtractionError with a reason code.
+ */
+export async function extractFile(path: string, limits: ExtractLimits): Promise<ExtractedText> {
+  const head = Buffer.alloc(1024);
+  const handle = await open(path);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
+  if (bytesRead === 0) throw new ExtractionError('empty_file', 'the file is empty (0 bytes)');
+  const format = sniffFormat(head.subarray(0, bytesRead));
+  const raw =
+    format === 'text'
+      ? decodeText(await readFile(path))
+      : await runChild(
+          { path, format, maxInflatedBytes: limits.maxInflatedBytes ?? DEFAULT_ZIP_LIMITS.maxInflatedBytes },
+          limits,
+        );
+  const text = normaliseText(raw);
+  if (!hasText(text)) {
+    throw new ExtractionError(
+      'no_text',
+      format === 'pdf' ? 'the PDF has no text layer (scanned or image-only?)' : `the ${format} has no text`,
+    );
+  }
+  return { format, text };
+}
+
+/** The child's script: the bundle's sibling in dist/, or the TypeScript source (tests, through tsx). */
+function childScript(): { script: string; execArgv: string[] } {
+  const bundled = join(__dirname, 'extract-child.js');
+  if (existsSync(bundled)) return { script: bundled, execArgv: [] };
+  return { script: join(__dirname, 'extract-child.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+function runChild(request: ChildRequest, limits: ExtractLimits): Promise<string> {
+  const { script, execArgv } = childScript();
+  const child = fork(script, [], {
+    execArgv: [...execArgv, `--max-old-space-size=${limits.memoryMb}`],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  return new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    let verdict: ExtractionError | undefined;
+    let reply: ChildReply | undefined;
+    const kill = (error: ExtractionError) => {
+      verdict ??= error;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(
+      () => kill(new ExtractionError('extract_timeout', `parsing took longer than ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
+    const sampler = setInterval(() => {
+      if (residentMb(child) > limits.memoryMb) {
+        kill(new ExtractionError('extract_memory', `parsing needed more than ${limits.memoryMb} MB`));
+      }
+    }, 100);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString();
+    });
+    child.on('message', (message: ChildReply) => (reply = message));
+    child.on('error', (error) => kill(new ExtractionError('extract_crashed', error.message)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(sampler);
+      if (verdict) return reject(verdict);
+      if (reply?.ok) return resolve(reply.text);
+      if (reply) return reject(new ExtractionError(reply.reason, reply.message));
+      if (/heap out of memory|allocation failed/i.test(stderr)) {
+        return reject(
+          new ExtractionError('extract_memory', `parsing needed more than ${limits.memoryMb} MB`),
+        );
+      }
+      reject(new ExtractionError('extract_crashed', `the parser exited (${signal ?? `code ${code}`})`));
+    });
+    child.send(request);
+  });
+}
+
+/** Resident set of a child in MB, from /proc (Linux); 0 where unavailable (the V8 heap cap still applies). */
+function residentMb(child: ChildProcess): number {
+  try {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
