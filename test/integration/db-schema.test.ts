@@ -154,8 +154,9 @@ describe('schema and analyst SQL on PostgreSQL', () => {
 
   it('erases a document with its text, vectors and applications', async () => {
     const victim = fixture.resumes[5]!.id;
-    await new DocumentRepository(database.db).upsertText(fixture.tenantId, victim, 'some text');
-    await database.db.delete(schema.documents).where(sql`id = ${victim}`);
+    const repository = new DocumentRepository(database.db);
+    await repository.saveText(fixture.tenantId, victim, 'some text');
+    expect((await repository.erase(fixture.tenantId, victim)).map((d) => d.id)).toEqual([victim]);
     const [left] = await queryRows<{ n: number }>(
       database.db,
       sql`SELECT (SELECT count(*) FROM embeddings WHERE document_id = ${victim})

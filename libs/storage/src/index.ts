@@ -8,3 +8,4 @@ export type { ObjectStore, PutOptions, StoredObject } from './object-store';
 export { S3ObjectStore, createS3Client } from './s3-object-store';
 export type { S3Settings } from './s3-object-store';
 export { LocalObjectStore } from './local-object-store';
+export { HashingLimiter } from './hashing-limiter';

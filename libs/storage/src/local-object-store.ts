@@ -46,7 +46,9 @@ export class LocalObjectStore implements ObjectStore {
     return { key, size: limiter.bytes, sha256: limiter.digest() };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, bucket?: string): Promise<Readable> {
+    // A local directory is one "bucket": references to others cannot exist in embedded mode.
+    if (bucket !== undefined) throw new ObjectNotFoundError(`${bucket}/${key}`);
     const path = this.path(key);
     if ((await this.size(key)) === undefined) throw new ObjectNotFoundError(key);
     return createReadStream(path);

@@ -23,8 +23,11 @@ export interface ObjectStore {
   /** Throws unless the bucket or directory can be reached now (readiness probes); changes nothing. */
   checkReachable(): Promise<void>;
   put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<StoredObject>;
-  /** The object's bytes as a stream; `ObjectNotFoundError` when absent. */
-  get(key: string): Promise<Readable>;
+  /**
+   * The object's bytes as a stream; `ObjectNotFoundError` when absent. `bucket` reads an object registered by
+   * reference from another bucket (S3 only; the caller checks it against the allow-list).
+   */
+  get(key: string, bucket?: string): Promise<Readable>;
   /** The object's size, or undefined when absent. */
   size(key: string): Promise<number | undefined>;
   /** Removes the object; absent objects are fine (erasure is idempotent). */

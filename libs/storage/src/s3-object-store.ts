@@ -96,10 +96,10 @@ export class S3ObjectStore implements ObjectStore {
     return { key, size: limiter.bytes, sha256: limiter.digest() };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, bucket: string = this.bucket): Promise<Readable> {
     assertValidKey(key);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return response.Body as Readable;
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(key);

@@ -1,4 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import { documents, documentTexts } from '../schema';
 
@@ -6,6 +7,26 @@ export type Document = typeof documents.$inferSelect;
 export type NewDocument = Pick<typeof documents.$inferInsert, 'tenantId' | 'kind' | 'source'> &
   Partial<Pick<typeof documents.$inferInsert, 'id' | 'sha256' | 'sizeBytes' | 'metadata' | 'status'>>;
 export type DocumentStatus = Document['status'];
+
+/** A document as its owner sees it: a duplicate shows its original's progress. */
+export interface DocumentView {
+  id: string;
+  kind: Document['kind'];
+  status: DocumentStatus;
+  failureReason: string | null;
+  duplicateOf: string | null;
+  sha256: string | null;
+  sizeBytes: number | null;
+  tokens: number | null;
+  source: Document['source'];
+  metadata: Document['metadata'];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Statuses a stage may still move a document out of; the sweeper re-enqueues rows left in them. */
+const EXTRACT_PENDING: DocumentStatus[] = ['queued', 'extracting'];
+const EMBED_PENDING: DocumentStatus[] = ['extracted', 'embedding'];
 
 export class DocumentRepository {
   constructor(private readonly db: Database) {}
@@ -15,11 +36,92 @@ export class DocumentRepository {
     return row!;
   }
 
+  /** Many documents in one statement (batch registrations of up to 10,000). */
+  async createMany(rows: NewDocument[]): Promise<Document[]> {
+    if (rows.length === 0) return [];
+    const created: Document[] = [];
+    // PostgreSQL allows 65,535 bind parameters per statement; ~8 per row.
+    for (let i = 0; i < rows.length; i += 5000) {
+      created.push(
+        ...(await this.db
+          .insert(documents)
+          .values(rows.slice(i, i + 5000))
+          .returning()),
+      );
+    }
+    return created;
+  }
+
+  /**
+   * Inserts a document whose content hash is known, or — when the tenant already has an original with the same
+   * bytes — a duplicate that links to it. Race-free: two uploads of the same bytes at once make one original.
+   */
+  async createOrLinkDuplicate(
+    document: NewDocument & { sha256: string },
+  ): Promise<{ document: Document; original: Document | undefined }> {
+    const existing = await this.findOriginalBySha256(document.tenantId, document.sha256);
+    if (!existing) {
+      const [inserted] = await this.db
+        .insert(documents)
+        .values(document)
+        .onConflictDoNothing({
+          target: [documents.tenantId, documents.sha256],
+          where: sql`${documents.duplicateOf} IS NULL AND ${documents.sha256} IS NOT NULL`,
+        })
+        .returning();
+      if (inserted) return { document: inserted, original: undefined };
+    }
+    const original = existing ?? (await this.findOriginalBySha256(document.tenantId, document.sha256))!;
+    const duplicate = await this.create({ ...document, status: original.status });
+    await this.db
+      .update(documents)
+      .set({ duplicateOf: original.id })
+      .where(and(eq(documents.tenantId, document.tenantId), eq(documents.id, duplicate.id)));
+    return { document: { ...duplicate, duplicateOf: original.id }, original };
+  }
+
+  async findOriginalBySha256(tenantId: string, sha256: string): Promise<Document | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(documents)
+      .where(
+        and(eq(documents.tenantId, tenantId), eq(documents.sha256, sha256), isNull(documents.duplicateOf)),
+      );
+    return row;
+  }
+
   /** A document of this tenant; another tenant's id reads as absent. */
   async findById(tenantId: string, id: string): Promise<Document | undefined> {
     const [row] = await this.db
       .select()
       .from(documents)
+      .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
+    return row;
+  }
+
+  /** The owner's view of a document; a duplicate reports its original's status, failure and token count. */
+  async describe(tenantId: string, id: string): Promise<DocumentView | undefined> {
+    const original = alias(documents, 'original');
+    const [row] = await this.db
+      .select({
+        id: documents.id,
+        kind: documents.kind,
+        status: sql<DocumentStatus>`coalesce(${original.status}, ${documents.status})`,
+        failureReason: sql<string | null>`coalesce(${original.failureReason}, ${documents.failureReason})`,
+        duplicateOf: documents.duplicateOf,
+        sha256: documents.sha256,
+        sizeBytes: documents.sizeBytes,
+        tokens: sql<number | null>`coalesce(${original.tokenCount}, ${documents.tokenCount})`,
+        source: documents.source,
+        metadata: documents.metadata,
+        createdAt: documents.createdAt,
+        updatedAt: documents.updatedAt,
+      })
+      .from(documents)
+      .leftJoin(
+        original,
+        and(eq(original.tenantId, documents.tenantId), eq(original.id, documents.duplicateOf)),
+      )
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
     return row;
   }
@@ -36,14 +138,137 @@ export class DocumentRepository {
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
   }
 
-  /** Stores (or replaces, on a re-run) the extracted text of a document. */
-  async upsertText(tenantId: string, documentId: string, text: string): Promise<void> {
+  /**
+   * Records the content hash of a document registered by reference (known only once its bytes are read). If the
+   * tenant already has an original with these bytes, the document becomes its duplicate instead; returns that
+   * original's id, or undefined when this document is the original.
+   */
+  async recordContent(
+    tenantId: string,
+    id: string,
+    sha256: string,
+    sizeBytes: number,
+  ): Promise<string | undefined> {
+    const existing = await this.findOriginalBySha256(tenantId, sha256);
+    if (existing && existing.id !== id) {
+      await this.linkDuplicate(tenantId, id, existing, sha256, sizeBytes);
+      return existing.id;
+    }
+    try {
+      await this.db
+        .update(documents)
+        .set({ sha256, sizeBytes, updatedAt: sql`now()` })
+        .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
+      return undefined;
+    } catch (error) {
+      // Another document with the same bytes became the original between our read and write.
+      const original = await this.findOriginalBySha256(tenantId, sha256);
+      if (!original || original.id === id) throw error;
+      await this.linkDuplicate(tenantId, id, original, sha256, sizeBytes);
+      return original.id;
+    }
+  }
+
+  private async linkDuplicate(
+    tenantId: string,
+    id: string,
+    original: Document,
+    sha256: string,
+    sizeBytes: number,
+  ): Promise<void> {
     await this.db
-      .insert(documentTexts)
-      .values({ tenantId, documentId, text, charCount: text.length })
-      .onConflictDoUpdate({
-        target: documentTexts.documentId,
-        set: { text, charCount: text.length },
-      });
+      .update(documents)
+      .set({ sha256, sizeBytes, duplicateOf: original.id, status: original.status, updatedAt: sql`now()` })
+      .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
+  }
+
+  /** Stores the extracted text and moves the document to `extracted`, atomically. */
+  async saveText(tenantId: string, documentId: string, text: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx
+        .insert(documentTexts)
+        .values({ tenantId, documentId, text, charCount: text.length })
+        .onConflictDoUpdate({
+          target: documentTexts.documentId,
+          set: { text, charCount: text.length },
+        });
+      await tx
+        .update(documents)
+        .set({ status: 'extracted', failureReason: null, updatedAt: sql`now()` })
+        .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
+    });
+  }
+
+  async findText(tenantId: string, documentId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ text: documentTexts.text })
+      .from(documentTexts)
+      .where(and(eq(documentTexts.tenantId, tenantId), eq(documentTexts.documentId, documentId)));
+    return row?.text;
+  }
+
+  /**
+   * Erases a document and everything derived from it (text, vectors, applications, results and its duplicates,
+   * by cascade). Returns the erased rows, whose stored objects the caller deletes.
+   */
+  async erase(tenantId: string, id: string): Promise<Document[]> {
+    return this.db.transaction(async (tx) => {
+      const copies = await tx
+        .select()
+        .from(documents)
+        .where(and(eq(documents.tenantId, tenantId), eq(documents.duplicateOf, id)));
+      const erased = await tx
+        .delete(documents)
+        .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)))
+        .returning();
+      return erased.length ? [...erased, ...copies] : [];
+    });
+  }
+
+  /**
+   * Documents whose stage has not moved for `olderThanSeconds`: left behind by a crash between a commit and its
+   * enqueue, or by a job that ran out of retries while a service was down. Oldest first.
+   */
+  async findStale(
+    olderThanSeconds: number,
+    limit: number,
+  ): Promise<{ tenantId: string; id: string; stage: 'extract' | 'embed' }[]> {
+    const rows = await this.db
+      .select({ tenantId: documents.tenantId, id: documents.id, status: documents.status })
+      .from(documents)
+      .where(
+        and(
+          inArray(documents.status, [...EXTRACT_PENDING, ...EMBED_PENDING]),
+          isNull(documents.duplicateOf),
+          lt(documents.updatedAt, sql`now() - make_interval(secs => ${olderThanSeconds})`),
+        ),
+      )
+      .orderBy(documents.updatedAt)
+      .limit(limit);
+    return rows.map((r) => ({
+      tenantId: r.tenantId,
+      id: r.id,
+      stage: EXTRACT_PENDING.includes(r.status) ? 'extract' : 'embed',
+    }));
+  }
+
+  /** Touches rows so the sweeper does not pick them again at once. */
+  async touch(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(documents)
+      .set({ updatedAt: sql`now()` })
+      .where(inArray(documents.id, ids));
+  }
+
+  /** Documents by status over all tenants (for /metrics). */
+  async countByStatus(): Promise<Record<DocumentStatus, number>> {
+    const rows = await this.db
+      .select({ status: documents.status, count: sql<number>`count(*)::int` })
+      .from(documents)
+      .groupBy(documents.status);
+    const counts = { queued: 0, extracting: 0, extracted: 0, embedding: 0, ready: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = row.count;
+    return counts;
   }
 }

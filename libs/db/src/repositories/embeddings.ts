@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { embeddings } from '../schema';
+import { documents, embeddings } from '../schema';
 
 export interface EmbeddingRow {
   tenantId: string;
@@ -16,9 +16,9 @@ export class EmbeddingRepository {
   constructor(private readonly db: Database) {}
 
   /** One vector per (document, model): a retried or repeated job rewrites the same row. */
-  async upsert(rows: EmbeddingRow[]): Promise<void> {
+  async upsert(rows: EmbeddingRow[], db: Pick<Database, 'insert'> = this.db): Promise<void> {
     if (rows.length === 0) return;
-    await this.db
+    await db
       .insert(embeddings)
       .values(rows)
       .onConflictDoUpdate({
@@ -30,5 +30,21 @@ export class EmbeddingRepository {
           createdAt: sql`now()`,
         },
       });
+  }
+
+  /** A document's vectors and its move to `ready`, atomically: a reader never sees `ready` without vectors. */
+  async saveDocumentVectors(
+    tenantId: string,
+    documentId: string,
+    rows: EmbeddingRow[],
+    tokenCount: number,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.upsert(rows, tx);
+      await tx
+        .update(documents)
+        .set({ status: 'ready', failureReason: null, tokenCount, updatedAt: sql`now()` })
+        .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
+    });
   }
 }

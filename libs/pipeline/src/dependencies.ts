@@ -1,0 +1,25 @@
+import type { Database } from '@shortlist/db';
+import type { ExtractLimits } from '@shortlist/extract';
+import type { JobName, JobPayload } from '@shortlist/queue';
+import type { ObjectStore } from '@shortlist/storage';
+
+/** The embedding engine as the pipeline uses it (EmbeddingEngine satisfies it). */
+export interface Embedder {
+  embed(
+    text: string,
+    label?: string,
+  ): Promise<{ tokens: number[]; chunks: number; semantic: Float32Array; domain: Float32Array }>;
+}
+
+export type Enqueue = <N extends JobName>(name: N, payload: JobPayload<N>) => Promise<void>;
+
+/** Everything a stage handler touches; the transports (BullMQ worker, in-process runner) provide it. */
+export interface PipelineDependencies {
+  db: Database;
+  store: ObjectStore;
+  /** Hands the next stage's job to the transport. */
+  enqueue: Enqueue;
+  extract: ExtractLimits & { maxDocumentBytes: number };
+  /** Present in processes that embed: the engine and the database ids of the models it runs. */
+  embedding?: { embedder: Embedder; modelIds: { semantic: string; domain: string } };
+}

@@ -1,0 +1,59 @@
+import { DocumentRepository, EmbeddingRepository } from '@shortlist/db';
+import type { JobPayload } from '@shortlist/queue';
+import type { PipelineDependencies } from './dependencies';
+import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
+
+/**
+ * Stage 2: text -> one vector per model. Many of these run at once in a worker; the embedder batches their
+ * chunks. Vectors and the move to `ready` are written in one transaction, as upserts: a rerun rewrites the same
+ * rows.
+ */
+export async function handleEmbed(
+  { tenantId, documentId }: JobPayload<'embed'>,
+  deps: PipelineDependencies,
+): Promise<StageOutcome> {
+  if (!deps.embedding) throw new Error('this process has no embedding engine (embed jobs need one)');
+  const { embedder, modelIds } = deps.embedding;
+  const documents = new DocumentRepository(deps.db);
+  const document = await documents.findById(tenantId, documentId);
+  if (!document) return skipped('document_erased');
+  if (document.duplicateOf) return skipped('duplicate');
+  switch (document.status) {
+    case 'ready':
+    case 'failed':
+      return skipped(`already_${document.status}`);
+    case 'queued':
+    case 'extracting':
+      return skipped('not_extracted');
+    case 'extracted':
+    case 'embedding':
+      break;
+  }
+  const text = await documents.findText(tenantId, documentId);
+  if (text === undefined) {
+    // The text row is written with the `extracted` status, so this is a document erased mid-flight.
+    return skipped('text_missing');
+  }
+  if (document.status !== 'embedding') await documents.setStatus(tenantId, documentId, 'embedding');
+  let result: Awaited<ReturnType<typeof embedder.embed>>;
+  try {
+    result = await embedder.embed(text, documentId);
+  } catch (error) {
+    if ((error as Error).name === 'EmptyDocumentError') {
+      await documents.setStatus(tenantId, documentId, 'failed', 'no_text');
+      throw new PermanentFailure('no_text', (error as Error).message);
+    }
+    throw error;
+  }
+  const common = { tenantId, documentId, tokenCount: result.tokens.length, chunkCount: result.chunks };
+  await new EmbeddingRepository(deps.db).saveDocumentVectors(
+    tenantId,
+    documentId,
+    [
+      { ...common, modelId: modelIds.semantic, embedding: Array.from(result.semantic) },
+      { ...common, modelId: modelIds.domain, embedding: Array.from(result.domain) },
+    ],
+    result.tokens.length,
+  );
+  return done;
+}

@@ -1,0 +1,76 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DocumentRepository } from '@shortlist/db';
+import { ExtractionError, extractFile } from '@shortlist/extract';
+import type { JobPayload } from '@shortlist/queue';
+import { HashingLimiter, ObjectNotFoundError, ObjectTooLargeError } from '@shortlist/storage';
+import type { PipelineDependencies } from './dependencies';
+import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
+
+/**
+ * Stage 1: the stored bytes -> normalised text. Streams the object to a scratch file under the size cap (hashing
+ * it on the way: a document registered by reference learns its sha256 here and may turn out to be a duplicate),
+ * extracts its text in a child process, stores the text and enqueues `embed`. Safe to run again at any point.
+ */
+export async function handleExtract(
+  { tenantId, documentId }: JobPayload<'extract'>,
+  deps: PipelineDependencies,
+): Promise<StageOutcome> {
+  const documents = new DocumentRepository(deps.db);
+  const document = await documents.findById(tenantId, documentId);
+  if (!document) return skipped('document_erased');
+  if (document.duplicateOf) return skipped('duplicate');
+  switch (document.status) {
+    case 'ready':
+    case 'failed':
+      return skipped(`already_${document.status}`);
+    case 'extracted':
+    case 'embedding':
+      // Extracted before a crash that lost the embed job: hand it on again (a no-op if the job exists).
+      await deps.enqueue('embed', { tenantId, documentId });
+      return skipped('already_extracted');
+    case 'queued':
+    case 'extracting':
+      break;
+  }
+  await documents.setStatus(tenantId, documentId, 'extracting');
+  const fail = async (reason: string, message: string): Promise<never> => {
+    await documents.setStatus(tenantId, documentId, 'failed', reason);
+    throw new PermanentFailure(reason, message);
+  };
+
+  const scratch = await mkdtemp(join(tmpdir(), 'shortlist-extract-'));
+  try {
+    const path = join(scratch, 'document');
+    const limiter = new HashingLimiter(deps.extract.maxDocumentBytes);
+    try {
+      const { key, bucket } = document.source;
+      if (!key) return await fail('source_missing', 'the document has no stored object');
+      const body = await deps.store.get(key, document.source.type === 's3' ? bucket : undefined);
+      await pipeline(body, limiter, createWriteStream(path));
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return await fail('source_missing', error.message);
+      if (error instanceof ObjectTooLargeError) return await fail('too_large', error.message);
+      throw error; // the store is unreachable: retry
+    }
+    if (!document.sha256) {
+      const original = await documents.recordContent(tenantId, documentId, limiter.digest(), limiter.bytes);
+      if (original) return skipped('duplicate');
+    }
+    let text: string;
+    try {
+      ({ text } = await extractFile(path, deps.extract));
+    } catch (error) {
+      if (error instanceof ExtractionError) return await fail(error.reason, error.message);
+      throw error;
+    }
+    await documents.saveText(tenantId, documentId, text);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  await deps.enqueue('embed', { tenantId, documentId });
+  return done;
+}

@@ -1,0 +1,19 @@
+/**
+ * What a stage handler reports. A handler returns `done` or `skipped` (with why: the work was already done, or
+ * the document is gone); it throws `PermanentFailure` when retrying cannot help (the document is already marked
+ * `failed` with the reason), and any other error when a retry may succeed (a service is down).
+ */
+export type StageOutcome = { outcome: 'done' } | { outcome: 'skipped'; reason: string };
+
+export class PermanentFailure extends Error {
+  override readonly name = 'PermanentFailure';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`${reason}: ${message}`);
+  }
+}
+
+export const done: StageOutcome = { outcome: 'done' };
+export const skipped = (reason: string): StageOutcome => ({ outcome: 'skipped', reason });

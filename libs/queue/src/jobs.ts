@@ -1,0 +1,52 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * The job catalogue: every queue, its job's payload schema, and the options it is enqueued with. Producers and
+ * workers import these, so a payload is typed where it is made and checked (zod) where it is picked up — jobs
+ * outlive the code that queued them.
+ *
+ * One queue per pipeline stage; the job id is the document id, so enqueueing a document twice is a no-op while
+ * its job exists. Payloads carry ids only, never document bodies.
+ */
+const documentJob = z.object({ tenantId: z.uuid(), documentId: z.uuid() });
+
+export const JOB_PAYLOADS = {
+  extract: documentJob,
+  embed: documentJob,
+} as const;
+
+export type JobName = keyof typeof JOB_PAYLOADS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOB_PAYLOADS)[N]>;
+export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
+
+/** The job id of a payload: the document id (BullMQ ignores an add whose id already exists). */
+export function jobIdOf<N extends JobName>(_name: N, payload: JobPayload<N>): string {
+  return payload.documentId;
+}
+
+export class InvalidJobPayloadError extends Error {
+  override readonly name = 'InvalidJobPayloadError';
+}
+
+export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  const result = JOB_PAYLOADS[name].safeParse(data);
+  if (!result.success) {
+    throw new InvalidJobPayloadError(
+      `invalid ${name} job payload: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return result.data;
+}
+
+/** Retries with exponential backoff (1 s, 2 s, 4 s, ... ~4 min in all) ride out a service restart. */
+export const JOB_ATTEMPTS = 9;
+
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: JOB_ATTEMPTS,
+  backoff: { type: 'exponential', delay: 1000 },
+  // Done jobs leave at once (the database holds the outcome, and a re-enqueue of the same id must not be
+  // swallowed by a finished job); failed ones stay a week for inspection, capped.
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};

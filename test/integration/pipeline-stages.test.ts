@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { DocumentRepository, TenantRepository, queryRows } from '@shortlist/db';
+import { EmbeddingEngine } from '@shortlist/embedding';
+import {
+  PermanentFailure,
+  handleEmbed,
+  handleExtract,
+  registerEngineModels,
+  sweepStaleDocuments,
+  type PipelineDependencies,
+} from '@shortlist/pipeline';
+import type { JobName } from '@shortlist/queue';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestBucket, type TestBucket } from '../support/s3';
+
+const fixtures = join(__dirname, '..', 'fixtures');
+const MODELS = join(fixtures, 'models', 'tiny');
+
+describe('pipeline stage handlers on PostgreSQL and S3', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let engine: EmbeddingEngine;
+  let deps: PipelineDependencies;
+  let tenantId: string;
+  const enqueued: { name: JobName; documentId: string }[] = [];
+
+  beforeAll(async () => {
+    [database, bucket, engine] = await Promise.all([
+      createTestDatabase(),
+      createTestBucket(),
+      EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, chunkTokens: 64, chunkOverlap: 16 }),
+    ]);
+    deps = {
+      db: database.db,
+      store: bucket.store,
+      enqueue: (name, payload) => {
+        enqueued.push({ name, documentId: payload.documentId });
+        return Promise.resolve();
+      },
+      extract: { timeoutMs: 20_000, memoryMb: 512, maxDocumentBytes: 2 * 1024 * 1024 },
+      embedding: { embedder: engine, modelIds: await registerEngineModels(database.db, engine.models) },
+    };
+  });
+
+  // A tenant per test: the same fixture bytes are an original in each (dedup is per tenant).
+  let tenantCount = 0;
+  beforeEach(async () => {
+    tenantId = (await new TenantRepository(database.db).ensure(`tenant-${++tenantCount}`)).tenantId;
+  });
+
+  afterAll(async () => {
+    await engine?.close();
+    await bucket?.remove();
+    await database?.drop();
+  });
+
+  /** A document stored as an upload would be: bytes in the bucket, a `queued` row. */
+  async function upload(path: string): Promise<string> {
+    const stored = await bucket.store.put(
+      `uploads/${Math.random().toString(36).slice(2)}`,
+      readFileSync(path),
+    );
+    const document = await new DocumentRepository(database.db).create({
+      tenantId,
+      kind: 'resume',
+      source: { type: 'upload', key: stored.key },
+      sha256: stored.sha256,
+      sizeBytes: stored.size,
+    });
+    return document.id;
+  }
+
+  const payload = (documentId: string) => ({ tenantId, documentId });
+  const describe_ = (id: string) => new DocumentRepository(database.db).describe(tenantId, id);
+
+  /** Every row the pipeline writes for a document, without timestamps. */
+  async function rowsOf(id: string) {
+    return queryRows(
+      database.db,
+      sql`SELECT d.status, d.failure_reason, d.sha256, d.token_count, t.text,
+            (SELECT json_agg(json_build_object('model', e.model_id, 'v', e.embedding::text, 'tokens', e.token_count,
+               'chunks', e.chunk_count) ORDER BY e.model_id) FROM embeddings e WHERE e.document_id = d.id) AS vectors
+          FROM documents d LEFT JOIN document_texts t ON t.document_id = d.id WHERE d.id = ${id}`,
+    );
+  }
+
+  it.each(['resume.txt', 'resume.pdf', 'resume.docx', 'resume.html'])(
+    'takes %s from stored bytes to ready with one vector per model',
+    async (file) => {
+      const id = await upload(join(fixtures, 'docs', file));
+      expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'done' });
+      expect(enqueued).toContainEqual({ name: 'embed', documentId: id });
+      expect((await describe_(id))!.status).toBe('extracted');
+      expect(await handleEmbed(payload(id), deps)).toEqual({ outcome: 'done' });
+      const [row] = (await rowsOf(id)) as { status: string; text: string; vectors: unknown[] }[];
+      expect(row!.status).toBe('ready');
+      expect(row!.text).toContain('Ada Lovelace - Senior Data Engineer');
+      expect(row!.vectors).toHaveLength(2);
+    },
+  );
+
+  it('leaves identical rows when each handler runs twice', async () => {
+    const id = await upload(join(fixtures, 'bad', 'long.txt'));
+    await handleExtract(payload(id), deps);
+    await handleEmbed(payload(id), deps);
+    const first = await rowsOf(id);
+    // A redelivered job after a crash: the document is reset to the stage's entry state and the handler runs again.
+    await new DocumentRepository(database.db).setStatus(tenantId, id, 'queued');
+    await handleExtract(payload(id), deps);
+    await handleEmbed(payload(id), deps);
+    expect(await rowsOf(id)).toEqual(first);
+    // And a plain duplicate delivery of a finished document does nothing.
+    expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'already_ready' });
+    expect(await handleEmbed(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'already_ready' });
+    expect(await rowsOf(id)).toEqual(first);
+  });
+
+  it('embeds a document ten times the model context in full (every chunk)', async () => {
+    const id = await upload(join(fixtures, 'bad', 'long.txt'));
+    await handleExtract(payload(id), deps);
+    await handleEmbed(payload(id), deps);
+    const [row] = (await rowsOf(id)) as {
+      token_count: number;
+      vectors: { chunks: number; tokens: number }[];
+    }[];
+    expect(row!.token_count).toBeGreaterThan(82_000);
+    // 64-token chunks overlapping by 16: every token is in some chunk.
+    expect(row!.vectors[0]!.chunks).toBeGreaterThanOrEqual(Math.ceil((row!.token_count - 2) / 48));
+  });
+
+  it.each([
+    ['empty.txt', 'empty_file'],
+    ['truncated.pdf', 'corrupt_file'],
+    ['image-only.pdf', 'no_text'],
+    ['bomb.docx', 'too_large'],
+    ['random.bin', 'unsupported_format'],
+  ])('marks %s failed with %s and does not retry it', async (file, reason) => {
+    const id = await upload(join(fixtures, 'bad', file));
+    const error = await handleExtract(payload(id), deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentFailure);
+    expect(await describe_(id)).toMatchObject({ status: 'failed', failureReason: reason });
+    expect(enqueued).not.toContainEqual({ name: 'embed', documentId: id });
+  });
+
+  it('refuses an object over the size limit', async () => {
+    const stored = await bucket.store.put('uploads/big', Buffer.alloc(3 * 1024 * 1024, 'a'));
+    const { id } = await new DocumentRepository(database.db).create({
+      tenantId,
+      kind: 'resume',
+      source: { type: 's3', bucket: bucket.bucket, key: stored.key },
+    });
+    await expect(handleExtract(payload(id), deps)).rejects.toBeInstanceOf(PermanentFailure);
+    expect(await describe_(id)).toMatchObject({ status: 'failed', failureReason: 'too_large' });
+  });
+
+  it('links a referenced object with known bytes to the original, with no extraction', async () => {
+    const original = await upload(join(fixtures, 'docs', 'resume.txt'));
+    await handleExtract(payload(original), deps);
+    await handleEmbed(payload(original), deps);
+    const copy = await bucket.store.put(
+      'elsewhere/copy.txt',
+      readFileSync(join(fixtures, 'docs', 'resume.txt')),
+    );
+    const { id } = await new DocumentRepository(database.db).create({
+      tenantId,
+      kind: 'resume',
+      source: { type: 's3', bucket: bucket.bucket, key: copy.key },
+    });
+    const before = enqueued.length;
+    expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'duplicate' });
+    expect(enqueued).toHaveLength(before);
+    expect(await describe_(id)).toMatchObject({ status: 'ready', duplicateOf: original });
+    expect(await rowsOf(id)).toEqual([expect.objectContaining({ text: null, vectors: null })]);
+  });
+
+  it('fails a document whose object is gone, and skips one that was erased', async () => {
+    const id = await upload(join(fixtures, 'docs', 'resume.txt'));
+    await bucket.store.delete((await describe_(id))!.source.key!);
+    await expect(handleExtract(payload(id), deps)).rejects.toBeInstanceOf(PermanentFailure);
+    expect(await describe_(id)).toMatchObject({ status: 'failed', failureReason: 'source_missing' });
+    await new DocumentRepository(database.db).erase(tenantId, id);
+    expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'document_erased' });
+    expect(await handleEmbed(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'document_erased' });
+  });
+
+  it('sweeps documents stranded between a commit and an enqueue', async () => {
+    const queued = await upload(join(fixtures, 'docs', 'resume.txt'));
+    const extracted = await upload(join(fixtures, 'docs', 'resume.html'));
+    await handleExtract(payload(extracted), deps);
+    await database.db.execute(
+      sql`UPDATE documents SET updated_at = now() - interval '1 hour' WHERE id IN (${queued}, ${extracted})`,
+    );
+    enqueued.length = 0;
+    expect(await sweepStaleDocuments(deps, 60)).toBe(2);
+    expect(enqueued).toEqual(
+      expect.arrayContaining([
+        { name: 'extract', documentId: queued },
+        { name: 'embed', documentId: extracted },
+      ]),
+    );
+    // Touched: not swept again until stale once more.
+    expect(await sweepStaleDocuments(deps, 60)).toBe(0);
+  });
+});
