@@ -31,8 +31,10 @@ await Promise.all(
       absWorkingDir: root,
       entryPoints: {
         main: join(root, 'apps', app, 'src', 'main.ts'),
-        // Threads start from their own file beside main.js (libs/embedding finds it there).
+        // Threads and child processes start from their own files beside main.js.
         'inference-thread': join(root, 'libs', 'embedding', 'src', 'inference-thread.ts'),
+        // The extraction child process (libs/extract forks it from beside main.js).
+        'extract-child': join(root, 'libs', 'extract', 'src', 'extract-child.ts'),
       },
       outdir: join(root, 'apps', app, 'dist'),
       bundle: true,

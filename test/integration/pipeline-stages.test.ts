@@ -93,7 +93,10 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
       expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'done' });
       expect(enqueued).toContainEqual({ name: 'embed', documentId: id });
       expect((await describe_(id))!.status).toBe('extracted');
-      expect(await handleEmbed(payload(id), deps)).toEqual({ outcome: 'done' });
+      expect(await handleEmbed(payload(id), deps)).toEqual({
+        outcome: 'done',
+        tokens: expect.any(Number) as number,
+      });
       const [row] = (await rowsOf(id)) as { status: string; text: string; vectors: unknown[] }[];
       expect(row!.status).toBe('ready');
       expect(row!.text).toContain('Ada Lovelace - Senior Data Engineer');

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './net';
 
 /** A queue key prefix of its own, so test files never see each other's jobs. */
 export function uniquePrefix(): string {
@@ -18,55 +18,60 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
   } while (cursor !== '0');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 export interface OwnRedis {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** Stops the server and starts it again on the same port and arguments (with `--appendonly yes`, jobs survive). */
+  restart(): Promise<void>;
+}
+
+function spawnRedis(args: string[]): ChildProcess {
+  return spawn('redis-server', args, { stdio: 'ignore' });
+}
+
+async function untilAnswering(url: string): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (probe.status !== 'ready') await probe.connect();
+        await probe.ping();
+        return;
+      } catch (error) {
+        if (attempt > 50) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }
 
 /** A throwaway redis-server of the test's own (to restart it, or to give it settings the shared one must not have). */
 export async function startOwnRedis(args: string[] = []): Promise<OwnRedis> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const fullArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args];
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (error) {
-      if (attempt > 50) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  probe.disconnect();
-  return {
+  const own: OwnRedis = {
     url,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    process: spawnRedis(fullArgs),
+    stop: () => stopProcess(own.process),
+    restart: async () => {
+      await stopProcess(own.process);
+      own.process = spawnRedis(fullArgs);
+      await untilAnswering(url);
+    },
   };
+  await untilAnswering(url);
+  return own;
 }

@@ -1,5 +1,5 @@
-import { exitOnConfigError, loadConfig, requireSetting } from '@shortlist/config';
-import { DatabaseSetupError, openPostgres } from '@shortlist/db';
+import { loadConfig, requireSetting, runMain } from '@shortlist/config';
+import { openPostgres } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import { S3ObjectStore, createS3Client } from '@shortlist/storage';
 import { buildServer } from './server';
@@ -29,10 +29,4 @@ async function main(): Promise<void> {
   await app.listen({ host: config.api.host, port: config.api.port });
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof DatabaseSetupError) {
-    process.stderr.write(`shortlist-api: ${error.message}\n`);
-    process.exit(69);
-  }
-  exitOnConfigError(error);
-});
+runMain('shortlist-api', main);

@@ -4,7 +4,7 @@ import { registerEmbed } from './commands/embed';
 import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
 import { registerModels } from './commands/models';
-import { ExitCode } from './exit-codes';
+import { ExitCode } from '@shortlist/config';
 
 const program = new Command('shortlist')
   .description('Screen resumes against job descriptions with sentence-embedding models.')

@@ -1,12 +1,8 @@
-import { ConfigError } from '@shortlist/config';
-import { DatabaseSetupError } from '@shortlist/db';
-import { ModelLoadError, ProviderUnavailableError } from '@shortlist/embedding';
-import { RedisSetupError } from '@shortlist/queue';
-import { ExitCode } from './exit-codes';
+import { describeFailure } from '@shortlist/config';
 
 /**
  * Runs a command's action: known problems (configuration, unusable services) print as one line and set the
- * documented exit code; anything else is a bug and says so, still on one line unless SHORTLIST_DEBUG asks more.
+ * documented exit code; anything else is a bug and says so, still on one line.
  */
 export function runCommand<A extends unknown[]>(
   action: (...args: A) => Promise<void>,
@@ -15,15 +11,7 @@ export function runCommand<A extends unknown[]>(
     try {
       await action(...args);
     } catch (error) {
-      const [code, message] =
-        error instanceof ConfigError
-          ? [ExitCode.config, error.message]
-          : error instanceof DatabaseSetupError ||
-              error instanceof RedisSetupError ||
-              error instanceof ModelLoadError ||
-              error instanceof ProviderUnavailableError
-            ? [ExitCode.unavailable, error.message]
-            : [ExitCode.internal, `unexpected error: ${(error as Error).message ?? String(error)}`];
+      const { code, message } = describeFailure(error);
       process.stderr.write(`shortlist: ${message}\n`);
       process.exitCode = code;
     }

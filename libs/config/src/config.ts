@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExitCode, SetupError } from './process-exit';
 
 /**
  * The one place that reads the environment. Every process (api, worker, cli) builds its configuration here,
@@ -101,6 +102,10 @@ const variables = {
     expected: 'seconds (a positive integer) after which a document stuck in a stage is re-enqueued',
   },
   WORKER_HEALTH_PORT: { schema: port.optional(), expected: 'a TCP port (1-65535)' },
+  WORKER_LOCK_SECONDS: {
+    schema: positiveInt.default(30),
+    expected: "seconds (a positive integer): how soon a crashed worker's jobs are taken over",
+  },
 } as const;
 
 type Variables = typeof variables;
@@ -139,6 +144,7 @@ export interface Config {
     extractConcurrency: number;
     sweepStaleSeconds: number;
     healthPort: number | undefined;
+    lockSeconds: number;
   };
   extract: { timeoutMs: number; memoryMb: number };
   ingest: {
@@ -150,8 +156,9 @@ export interface Config {
 }
 
 /** A configuration problem, already phrased as the one line the user sees. */
-export class ConfigError extends Error {
+export class ConfigError extends SetupError {
   override readonly name = 'ConfigError';
+  readonly exitCode = ExitCode.config;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -198,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       extractConcurrency: e.EXTRACT_CONCURRENCY,
       sweepStaleSeconds: e.SWEEP_STALE_SECONDS,
       healthPort: e.WORKER_HEALTH_PORT,
+      lockSeconds: e.WORKER_LOCK_SECONDS,
     },
     extract: { timeoutMs: e.EXTRACT_TIMEOUT_MS, memoryMb: e.EXTRACT_MEMORY_MB },
     ingest: {
@@ -229,13 +237,4 @@ export function requireSetting<T>(value: T | undefined, name: VariableName): T {
     );
   }
   return value;
-}
-
-/** Process entry points: print a configuration problem as its one line and exit non-zero; rethrow anything else. */
-export function exitOnConfigError(error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(78); // EX_CONFIG
-  }
-  throw error;
 }

@@ -1,2 +1,3 @@
-export { ConfigError, loadConfig, requireSetting, exitOnConfigError } from './config';
+export { ConfigError, loadConfig, requireSetting } from './config';
 export type { Config } from './config';
+export { ExitCode, SetupError, describeFailure, runMain } from './process-exit';

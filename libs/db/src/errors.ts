@@ -1,9 +1,11 @@
+import { ExitCode, SetupError } from '@shortlist/config';
 /**
  * A database that cannot be used as it is (unreachable, wrong credentials, no pgvector), phrased as the one line
  * the operator sees, with the fix.
  */
-export class DatabaseSetupError extends Error {
+export class DatabaseSetupError extends SetupError {
   override readonly name = 'DatabaseSetupError';
+  readonly exitCode = ExitCode.unavailable;
 }
 
 interface PgError {

@@ -1,7 +1,7 @@
 import { DocumentRepository, EmbeddingRepository } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
-import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
+import { PermanentFailure, skipped, type StageOutcome } from './outcome';
 
 /**
  * Stage 2: text -> one vector per model. Many of these run at once in a worker; the embedder batches their
@@ -55,5 +55,5 @@ export async function handleEmbed(
     ],
     result.tokens.length,
   );
-  return done;
+  return { outcome: 'done', tokens: result.tokens.length };
 }

@@ -3,7 +3,9 @@
  * the document is gone); it throws `PermanentFailure` when retrying cannot help (the document is already marked
  * `failed` with the reason), and any other error when a retry may succeed (a service is down).
  */
-export type StageOutcome = { outcome: 'done' } | { outcome: 'skipped'; reason: string };
+export type StageOutcome =
+  | { outcome: 'done'; /** Tokens embedded (embed stage). */ tokens?: number }
+  | { outcome: 'skipped'; reason: string };
 
 export class PermanentFailure extends Error {
   override readonly name = 'PermanentFailure';

@@ -1,8 +1,10 @@
+import { ExitCode, SetupError } from '@shortlist/config';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** Redis that cannot carry Shortlist's queues as it is, phrased as the one line the operator sees. */
-export class RedisSetupError extends Error {
+export class RedisSetupError extends SetupError {
   override readonly name = 'RedisSetupError';
+  readonly exitCode = ExitCode.unavailable;
 }
 
 export interface RedisConnectionOptions {

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadConfig } from '@shortlist/config';
 import { EmbeddingEngine, EmptyDocumentError } from '@shortlist/embedding';
-import { ExitCode } from '../exit-codes';
+import { ExitCode } from '@shortlist/config';
 import { runCommand } from '../run-command';
 
 /** Documents embedded at once: enough for the batcher to fill batches, few enough to bound memory. */

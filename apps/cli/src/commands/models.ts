@@ -11,7 +11,7 @@ import {
   locateModel,
   pullModel,
 } from '@shortlist/embedding';
-import { ExitCode } from '../exit-codes';
+import { ExitCode } from '@shortlist/config';
 import { runCommand } from '../run-command';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

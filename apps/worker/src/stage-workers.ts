@@ -1,0 +1,106 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DocumentRepository } from '@shortlist/db';
+import {
+  PermanentFailure,
+  handleEmbed,
+  handleExtract,
+  type PipelineDependencies,
+  type StageOutcome,
+} from '@shortlist/pipeline';
+import { JOB_PAYLOADS, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
+import type { WorkerMetrics } from './metrics';
+
+type Handler<N extends JobName> = (
+  payload: JobPayload<N>,
+  deps: PipelineDependencies,
+) => Promise<StageOutcome>;
+
+/** Each job name has exactly one handler; the record type makes a missing or extra one a compile error. */
+const HANDLERS: { [N in JobName]: Handler<N> } = { extract: handleExtract, embed: handleEmbed };
+
+export interface StageWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  deps: PipelineDependencies;
+  concurrency: Record<JobName, number>;
+  lockSeconds: number;
+  log: Logger;
+  metrics: WorkerMetrics;
+}
+
+/**
+ * The BullMQ transport over the stage handlers: validates each payload when the job is picked up, maps
+ * outcomes (a PermanentFailure or an invalid payload ends the job without retries; any other error retries with
+ * backoff), and marks a document `failed` when its retries run out.
+ */
+export function startStageWorkers(options: StageWorkerOptions): Worker[] {
+  const { deps, log, metrics } = options;
+  return (Object.keys(JOB_PAYLOADS) as JobName[]).map((name) => {
+    const handler = HANDLERS[name] as Handler<JobName>;
+    const worker = new Worker(
+      name,
+      async (job: Job) => {
+        const stop = metrics.jobDuration.startTimer({ queue: name });
+        let payload: JobPayload<JobName>;
+        try {
+          payload = parseJobPayload(name, job.data);
+        } catch (error) {
+          throw new UnrecoverableError((error as Error).message);
+        }
+        metrics.lastPicked.set(name, Date.now());
+        metrics.active.set(name, (metrics.active.get(name) ?? 0) + 1);
+        try {
+          const outcome = await handler(payload, deps);
+          metrics.jobs.inc({ queue: name, outcome: outcome.outcome });
+          if (outcome.outcome === 'done' && outcome.tokens) metrics.embeddedTokens.inc(outcome.tokens);
+          log.debug({ queue: name, documentId: payload.documentId, ...outcome }, 'job finished');
+          return outcome;
+        } catch (error) {
+          if (error instanceof PermanentFailure) {
+            metrics.jobs.inc({ queue: name, outcome: 'failed' });
+            log.info(
+              { queue: name, documentId: payload.documentId, reason: error.reason },
+              'document failed',
+            );
+            throw new UnrecoverableError(error.message);
+          }
+          metrics.jobs.inc({ queue: name, outcome: 'retry' });
+          throw error;
+        } finally {
+          metrics.active.set(name, (metrics.active.get(name) ?? 1) - 1);
+          stop();
+        }
+      },
+      {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency[name],
+        lockDuration: options.lockSeconds * 1000,
+        stalledInterval: Math.max(1000, (options.lockSeconds * 1000) / 2),
+        // A job whose worker died twice is still retried by its attempts, not failed as "stalled".
+        maxStalledCount: 3,
+      },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError') return;
+      if (job.attemptsMade < (job.opts.attempts ?? 1)) {
+        log.warn(
+          { queue: name, jobId: job.id, attempt: job.attemptsMade, err: error.message },
+          'job will retry',
+        );
+        return;
+      }
+      const { tenantId, documentId } = job.data as { tenantId: string; documentId: string };
+      log.error({ queue: name, documentId, err: error.message }, 'job ran out of retries');
+      new DocumentRepository(deps.db)
+        .setStatus(tenantId, documentId, 'failed', 'retries_exhausted')
+        .catch((e: unknown) =>
+          log.error({ err: (e as Error).message, documentId }, 'cannot mark document failed'),
+        );
+    });
+    worker.on('error', (error) => log.warn({ queue: name, err: error.message }, 'worker connection error'));
+    return worker;
+  });
+}

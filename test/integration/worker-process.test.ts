@@ -1,0 +1,233 @@
+import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DocumentRepository, TenantRepository, openPostgres, queryRows, type Database } from '@shortlist/db';
+import { JobQueues, createRedisConnection } from '@shortlist/queue';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { freePort, waitFor } from '../support/net';
+import { startOwnPostgres } from '../support/own-postgres';
+import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
+import { createTestBucket, type TestBucket } from '../support/s3';
+import { seededRandom } from '../support/vectors';
+import { startWorker, type WorkerProcess } from '../support/worker';
+
+const MODELS = join(__dirname, '..', 'fixtures', 'models', 'tiny');
+const WORDS = [
+  'kafka',
+  'spark',
+  'postgres',
+  'mentoring',
+  'roadmap',
+  'latency',
+  'terraform',
+  'hiring',
+  'budget',
+];
+
+describe('worker process on PostgreSQL, Redis and S3', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let redis: Redis;
+  let prefix: string;
+  let queues: JobQueues;
+  let tenantId: string;
+  const running: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
+    tenantId = (await new TenantRepository(database.db).ensure('acme')).tenantId;
+  });
+
+  beforeEach(() => {
+    prefix = uniquePrefix();
+    redis = createRedisConnection(process.env.REDIS_URL!, { role: 'worker' });
+    queues = new JobQueues(redis, prefix);
+  });
+
+  afterEach(async () => {
+    for (const worker of running.splice(0)) {
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+    }
+    await queues.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  afterAll(async () => {
+    await bucket?.remove();
+    await database?.drop();
+  });
+
+  function worker(extra: Record<string, string> = {}): WorkerProcess {
+    const started = startWorker({
+      DATABASE_URL: database.url,
+      REDIS_PREFIX: prefix,
+      S3_BUCKET: bucket.bucket,
+      MODELS_DIR: MODELS,
+      EMBED_CHUNK_TOKENS: '64',
+      EMBED_CHUNK_OVERLAP: '16',
+      WORKER_LOCK_SECONDS: '2',
+      ...extra,
+    });
+    running.push(started);
+    return started;
+  }
+
+  /** `count` distinct text resumes stored and enqueued as the API does. */
+  async function ingest(count: number, db: Database = database.db, tenant = tenantId): Promise<string[]> {
+    const words = 1500;
+    const random = seededRandom(count * 7919 + Date.now());
+    const documents = new DocumentRepository(db);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const text = Array.from({ length: words }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+      const stored = await bucket.store.put(`uploads/${prefix}/${i}.txt`, `${prefix} resume ${i}\n${text}`);
+      const { document } = await documents.createOrLinkDuplicate({
+        tenantId: tenant,
+        kind: 'resume',
+        source: { type: 'upload', key: stored.key },
+        sha256: stored.sha256,
+        sizeBytes: stored.size,
+      });
+      ids.push(document.id);
+    }
+    await queues.enqueueMany(
+      'extract',
+      ids.map((documentId) => ({ tenantId: tenant, documentId })),
+    );
+    return ids;
+  }
+
+  async function statusCounts(ids: string[], db: Database = database.db): Promise<Record<string, number>> {
+    const rows = await queryRows<{ status: string; n: number }>(
+      db,
+      sql`SELECT status, count(*)::int AS n FROM documents WHERE id IN ${ids} GROUP BY status`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async function vectorsPerDocument(ids: string[], db: Database = database.db): Promise<number[]> {
+    const rows = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT (SELECT count(*)::int FROM embeddings e WHERE e.document_id = d.id) AS n
+          FROM documents d WHERE d.id IN ${ids}`,
+    );
+    return rows.map((r) => r.n);
+  }
+
+  const allReady =
+    (ids: string[], db: Database = database.db) =>
+    async () =>
+      (await statusCounts(ids, db)).ready === ids.length;
+
+  it('survives SIGKILL in the middle of a batch: every document ends ready with exactly one vector per model', async () => {
+    const ids = await ingest(40);
+    const first = worker();
+    await waitFor('the first worker to be mid-batch', async () => {
+      const counts = await statusCounts(ids);
+      return (counts.ready ?? 0) >= 3 && (await queues.queue('embed').getActiveCount()) > 0;
+    });
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const before = await statusCounts(ids);
+    expect(before.ready).toBeLessThan(ids.length);
+
+    worker();
+    await waitFor('every document to be ready after the crash', allReady(ids), 90_000);
+    expect(await vectorsPerDocument(ids)).toEqual(ids.map(() => 2));
+    expect(await queues.queue('embed').getFailedCount()).toBe(0);
+  });
+
+  it('finishes the jobs in hand on SIGTERM and leaves none stalled', async () => {
+    const ids = await ingest(30);
+    const first = worker();
+    await waitFor('the worker to be busy', async () => (await queues.queue('embed').getActiveCount()) > 0);
+    first.child.kill('SIGTERM');
+    const { code } = await first.exited;
+    expect(code).toBe(0);
+    // Nothing was left active (stalled): every job was either finished or never started.
+    expect(await queues.queue('embed').getActiveCount()).toBe(0);
+    expect(await queues.queue('extract').getActiveCount()).toBe(0);
+    const counts = await statusCounts(ids);
+    expect(counts.extracting ?? 0).toBe(0);
+
+    worker();
+    await waitFor('the rest to be ready', allReady(ids), 90_000);
+    expect(await vectorsPerDocument(ids)).toEqual(ids.map(() => 2));
+  });
+
+  it('reports health and metrics, and resumes after Redis restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shortlist-redis-'));
+    const own = await startOwnRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+    const ownRedis = createRedisConnection(own.url, { role: 'worker' });
+    const ownQueues = new JobQueues(ownRedis, prefix);
+    try {
+      const port = await freePort();
+      worker({ REDIS_URL: own.url, WORKER_HEALTH_PORT: String(port), HOST: '127.0.0.1' });
+      const ids = await ingestInto(ownQueues, 40);
+      await waitFor('a healthy worker', async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        return response?.status === 200;
+      });
+      await waitFor('some progress', async () => ((await statusCounts(ids)).ready ?? 0) >= 1);
+      expect((await statusCounts(ids)).ready).toBeLessThan(ids.length);
+
+      await own.restart(); // from its append-only file, on the same port
+
+      await waitFor('every document to be ready after the Redis restart', allReady(ids), 90_000);
+      expect(await vectorsPerDocument(ids)).toEqual(ids.map(() => 2));
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/shortlist_worker_jobs_total\{queue="embed",outcome="done"\} \d+/);
+      expect(metrics).toMatch(/shortlist_worker_embedded_tokens_total \d+/);
+    } finally {
+      await ownQueues.close();
+      ownRedis.disconnect();
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('retries through a PostgreSQL restart: every document ends ready', async () => {
+    const pg = await startOwnPostgres();
+    const own = await openPostgres(pg.url);
+    try {
+      const tenant = (await new TenantRepository(own.db).ensure('acme')).tenantId;
+      const ids = await ingest(30, own.db, tenant);
+      worker({ DATABASE_URL: pg.url });
+      await waitFor('some progress', async () => ((await statusCounts(ids, own.db)).ready ?? 0) >= 1);
+      expect((await statusCounts(ids, own.db)).ready).toBeLessThan(ids.length);
+      pg.stop();
+      await new Promise((r) => setTimeout(r, 3000)); // jobs fail meanwhile and back off
+      pg.start();
+      await waitFor('every document to be ready after the restart', allReady(ids, own.db), 120_000);
+      expect(await vectorsPerDocument(ids, own.db)).toEqual(ids.map(() => 2));
+    } finally {
+      await own.close();
+      pg.remove();
+    }
+  });
+
+  it('refuses to start on a Redis that may evict keys', async () => {
+    const evicting = await startOwnRedis(['--maxmemory-policy', 'allkeys-lru']);
+    try {
+      const refused = worker({ REDIS_URL: evicting.url });
+      expect((await refused.exited).code).toBe(69);
+      expect(refused.output()).toMatch(/maxmemory-policy allkeys-lru; queues need noeviction/);
+    } finally {
+      await evicting.stop();
+    }
+  });
+
+  async function ingestInto(target: JobQueues, count: number): Promise<string[]> {
+    const saved = queues;
+    queues = target;
+    try {
+      return await ingest(count);
+    } finally {
+      queues = saved;
+    }
+  }
+});
