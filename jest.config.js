@@ -8,7 +8,11 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleNameMapper: { '^@shortlist/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@shortlist/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+    // content-disposition 3 is ESM-only: Node 20.19+ require()s it at run time, jest before Node 24.9 cannot.
+    '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs',
+  },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 60_000,
   // A Redis client that lost its server (the readiness test stops one) lets go of its reconnect timers within

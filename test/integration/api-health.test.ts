@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createRedisConnection } from '@shortlist/queue';
 import { buildServer } from '../../apps/api/src/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startOwnRedis, type OwnRedis } from '../support/redis';
+import { startOwnRedis, uniquePrefix, type OwnRedis } from '../support/redis';
 import { createTestBucket, type TestBucket } from '../support/s3';
 
 describe('API health endpoints on a real HTTP server', () => {
@@ -19,7 +19,14 @@ describe('API health endpoints on a real HTTP server', () => {
       startOwnRedis(),
     ]);
     const redis = createRedisConnection(redisServer.url, { role: 'producer' });
-    const app = buildServer({ logLevel: 'silent', database, redis, store: bucket.store });
+    const app = await buildServer({
+      logLevel: 'silent',
+      database,
+      redis,
+      store: bucket.store,
+      redisPrefix: uniquePrefix(),
+      ingest: { maxDocumentBytes: 1024, sourceAllowlist: [] },
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     close = async () => {

@@ -178,6 +178,25 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(await rowsOf(id)).toEqual([expect.objectContaining({ text: null, vectors: null })]);
   });
 
+  it('makes one original of the same bytes uploaded many times at once', async () => {
+    const repository = new DocumentRepository(database.db);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        repository.createOrLinkDuplicate({
+          tenantId,
+          kind: 'resume',
+          source: { type: 'upload', key: `race/${i}` },
+          sha256: 'f'.repeat(64),
+          sizeBytes: 1,
+        }),
+      ),
+    );
+    const originals = results.filter((r) => !r.original);
+    expect(originals).toHaveLength(1);
+    const originalId = originals[0]!.document.id;
+    expect(results.filter((r) => r.original).every((r) => r.document.duplicateOf === originalId)).toBe(true);
+  });
+
   it('fails a document whose object is gone, and skips one that was erased', async () => {
     const id = await upload(join(fixtures, 'docs', 'resume.txt'));
     await bucket.store.delete((await describe_(id))!.source.key!);

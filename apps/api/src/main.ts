@@ -15,7 +15,15 @@ async function main(): Promise<void> {
   const store = new S3ObjectStore(createS3Client(config.s3), bucket);
   await store.ensureReady();
 
-  const app = buildServer({ logLevel: config.log.level, database, redis, store });
+  const app = await buildServer({
+    logLevel: config.log.level,
+    database,
+    redis,
+    store,
+    redisPrefix: config.redis.prefix,
+    ingest: config.ingest,
+    adminToken: config.api.adminToken,
+  });
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');

@@ -1,8 +1,19 @@
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
+import type { Config } from '@shortlist/config';
 import { queryRows, type DatabaseHandle } from '@shortlist/db';
+import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
+import { installAuth } from './auth';
+import { DocumentIntake } from './document-intake';
+import { installErrorHandler } from './http-error';
+import { installMetrics } from './metrics';
+import { adminRoutes } from './routes/admin';
+import { documentRoutes } from './routes/documents';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 
 export interface ServerDependencies {
@@ -13,6 +24,9 @@ export interface ServerDependencies {
 
 export interface ServerOptions extends ServerDependencies {
   logLevel: string;
+  redisPrefix: string;
+  ingest: Config['ingest'];
+  adminToken?: string | undefined;
 }
 
 /** What /readyz asks: each service the API cannot serve requests without. */
@@ -25,8 +39,40 @@ export function readinessChecks({ database, redis, store }: ServerDependencies):
 }
 
 /** The HTTP API, built from its dependencies (so tests can start it on real services with port 0). */
-export function buildServer(options: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: { level: options.logLevel } });
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    // JSON batches of up to 10,000 documents; uploads stream through multipart and are capped per file.
+    bodyLimit: 64 * 1024 * 1024,
+  });
+  const queues = new JobQueues(options.redis, options.redisPrefix);
+  app.addHook('onClose', () => queues.close());
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Shortlist',
+        version: '0.1.0',
+        description: 'Screen resumes against job descriptions with sentence embeddings.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(multipart, {
+    // One byte over our own cap, so the store's limiter refuses first, with a message naming the file.
+    limits: { fileSize: options.ingest.maxDocumentBytes + 1, files: 1000, fields: 20, parts: 1100 },
+  });
+  installErrorHandler(app);
+  installAuth(app, options.database.db);
+  installMetrics(app, options.database.db, queues);
   healthRoutes(app, readinessChecks(options));
+  documentRoutes(app, {
+    db: options.database.db,
+    store: options.store,
+    queues,
+    intake: new DocumentIntake(options.database.db, options.store, queues, options.ingest),
+  });
+  await adminRoutes(app, queues, options.adminToken);
   return app;
 }

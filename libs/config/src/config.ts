@@ -101,6 +101,10 @@ const variables = {
     schema: positiveInt.default(120),
     expected: 'seconds (a positive integer) after which a document stuck in a stage is re-enqueued',
   },
+  ADMIN_TOKEN: {
+    schema: z.string().min(16).optional(),
+    expected: 'at least 16 characters (the password of the /admin/queues dashboard)',
+  },
   WORKER_HEALTH_PORT: { schema: port.optional(), expected: 'a TCP port (1-65535)' },
   WORKER_LOCK_SECONDS: {
     schema: positiveInt.default(30),
@@ -138,7 +142,12 @@ export interface Config {
     chunkOverlap: number;
     batchTokens: number;
   };
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /** Password of the queue dashboard (HTTP basic auth); unset, the dashboard is off. */
+    adminToken: string | undefined;
+  };
   worker: {
     concurrency: number;
     extractConcurrency: number;
@@ -199,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       chunkOverlap: e.EMBED_CHUNK_OVERLAP,
       batchTokens: e.EMBED_BATCH_TOKENS,
     },
-    api: { host: e.HOST, port: e.PORT },
+    api: { host: e.HOST, port: e.PORT, adminToken: e.ADMIN_TOKEN },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       extractConcurrency: e.EXTRACT_CONCURRENCY,

@@ -72,12 +72,11 @@ export class DocumentRepository {
       if (inserted) return { document: inserted, original: undefined };
     }
     const original = existing ?? (await this.findOriginalBySha256(document.tenantId, document.sha256))!;
-    const duplicate = await this.create({ ...document, status: original.status });
-    await this.db
-      .update(documents)
-      .set({ duplicateOf: original.id })
-      .where(and(eq(documents.tenantId, document.tenantId), eq(documents.id, duplicate.id)));
-    return { document: { ...duplicate, duplicateOf: original.id }, original };
+    const [duplicate] = await this.db
+      .insert(documents)
+      .values({ ...document, status: original.status, duplicateOf: original.id })
+      .returning();
+    return { document: duplicate!, original };
   }
 
   async findOriginalBySha256(tenantId: string, sha256: string): Promise<Document | undefined> {
@@ -270,5 +269,23 @@ export class DocumentRepository {
     const counts = { queued: 0, extracting: 0, extracted: 0, embedding: 0, ready: 0, failed: 0 };
     for (const row of rows) counts[row.status] = row.count;
     return counts;
+  }
+
+  /** Documents that became ready in the last `seconds`, and their tokens (embedding throughput, all tenants). */
+  async readyInLast(seconds: number): Promise<{ documents: number; tokens: number }> {
+    const [row] = await this.db
+      .select({
+        documents: sql<number>`count(*)::int`,
+        tokens: sql<number>`coalesce(sum(${documents.tokenCount}), 0)::bigint`,
+      })
+      .from(documents)
+      .where(
+        and(
+          eq(documents.status, 'ready'),
+          isNull(documents.duplicateOf),
+          sql`${documents.updatedAt} > now() - make_interval(secs => ${seconds})`,
+        ),
+      );
+    return { documents: row!.documents, tokens: Number(row!.tokens) };
   }
 }

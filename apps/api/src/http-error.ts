@@ -1,0 +1,68 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/** An error the client can act on: its status, a stable code, and a message naming what is wrong. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    /** Extra fields of the error body (e.g. the documents a partly refused upload did accept). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'too_many_requests',
+};
+
+/** The error body of every route: `{error, message}`; never a stack trace. Unknown errors are logged, not shown. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply
+        .code(error.statusCode)
+        .send({ error: error.code, message: error.message, ...error.details });
+    }
+    if (error.validation) {
+      return reply.code(400).send({ error: 'invalid_request', message: error.message });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: CODES[status] ?? 'invalid_request', message: error.message });
+    }
+    const unavailable =
+      /ECONNREFUSED|ETIMEDOUT|Connection terminated|connect ECONN|the database system is/i.test(
+        `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`,
+      );
+    request.log.error({ err: error }, 'request failed');
+    return unavailable
+      ? reply
+          .code(503)
+          .send({ error: 'unavailable', message: 'a backing service is unavailable; retry shortly' })
+      : reply
+          .code(500)
+          .send({ error: 'internal', message: `internal error (request ${request.id}); see the server log` });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}
+
+export const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+  additionalProperties: true,
+} as const;

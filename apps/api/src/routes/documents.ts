@@ -1,0 +1,226 @@
+import '@fastify/multipart';
+import '@fastify/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DocumentRepository, type Database } from '@shortlist/db';
+import type { JobQueues } from '@shortlist/queue';
+import type { ObjectStore } from '@shortlist/storage';
+import type { Accepted, DocumentInput, DocumentIntake, DocumentKind } from '../document-intake';
+import { HttpError, errorSchema } from '../http-error';
+
+const KINDS = ['resume', 'posting'] as const;
+const MAX_BATCH = 10_000;
+
+const metadata = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'Free-form; stored as given.',
+} as const;
+const documentInput = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: KINDS },
+    text: { type: 'string', minLength: 1, description: 'The document as plain text.' },
+    source: {
+      type: 'object',
+      description: 'An object already in S3, under a bucket/prefix of SOURCE_ALLOWLIST.',
+      properties: { bucket: { type: 'string', minLength: 3 }, key: { type: 'string', minLength: 1 } },
+      required: ['bucket', 'key'],
+      additionalProperties: false,
+    },
+    metadata,
+  },
+  required: ['kind'],
+  additionalProperties: false,
+} as const;
+
+const createBody = {
+  type: 'object',
+  description:
+    'One document ({kind, text} or {kind, source}) or a batch ({documents: [...]}, up to 10,000). ' +
+    'Uploads use multipart/form-data instead: a `kind` field, then one or more `file` parts.',
+  properties: {
+    ...documentInput.properties,
+    documents: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: documentInput },
+  },
+  additionalProperties: false,
+} as const;
+
+const acceptedSchema = {
+  type: 'object',
+  properties: {
+    documents: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          status: { type: 'string' },
+          duplicateOf: { type: 'string', format: 'uuid' },
+        },
+        required: ['id', 'status'],
+      },
+    },
+  },
+  required: ['documents'],
+} as const;
+
+const documentView = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    kind: { type: 'string', enum: KINDS },
+    status: { type: 'string', enum: ['queued', 'extracting', 'extracted', 'embedding', 'ready', 'failed'] },
+    failureReason: { type: 'string' },
+    duplicateOf: { type: 'string', format: 'uuid' },
+    tokens: { type: 'integer' },
+    sha256: { type: 'string' },
+    sizeBytes: { type: 'integer' },
+    source: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        filename: { type: 'string' },
+        contentType: { type: 'string' },
+        bucket: { type: 'string' },
+        key: { type: 'string' },
+      },
+    },
+    metadata,
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'kind', 'status', 'createdAt', 'updatedAt'],
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+} as const;
+
+type CreateBody = Partial<Extract<DocumentInput, { text: string }>> &
+  Partial<Extract<DocumentInput, { source: unknown }>> & { documents?: DocumentInput[] };
+
+export interface DocumentRouteDependencies {
+  db: Database;
+  store: ObjectStore;
+  queues: JobQueues;
+  intake: DocumentIntake;
+}
+
+/** The document endpoints of the contract: accept (upload, text, S3 reference, batch), read, erase. */
+export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependencies): void {
+  const documents = new DocumentRepository(deps.db);
+
+  app.post<{ Body: CreateBody }>(
+    '/v1/documents',
+    {
+      schema: {
+        summary: 'Accept documents for extraction and embedding',
+        tags: ['documents'],
+        security: [{ bearer: [] }],
+        // JSON bodies are validated here; multipart uploads are streamed by the handler, never parsed up front.
+        body: { content: { 'application/json': { schema: createBody } } },
+        response: { 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 413: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const accepted = request.isMultipart()
+        ? await acceptUploads(request, deps.intake)
+        : await deps.intake.acceptMany(request.tenantId, jsonInputs(request.body));
+      return reply.code(202).send({ documents: accepted });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/documents/:id',
+    {
+      schema: {
+        summary: 'A document and its progress',
+        tags: ['documents'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 200: documentView, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const view = await documents.describe(request.tenantId, request.params.id);
+      if (!view) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
+      return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== null));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/documents/:id',
+    {
+      schema: {
+        summary:
+          'Erase a document: its row, text, vectors, applications, results and the bytes Shortlist stored',
+        tags: ['documents'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 204: { type: 'null' }, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const erased = await documents.erase(request.tenantId, request.params.id);
+      if (erased.length === 0) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
+      for (const document of erased) {
+        await deps.queues.removeDocumentJobs(document.id);
+        // Bytes Shortlist stored (uploads, text); objects registered by reference belong to the client.
+        if (document.source.type !== 's3' && document.source.key)
+          await deps.store.delete(document.source.key);
+      }
+      return reply.code(204).send();
+    },
+  );
+}
+
+function jsonInputs(body: CreateBody | undefined): DocumentInput[] {
+  if (!body)
+    throw new HttpError(400, 'invalid_request', 'send JSON {kind, text}, {kind, source} or {documents}');
+  if (body.documents) {
+    if (body.kind || body.text || body.source) {
+      throw new HttpError(400, 'invalid_request', 'body: give either documents or one document, not both');
+    }
+    return body.documents;
+  }
+  if (!body.kind) throw new HttpError(400, 'invalid_request', "body must have required property 'kind'");
+  return [body as DocumentInput];
+}
+
+async function acceptUploads(request: FastifyRequest, intake: DocumentIntake): Promise<Accepted[]> {
+  let kind: DocumentKind | undefined;
+  const accepted: Accepted[] = [];
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname !== 'kind') continue;
+        if (!KINDS.includes(part.value as DocumentKind)) {
+          throw new HttpError(400, 'invalid_request', `kind must be one of ${KINDS.join(', ')}`);
+        }
+        kind = part.value as DocumentKind;
+        continue;
+      }
+      if (!kind) {
+        part.file.resume();
+        throw new HttpError(400, 'invalid_request', 'send the kind field before the file parts');
+      }
+      accepted.push(
+        await intake.acceptBytes(request.tenantId, kind, part.file, {
+          type: 'upload',
+          filename: part.filename || undefined,
+          contentType: part.mimetype,
+        }),
+      );
+    }
+  } catch (error) {
+    // Files accepted before the failure stay accepted: say which, so the client retries only the rest.
+    if (error instanceof HttpError && accepted.length > 0) {
+      throw new HttpError(error.statusCode, error.code, error.message, { documents: accepted });
+    }
+    throw error;
+  }
+  if (accepted.length === 0) throw new HttpError(400, 'invalid_request', 'no file part in the upload');
+  return accepted;
+}

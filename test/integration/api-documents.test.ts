@@ -1,0 +1,324 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
+import { JobQueues, createRedisConnection } from '@shortlist/queue';
+import type { ObjectStore } from '@shortlist/storage';
+import { buildServer } from '../../apps/api/src/server';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { waitFor } from '../support/net';
+import { deletePrefix, uniquePrefix } from '../support/redis';
+import { createTestBucket, type TestBucket } from '../support/s3';
+import { startWorker, type WorkerProcess } from '../support/worker';
+
+const fixtures = join(__dirname, '..', 'fixtures');
+const MAX_BYTES = 2 * 1024 * 1024;
+const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+
+/** The object store, counting the calls that reach S3 (to prove that refused references make none). */
+function countingStore(store: ObjectStore): ObjectStore & { calls: number } {
+  const counting = { calls: 0 } as ObjectStore & { calls: number };
+  for (const method of ['ensureReady', 'checkReachable', 'put', 'get', 'size', 'delete'] as const) {
+    (counting as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counting.calls++;
+      return (store[method] as (...a: unknown[]) => unknown).apply(store, args);
+    };
+  }
+  return counting;
+}
+
+interface DocumentBody {
+  id: string;
+  status: string;
+  failureReason?: string;
+  duplicateOf?: string;
+  tokens?: number;
+}
+
+describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process)', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let store: ObjectStore & { calls: number };
+  let redis: Redis;
+  let prefix: string;
+  let app: FastifyInstance;
+  let base: string;
+  let key: string;
+  let otherKey: string;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
+    prefix = uniquePrefix();
+    redis = createRedisConnection(process.env.REDIS_URL!, { role: 'producer' });
+    store = countingStore(bucket.store);
+    app = await buildServer({
+      logLevel: 'silent',
+      database,
+      redis,
+      store,
+      redisPrefix: prefix,
+      ingest: {
+        maxDocumentBytes: MAX_BYTES,
+        sourceAllowlist: [{ bucket: bucket.bucket, prefix: 'incoming/' }],
+      },
+      adminToken: ADMIN_TOKEN,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const tenants = new TenantRepository(database.db);
+    const keys = new ApiKeyRepository(database.db);
+    key = (await keys.issue((await tenants.ensure('acme')).tenantId)).key;
+    otherKey = (await keys.issue((await tenants.ensure('globex')).tenantId)).key;
+    worker = startWorker({
+      DATABASE_URL: database.url,
+      REDIS_PREFIX: prefix,
+      S3_BUCKET: bucket.bucket,
+      MODELS_DIR: join(fixtures, 'models', 'tiny'),
+      EMBED_CHUNK_TOKENS: '64',
+      EMBED_CHUNK_OVERLAP: '16',
+      MAX_DOCUMENT_BYTES: String(MAX_BYTES),
+      EXTRACT_TIMEOUT_MS: '3000',
+      EXTRACT_MEMORY_MB: '256',
+    });
+  });
+
+  afterAll(async () => {
+    worker?.child.kill('SIGKILL');
+    await worker?.exited;
+    await app?.close();
+    await deletePrefix(redis, prefix);
+    redis?.disconnect();
+    await bucket?.remove();
+    await database?.drop();
+  });
+
+  const auth = (k = key) => ({ authorization: `Bearer ${k}` });
+
+  async function upload(files: string[], kind = 'resume', k = key): Promise<Response> {
+    const form = new FormData();
+    form.append('kind', kind);
+    for (const file of files) {
+      form.append('file', new Blob([readFileSync(file)]), file.split('/').pop());
+    }
+    return fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(k), body: form });
+  }
+
+  async function postJson(body: unknown, k = key): Promise<Response> {
+    return fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { ...auth(k), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function get(id: string, k = key): Promise<{ status: number; body: DocumentBody }> {
+    const response = await fetch(`${base}/v1/documents/${id}`, { headers: auth(k) });
+    return { status: response.status, body: (await response.json()) as DocumentBody };
+  }
+
+  const settled = (ids: string[]) =>
+    waitFor(
+      `documents ${ids.join(', ')} to settle`,
+      async () => {
+        const views = await Promise.all(ids.map(async (id) => (await get(id)).body));
+        return views.every((v) => v.status === 'ready' || v.status === 'failed') ? views : undefined;
+      },
+      90_000,
+      200,
+    );
+
+  it('refuses requests without a valid API key', async () => {
+    const none = await fetch(`${base}/v1/documents/00000000-0000-4000-8000-000000000000`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: 'unauthorized' });
+    expect((await get('00000000-0000-4000-8000-000000000000', 'sl_wrong')).status).toBe(401);
+  });
+
+  it('takes txt, PDF, DOCX and HTML uploads to ready', async () => {
+    const response = await upload(
+      ['resume.txt', 'resume.pdf', 'resume.docx', 'resume.html'].map((f) => join(fixtures, 'docs', f)),
+    );
+    expect(response.status).toBe(202);
+    const { documents } = (await response.json()) as { documents: DocumentBody[] };
+    expect(documents).toHaveLength(4);
+    expect(documents.every((d) => d.status === 'queued')).toBe(true);
+    const views = await settled(documents.map((d) => d.id));
+    expect(views.map((v) => v.status)).toEqual(['ready', 'ready', 'ready', 'ready']);
+    expect(views.every((v) => (v.tokens ?? 0) > 20)).toBe(true);
+    const [vectors] = await queryRows<{ n: number }>(
+      database.db,
+      sql`SELECT count(*)::int AS n FROM embeddings WHERE document_id IN ${documents.map((d) => d.id)}`,
+    );
+    expect(vectors!.n).toBe(8);
+  });
+
+  it('answers a re-upload with duplicateOf, at no extraction or inference cost', async () => {
+    const firstResponse = await upload([join(fixtures, 'docs', 'resume.txt')]);
+    const firstBody = (await firstResponse.json()) as { documents: DocumentBody[] };
+    expect({ status: firstResponse.status, firstBody }).toMatchObject({ status: 202 });
+    const first = firstBody.documents[0]!;
+    // resume.txt was uploaded by the previous test already: this one is a duplicate of that.
+    expect(first.duplicateOf).toBeDefined();
+    const [texts] = await queryRows<{ n: number }>(
+      database.db,
+      sql`SELECT count(*)::int AS n FROM document_texts`,
+    );
+    const again = await upload([join(fixtures, 'docs', 'resume.txt')]);
+    const copy = ((await again.json()) as { documents: DocumentBody[] }).documents[0]!;
+    expect(copy).toMatchObject({ status: 'ready', duplicateOf: first.duplicateOf });
+    expect((await get(copy.id)).body).toMatchObject({ status: 'ready', duplicateOf: first.duplicateOf });
+    const [after] = await queryRows<{ n: number }>(
+      database.db,
+      sql`SELECT count(*)::int AS n FROM document_texts`,
+    );
+    expect(after!.n).toBe(texts!.n);
+    expect(await new JobQueues(redis, prefix).queue('extract').getJob(copy.id)).toBeUndefined();
+  });
+
+  it('gives every bad input its status, and the good document beside them is not affected', async () => {
+    const bad = readdirSync(join(fixtures, 'bad')).filter((f) => f !== 'README.md' && f !== 'long.txt');
+    const files = [...bad.map((f) => join(fixtures, 'bad', f)), join(fixtures, 'docs', 'resume.html')];
+    // One per request: a file over the limit would refuse its request (413) — that is tested on its own.
+    const ids: Record<string, string> = {};
+    for (const file of files) {
+      const response = await upload([file]);
+      expect(response.status).toBe(202);
+      ids[file.split('/').pop()!] = (
+        (await response.json()) as { documents: DocumentBody[] }
+      ).documents[0]!.id;
+    }
+    const views = await settled(Object.values(ids));
+    const outcome = Object.fromEntries(
+      Object.keys(ids).map((file, i) => [file, views[i]!.failureReason ?? views[i]!.status]),
+    );
+    expect(outcome).toEqual({
+      'bomb.docx': 'too_large',
+      'empty.txt': 'empty_file',
+      'fontmatrix-cve-2024-4367.pdf': 'ready',
+      'hang.pdf': expect.stringMatching(/^extract_(timeout|memory)$/) as string,
+      'image-only.pdf': 'no_text',
+      'latin1.txt': 'ready',
+      'nul.txt': 'ready',
+      'pdf-named.docx': 'ready',
+      'random.bin': 'unsupported_format',
+      'truncated.pdf': 'corrupt_file',
+      'utf16.txt': 'ready',
+      'resume.html': 'ready',
+    });
+    expect(worker.child.exitCode).toBeNull(); // the worker kept running throughout
+  });
+
+  it('refuses an upload over the size limit with 413, keeping the files before it', async () => {
+    const big = Buffer.alloc(MAX_BYTES + 1, 'a');
+    const form = new FormData();
+    form.append('kind', 'resume');
+    form.append('file', new Blob(['a small resume about kafka and spark']), 'small.txt');
+    form.append('file', new Blob([big]), 'big.txt');
+    const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(), body: form });
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { error: string; message: string; documents: DocumentBody[] };
+    expect(body.error).toBe('payload_too_large');
+    expect(body.message).toMatch(/big\.txt is larger than the limit of 2097152 bytes/);
+    expect(body.documents).toHaveLength(1);
+    expect((await get(body.documents[0]!.id)).status).toBe(200);
+  });
+
+  it('accepts inline text and S3 references in one batch, and refuses references outside the allow-list without calling S3', async () => {
+    await bucket.store.put('incoming/a.txt', 'Referenced resume: Go, gRPC and Kubernetes operator work.');
+    const response = await postJson({
+      documents: [
+        { kind: 'resume', text: 'Inline resume: Rust, embedded Linux and CAN bus tooling.' },
+        { kind: 'resume', source: { bucket: bucket.bucket, key: 'incoming/a.txt' } },
+        { kind: 'resume', source: { bucket: bucket.bucket, key: 'incoming/missing.txt' } },
+      ],
+    });
+    expect(response.status).toBe(202);
+    const { documents } = (await response.json()) as { documents: DocumentBody[] };
+    const views = await settled(documents.map((d) => d.id));
+    expect(views.map((v) => v.failureReason ?? v.status)).toEqual(['ready', 'ready', 'source_missing']);
+
+    const calls = store.calls;
+    for (const [source, pattern] of [
+      [{ bucket: 'someone-elses', key: 'incoming/a.txt' }, /outside the allowed buckets/],
+      [{ bucket: bucket.bucket, key: 'private/a.txt' }, /outside the allowed buckets/],
+      [{ bucket: bucket.bucket, key: 'incoming/../private/a.txt' }, /invalid object key/],
+    ] as const) {
+      const refused = await postJson({ kind: 'resume', source });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { message: string }).message).toMatch(pattern);
+    }
+    expect(store.calls).toBe(calls);
+  });
+
+  it('checks a whole batch before storing any of it, naming the bad entry', async () => {
+    const [before] = await queryRows<{ n: number }>(
+      database.db,
+      sql`SELECT count(*)::int AS n FROM documents`,
+    );
+    const response = await postJson({
+      documents: [
+        { kind: 'resume', source: { bucket: bucket.bucket, key: 'incoming/a.txt' } },
+        { kind: 'resume', source: { bucket: bucket.bucket, key: 'incoming/../x' } },
+      ],
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(/^documents\[1\]\.source\.key/);
+    const invalid = await postJson({ documents: [{ kind: 'cv', text: 'x' }] });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { message: string }).message).toMatch(/documents\/0\/kind/);
+    const [after] = await queryRows<{ n: number }>(
+      database.db,
+      sql`SELECT count(*)::int AS n FROM documents`,
+    );
+    expect(after!.n).toBe(before!.n);
+  });
+
+  it("answers 404 for another tenant's document, and erases a document with everything derived from it", async () => {
+    const response = await upload([join(fixtures, 'bad', 'nul.txt')], 'resume', otherKey);
+    const id = ((await response.json()) as { documents: DocumentBody[] }).documents[0]!.id;
+    await settled([]); // nothing of acme's is pending
+    expect((await get(id)).status).toBe(404);
+    expect((await fetch(`${base}/v1/documents/${id}`, { method: 'DELETE', headers: auth() })).status).toBe(
+      404,
+    );
+    await waitFor(
+      'the other tenant document to be ready',
+      async () => (await get(id, otherKey)).body.status === 'ready',
+    );
+
+    const erased = await fetch(`${base}/v1/documents/${id}`, { method: 'DELETE', headers: auth(otherKey) });
+    expect(erased.status).toBe(204);
+    expect((await get(id, otherKey)).status).toBe(404);
+    const [left] = await queryRows<{ n: number }>(
+      database.db,
+      sql`SELECT (SELECT count(*) FROM embeddings WHERE document_id = ${id})
+        + (SELECT count(*) FROM document_texts WHERE document_id = ${id})::int AS n`,
+    );
+    expect(Number(left!.n)).toBe(0);
+    const tenant = (await new TenantRepository(database.db).ensure('globex')).tenantId;
+    expect(await bucket.store.size(`${tenant}/${id}`)).toBeUndefined();
+  });
+
+  it('serves OpenAPI at /docs, Prometheus metrics, and the queue dashboard behind ADMIN_TOKEN', async () => {
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const spec = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/documents', '/v1/documents/{id}']));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/shortlist_queue_backlog\{queue="extract"\} \d+/);
+    expect(metrics).toMatch(/shortlist_documents\{status="ready"\} [1-9]\d*/);
+    expect(metrics).toMatch(/shortlist_embedding_tokens_per_second \d/);
+    expect(metrics).toMatch(
+      /shortlist_http_request_duration_seconds_count\{method="POST",route="\/v1\/documents",status="202"\} \d+/,
+    );
+    expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
+    const board = await fetch(`${base}/admin/queues`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
+    });
+    expect(board.status).toBe(200);
+    expect(await board.text()).toMatch(/<html/i);
+  });
+});
