@@ -1,22 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { prepareTemplateDatabase } from './database';
+import { ensureServices } from './services';
 
-const root = join(__dirname, '..', '..');
-
-/**
- * Runs once before all test files: makes sure PostgreSQL (pgvector), Redis and the S3 server are up — the same
- * script as `npm run services`, which respects DATABASE_URL, REDIS_URL and S3_ENDPOINT already set — and
- * builds the migrated template database that every test file clones. Environment set here reaches the workers.
- */
+/** Runs once before all test files; environment set here reaches the test workers. */
 export default async function globalSetup(): Promise<void> {
-  const exports = execFileSync('bash', [join(root, 'infra', 'local', 'services.sh'), '--quiet'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for (const line of exports.split('\n')) {
-    const match = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match) process.env[match[1]!] = match[2]!;
-  }
-  process.env.SHORTLIST_TEST_TEMPLATE_DB = await prepareTemplateDatabase(process.env.DATABASE_URL!);
+  await ensureServices();
 }

@@ -22,7 +22,8 @@ export async function createTestBucket(): Promise<TestBucket> {
     bucket,
     remove: async () => {
       for (;;) {
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+        // s3rver fails DeleteObjects of a full 1,000-key page: delete in smaller pages.
+        const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 200 }));
         const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
         if (keys.length === 0) break;
         await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
