@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ApiKeyRepository } from '@shortlist/db';
 import { runCli } from '../support/cli';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { MIGRATION_COUNT, createTestDatabase, type TestDatabase } from '../support/database';
 
 /** An empty database (no template) on the test server, dropped afterwards. */
 async function withEmptyDatabase(work: (url: string) => void): Promise<void> {
@@ -27,9 +27,15 @@ describe('shortlist migrate', () => {
   it('applies every migration to an empty PostgreSQL database, then nothing', async () => {
     await withEmptyDatabase((url) => {
       const first = runCli(['migrate'], { DATABASE_URL: url });
-      expect(first).toMatchObject({ status: 0, stdout: 'applied 3 of 3 migrations\n' });
+      expect(first).toMatchObject({
+        status: 0,
+        stdout: `applied ${MIGRATION_COUNT} of ${MIGRATION_COUNT} migrations\n`,
+      });
       const second = runCli(['migrate'], { DATABASE_URL: url });
-      expect(second).toMatchObject({ status: 0, stdout: 'database is up to date (3 migrations)\n' });
+      expect(second).toMatchObject({
+        status: 0,
+        stdout: `database is up to date (${MIGRATION_COUNT} migrations)\n`,
+      });
     });
   });
 
@@ -38,7 +44,7 @@ describe('shortlist migrate', () => {
     try {
       expect(runCli(['migrate', '--data-dir', dir], { DATABASE_URL: '' })).toMatchObject({
         status: 0,
-        stdout: 'applied 3 of 3 migrations\n',
+        stdout: `applied ${MIGRATION_COUNT} of ${MIGRATION_COUNT} migrations\n`,
       });
       expect(runCli(['migrate', '--data-dir', dir])).toMatchObject({ status: 0, stdout: /up to date/ });
     } finally {

@@ -11,7 +11,7 @@ import {
   sweepStaleDocuments,
   type PipelineDependencies,
 } from '@shortlist/pipeline';
-import type { JobName } from '@shortlist/queue';
+import { jobIdOf, type JobName } from '@shortlist/queue';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestBucket, type TestBucket } from '../support/s3';
 
@@ -36,11 +36,12 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
       db: database.db,
       store: bucket.store,
       enqueue: (name, payload) => {
-        enqueued.push({ name, documentId: payload.documentId });
+        enqueued.push({ name, documentId: jobIdOf(name, payload) });
         return Promise.resolve();
       },
       extract: { timeoutMs: 20_000, memoryMb: 512, maxDocumentBytes: 2 * 1024 * 1024 },
       embedding: { embedder: engine, modelIds: await registerEngineModels(database.db, engine.models) },
+      screening: { waitSeconds: 60 },
     };
   });
 

@@ -99,3 +99,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** How many migrations the journal holds (what a fresh database gets applied). */
+export const MIGRATION_COUNT = (
+  JSON.parse(readFileSync(join(migrationsFolder(__dirname), 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  }
+).entries.length;

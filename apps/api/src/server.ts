@@ -15,6 +15,7 @@ import { installMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
 import { documentRoutes } from './routes/documents';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { screeningRoutes } from './routes/screenings';
 
 export interface ServerDependencies {
   database: DatabaseHandle;
@@ -67,12 +68,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installAuth(app, options.database.db);
   installMetrics(app, options.database.db, queues);
   healthRoutes(app, readinessChecks(options));
-  documentRoutes(app, {
-    db: options.database.db,
-    store: options.store,
-    queues,
-    intake: new DocumentIntake(options.database.db, options.store, queues, options.ingest),
-  });
+  const intake = new DocumentIntake(options.database.db, options.store, queues, options.ingest);
+  documentRoutes(app, { db: options.database.db, store: options.store, queues, intake });
+  screeningRoutes(app, { db: options.database.db, queues, intake });
   await adminRoutes(app, queues, options.adminToken);
   return app;
 }

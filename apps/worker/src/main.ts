@@ -36,13 +36,14 @@ async function main(): Promise<void> {
     enqueue: (name, payload) => queues.enqueue(name, payload),
     extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
     embedding: { embedder: engine, modelIds },
+    screening: { waitSeconds: config.worker.screeningWaitSeconds },
   };
   const metrics = new WorkerMetrics();
   const workers = startStageWorkers({
     connection,
     prefix: config.redis.prefix,
     deps,
-    concurrency: { extract: config.worker.extractConcurrency, embed: config.worker.concurrency },
+    concurrency: { extract: config.worker.extractConcurrency, embed: config.worker.concurrency, rank: 2 },
     lockSeconds: config.worker.lockSeconds,
     log,
     metrics,

@@ -1,15 +1,16 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DocumentRepository } from '@shortlist/db';
+import { DocumentRepository, ScreeningRepository } from '@shortlist/db';
 import {
   PermanentFailure,
   handleEmbed,
   handleExtract,
+  handleRank,
   type PipelineDependencies,
   type StageOutcome,
 } from '@shortlist/pipeline';
-import { JOB_PAYLOADS, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
+import { JOB_PAYLOADS, jobIdOf, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
 import type { WorkerMetrics } from './metrics';
 
 type Handler<N extends JobName> = (
@@ -18,7 +19,11 @@ type Handler<N extends JobName> = (
 ) => Promise<StageOutcome>;
 
 /** Each job name has exactly one handler; the record type makes a missing or extra one a compile error. */
-const HANDLERS: { [N in JobName]: Handler<N> } = { extract: handleExtract, embed: handleEmbed };
+const HANDLERS: { [N in JobName]: Handler<N> } = {
+  extract: handleExtract,
+  embed: handleEmbed,
+  rank: handleRank,
+};
 
 export interface StageWorkerOptions {
   connection: Redis;
@@ -41,7 +46,7 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
     const handler = HANDLERS[name] as Handler<JobName>;
     const worker = new Worker(
       name,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const stop = metrics.jobDuration.startTimer({ queue: name });
         let payload: JobPayload<JobName>;
         try {
@@ -49,21 +54,25 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
         } catch (error) {
           throw new UnrecoverableError((error as Error).message);
         }
+        const subject = jobIdOf(name, payload);
         metrics.lastPicked.set(name, Date.now());
         metrics.active.set(name, (metrics.active.get(name) ?? 0) + 1);
         try {
           const outcome = await handler(payload, deps);
           metrics.jobs.inc({ queue: name, outcome: outcome.outcome });
+          if (outcome.outcome === 'deferred') {
+            // Not a failure and not an attempt: the job sleeps and comes back.
+            await job.moveToDelayed(Date.now() + outcome.retryInMs, token);
+            throw new DelayedError(outcome.reason);
+          }
           if (outcome.outcome === 'done' && outcome.tokens) metrics.embeddedTokens.inc(outcome.tokens);
-          log.debug({ queue: name, documentId: payload.documentId, ...outcome }, 'job finished');
+          log.debug({ queue: name, subject, ...outcome }, 'job finished');
           return outcome;
         } catch (error) {
+          if (error instanceof DelayedError) throw error;
           if (error instanceof PermanentFailure) {
             metrics.jobs.inc({ queue: name, outcome: 'failed' });
-            log.info(
-              { queue: name, documentId: payload.documentId, reason: error.reason },
-              'document failed',
-            );
+            log.info({ queue: name, subject, reason: error.reason }, 'failed for good');
             throw new UnrecoverableError(error.message);
           }
           metrics.jobs.inc({ queue: name, outcome: 'retry' });
@@ -92,13 +101,18 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
         );
         return;
       }
-      const { tenantId, documentId } = job.data as { tenantId: string; documentId: string };
-      log.error({ queue: name, documentId, err: error.message }, 'job ran out of retries');
-      new DocumentRepository(deps.db)
-        .setStatus(tenantId, documentId, 'failed', 'retries_exhausted')
-        .catch((e: unknown) =>
-          log.error({ err: (e as Error).message, documentId }, 'cannot mark document failed'),
-        );
+      const { tenantId, documentId, runId } = job.data as {
+        tenantId: string;
+        documentId?: string;
+        runId?: string;
+      };
+      log.error({ queue: name, jobId: job.id, err: error.message }, 'job ran out of retries');
+      const marked = runId
+        ? new ScreeningRepository(deps.db).failRun(tenantId, runId, 'retries_exhausted')
+        : new DocumentRepository(deps.db).setStatus(tenantId, documentId!, 'failed', 'retries_exhausted');
+      marked.catch((e: unknown) =>
+        log.error({ err: (e as Error).message, jobId: job.id }, 'cannot mark it failed'),
+      );
     });
     worker.on('error', (error) => log.warn({ queue: name, err: error.message }, 'worker connection error'));
     return worker;

@@ -105,6 +105,11 @@ const variables = {
     schema: z.string().min(16).optional(),
     expected: 'at least 16 characters (the password of the /admin/queues dashboard)',
   },
+  SCREENING_WAIT_SECONDS: {
+    schema: positiveInt.default(900),
+    expected:
+      'seconds (a positive integer) a screening waits for its documents before listing them as pending',
+  },
   WORKER_HEALTH_PORT: { schema: port.optional(), expected: 'a TCP port (1-65535)' },
   WORKER_LOCK_SECONDS: {
     schema: positiveInt.default(30),
@@ -154,6 +159,7 @@ export interface Config {
     sweepStaleSeconds: number;
     healthPort: number | undefined;
     lockSeconds: number;
+    screeningWaitSeconds: number;
   };
   extract: { timeoutMs: number; memoryMb: number };
   ingest: {
@@ -215,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sweepStaleSeconds: e.SWEEP_STALE_SECONDS,
       healthPort: e.WORKER_HEALTH_PORT,
       lockSeconds: e.WORKER_LOCK_SECONDS,
+      screeningWaitSeconds: e.SCREENING_WAIT_SECONDS,
     },
     extract: { timeoutMs: e.EXTRACT_TIMEOUT_MS, memoryMb: e.EXTRACT_MEMORY_MB },
     ingest: {

@@ -30,8 +30,11 @@ export interface PgliteHandle extends DatabaseHandle {
 /** Opens a pool on DATABASE_URL and checks that the server answers; setup problems become one clear line. */
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<PostgresHandle> {
   const pool = new Pool({ connectionString: url, max: options.max ?? 10 });
-  // An idle client that loses its server (restart, failover) must not crash the process; the pool replaces it.
+  // A client that loses its server (restart, failover) must not crash the process: idle ones are reported on the
+  // pool, checked-out ones (a transaction in flight) on the client itself. The query in flight still fails (and
+  // its job retries); the pool replaces the client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();

@@ -17,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { ScoreParams } from '@shortlist/scoring';
 
 /**
  * The relational model of Shortlist. Every tenant-owned row carries `tenant_id`, and child tables reference
@@ -190,13 +191,7 @@ export const embeddings = pgTable(
   ],
 );
 
-export interface ScoreParams {
-  threshold: number;
-  boost: number;
-  penalty: number;
-  /** Exclude candidates whose domain similarity is not above the threshold. */
-  hardGate: boolean;
-}
+export type { ScoreParams };
 
 export const postings = pgTable(
   'postings',

@@ -22,4 +22,6 @@ export interface PipelineDependencies {
   extract: ExtractLimits & { maxDocumentBytes: number };
   /** Present in processes that embed: the engine and the database ids of the models it runs. */
   embedding?: { embedder: Embedder; modelIds: { semantic: string; domain: string } };
+  /** How long a screening run waits for its documents' vectors before it completes with them listed as pending. */
+  screening: { waitSeconds: number };
 }

@@ -5,7 +5,9 @@
  */
 export type StageOutcome =
   | { outcome: 'done'; /** Tokens embedded (embed stage). */ tokens?: number }
-  | { outcome: 'skipped'; reason: string };
+  | { outcome: 'skipped'; reason: string }
+  /** Not yet: run again in `retryInMs` (a screening waiting for its documents' vectors). */
+  | { outcome: 'deferred'; reason: string; retryInMs: number };
 
 export class PermanentFailure extends Error {
   override readonly name = 'PermanentFailure';

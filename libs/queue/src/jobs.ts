@@ -10,19 +10,22 @@ import { z } from 'zod';
  * its job exists. Payloads carry ids only, never document bodies.
  */
 const documentJob = z.object({ tenantId: z.uuid(), documentId: z.uuid() });
+const runJob = z.object({ tenantId: z.uuid(), runId: z.uuid() });
 
 export const JOB_PAYLOADS = {
   extract: documentJob,
   embed: documentJob,
+  /** Ranks a screening run (waits for its documents' vectors, then appends its results). */
+  rank: runJob,
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOB_PAYLOADS)[N]>;
 export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 
-/** The job id of a payload: the document id (BullMQ ignores an add whose id already exists). */
+/** The job id of a payload: the document or run id (BullMQ ignores an add whose id already exists). */
 export function jobIdOf<N extends JobName>(_name: N, payload: JobPayload<N>): string {
-  return payload.documentId;
+  return 'documentId' in payload ? payload.documentId : payload.runId;
 }
 
 export class InvalidJobPayloadError extends Error {
@@ -36,7 +39,7 @@ export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobP
       `invalid ${name} job payload: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   }
-  return result.data;
+  return result.data as JobPayload<N>;
 }
 
 /** Retries with exponential backoff (1 s, 2 s, 4 s, ... ~4 min in all) ride out a service restart. */

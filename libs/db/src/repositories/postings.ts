@@ -1,5 +1,6 @@
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { applicants, postings } from '../schema';
+import { applicants, documents, postings } from '../schema';
 
 export type Posting = typeof postings.$inferSelect;
 export type NewPosting = Pick<typeof postings.$inferInsert, 'tenantId' | 'documentId' | 'title'> &
@@ -13,12 +14,48 @@ export class PostingRepository {
     return row!;
   }
 
-  /** Adds applicants; adding one twice is a no-op. */
-  async addApplicants(tenantId: string, postingId: string, documentIds: string[]): Promise<void> {
-    if (documentIds.length === 0) return;
-    await this.db
+  async findById(tenantId: string, id: string): Promise<Posting | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(postings)
+      .where(and(eq(postings.tenantId, tenantId), eq(postings.id, id)));
+    return row;
+  }
+
+  async countApplicants(tenantId: string, postingId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(applicants)
+      .where(and(eq(applicants.tenantId, tenantId), eq(applicants.postingId, postingId)));
+    return row!.n;
+  }
+
+  /**
+   * Adds applicants; adding one twice is a no-op. A duplicate upload applies as its original (whose vectors
+   * it shares). Ids that are not the tenant's resumes are refused as a whole: returns them, adding nothing.
+   */
+  async addApplicants(
+    tenantId: string,
+    postingId: string,
+    documentIds: string[],
+  ): Promise<{ missing: string[]; added: number }> {
+    if (documentIds.length === 0) return { missing: [], added: 0 };
+    const unique = [...new Set(documentIds)];
+    const found = await this.db
+      .select({
+        id: documents.id,
+        original: sql<string>`coalesce(${documents.duplicateOf}, ${documents.id})`,
+      })
+      .from(documents)
+      .where(and(eq(documents.tenantId, tenantId), inArray(documents.id, unique)));
+    const known = new Map(found.map((d) => [d.id, d.original]));
+    const missing = unique.filter((id) => !known.has(id));
+    if (missing.length > 0) return { missing, added: 0 };
+    const inserted = await this.db
       .insert(applicants)
-      .values(documentIds.map((documentId) => ({ tenantId, postingId, documentId })))
-      .onConflictDoNothing();
+      .values([...new Set(known.values())].map((documentId) => ({ tenantId, postingId, documentId })))
+      .onConflictDoNothing()
+      .returning({ documentId: applicants.documentId });
+    return { missing: [], added: inserted.length };
   }
 }

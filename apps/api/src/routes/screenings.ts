@@ -1,0 +1,382 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  DocumentRepository,
+  ModelRepository,
+  PostingRepository,
+  ScreeningRepository,
+  type Database,
+  type ScreeningResult,
+  type ScreeningRun,
+} from '@shortlist/db';
+import type { JobQueues } from '@shortlist/queue';
+import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
+import type { DocumentIntake } from '../document-intake';
+import { HttpError, errorSchema } from '../http-error';
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
+const runParams = { type: 'object', properties: { runId: uuid }, required: ['runId'] } as const;
+const paramsSchema = {
+  type: 'object',
+  description: 'Score parameters: defaults 0.5 / 1.2 / 0.6, no hard gate.',
+  properties: {
+    threshold: { type: 'number', minimum: -1, maximum: 1 },
+    boost: { type: 'number', minimum: 0, maximum: 10 },
+    penalty: { type: 'number', minimum: 0, maximum: 10 },
+    hardGate: { type: 'boolean' },
+  },
+  additionalProperties: false,
+} as const;
+
+const postingView = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    documentId: uuid,
+    title: { type: 'string' },
+    status: { type: 'string' },
+    params: paramsSchema,
+    applicants: { type: 'integer' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'documentId', 'title', 'status'],
+} as const;
+
+const resultSchema = {
+  type: 'object',
+  properties: {
+    rank: { type: 'integer' },
+    documentId: uuid,
+    file: { type: 'string' },
+    final: { type: 'number' },
+    unclipped: { type: 'number' },
+    semantic: { type: 'number' },
+    domain: { type: 'number' },
+    sameDomain: { type: 'boolean' },
+  },
+  required: ['rank', 'documentId', 'final', 'unclipped', 'semantic', 'domain', 'sameDomain'],
+} as const;
+
+const runView = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    postingId: uuid,
+    status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed'] },
+    scope: { type: 'string' },
+    trigger: { type: 'string' },
+    top: { type: 'integer' },
+    params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
+    models: { type: 'object', properties: { semantic: uuid, domain: uuid } },
+    pendingDocumentIds: { type: 'array', items: uuid },
+    failureReason: { type: 'string' },
+    total: { type: 'integer' },
+    limit: { type: 'integer' },
+    offset: { type: 'integer' },
+    createdAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    results: { type: 'array', items: resultSchema },
+  },
+  required: ['id', 'postingId', 'status', 'scope', 'params', 'results'],
+} as const;
+
+export interface ScreeningRouteDependencies {
+  db: Database;
+  queues: JobQueues;
+  intake: DocumentIntake;
+}
+
+const CSV_COLUMNS = [
+  'rank',
+  'documentId',
+  'final',
+  'unclipped',
+  'semantic',
+  'domain',
+  'sameDomain',
+  'file',
+] as const;
+
+/** One CSV field: quoted when it holds a separator, quote or line break; formula-like text defused. */
+function csvField(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function resultsCsv(results: ScreeningResult[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of results) lines.push(CSV_COLUMNS.map((c) => csvField(r[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Postings, their applicants, screening runs (append-only) and their exports. */
+export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDependencies): void {
+  const documents = new DocumentRepository(deps.db);
+  const postings = new PostingRepository(deps.db);
+  const screenings = new ScreeningRepository(deps.db);
+  const models = new ModelRepository(deps.db);
+
+  const postingOf = async (tenantId: string, id: string) => {
+    const posting = await postings.findById(tenantId, id);
+    if (!posting) throw new HttpError(404, 'not_found', `no posting ${id}`);
+    return posting;
+  };
+  const runOf = async (tenantId: string, runId: string): Promise<ScreeningRun> => {
+    const run = await screenings.findRun(tenantId, runId);
+    if (!run) throw new HttpError(404, 'not_found', `no screening ${runId}`);
+    return run;
+  };
+
+  app.post<{ Body: { title: string; documentId?: string; text?: string; params?: ScoreOverrides } }>(
+    '/v1/postings',
+    {
+      schema: {
+        summary: 'Create a posting from a job description (a posting document, or its text)',
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        body: {
+          type: 'object',
+          properties: {
+            title: { type: 'string', minLength: 1, maxLength: 500 },
+            documentId: uuid,
+            text: { type: 'string', minLength: 1 },
+            params: paramsSchema,
+          },
+          required: ['title'],
+          additionalProperties: false,
+        },
+        response: { 201: postingView, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { title, documentId, text, params } = request.body;
+      if ((documentId === undefined) === (text === undefined)) {
+        throw new HttpError(400, 'invalid_request', 'give either documentId or text');
+      }
+      let postingDocument: string;
+      if (text !== undefined) {
+        const accepted = await deps.intake.acceptBytes(request.tenantId, 'posting', Buffer.from(text), {
+          type: 'text',
+          contentType: 'text/plain; charset=utf-8',
+        });
+        postingDocument = accepted.duplicateOf ?? accepted.id;
+      } else {
+        const document = await documents.findById(request.tenantId, documentId!);
+        if (!document) throw new HttpError(404, 'not_found', `no document ${documentId}`);
+        postingDocument = document.duplicateOf ?? document.id;
+      }
+      const posting = await postings.create({
+        tenantId: request.tenantId,
+        documentId: postingDocument,
+        title,
+        params: params ?? {},
+      });
+      return reply.code(201).send({ ...posting, applicants: 0 });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/postings/:id',
+    {
+      schema: {
+        summary: 'A posting',
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 200: postingView, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const posting = await postingOf(request.tenantId, request.params.id);
+      return { ...posting, applicants: await postings.countApplicants(request.tenantId, posting.id) };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { documentIds: string[] } }>(
+    '/v1/postings/:id/applicants',
+    {
+      schema: {
+        summary: "Add applicants (the tenant's resume documents) to a posting; adding one twice is a no-op",
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: { documentIds: { type: 'array', items: uuid, minItems: 1, maxItems: 10_000 } },
+          required: ['documentIds'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { postingId: uuid, added: { type: 'integer' }, applicants: { type: 'integer' } },
+          },
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const posting = await postingOf(request.tenantId, request.params.id);
+      const { missing, added } = await postings.addApplicants(
+        request.tenantId,
+        posting.id,
+        request.body.documentIds,
+      );
+      if (missing.length > 0) {
+        throw new HttpError(404, 'not_found', `no documents ${missing.slice(0, 10).join(', ')}`, { missing });
+      }
+      return {
+        postingId: posting.id,
+        added,
+        applicants: await postings.countApplicants(request.tenantId, posting.id),
+      };
+    },
+  );
+
+  app.post<{
+    Params: { id: string };
+    Body: { scope?: 'applicants' | 'pool'; top?: number; params?: ScoreOverrides } | undefined;
+  }>(
+    '/v1/postings/:id/screenings',
+    {
+      schema: {
+        summary: "Rank the posting's applicants (exact) or the tenant's whole pool: a new, append-only run",
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            scope: { type: 'string', enum: ['applicants', 'pool'], default: 'applicants' },
+            top: { type: 'integer', minimum: 1, maximum: 10_000 },
+            params: paramsSchema,
+          },
+          additionalProperties: false,
+        },
+        response: {
+          202: { type: 'object', properties: { runId: uuid }, required: ['runId'] },
+          400: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+          422: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const posting = await postingOf(request.tenantId, request.params.id);
+      const scope = request.body?.scope ?? 'applicants';
+      let params;
+      try {
+        params = resolveParams(posting.params, request.body?.params);
+      } catch (error) {
+        if (error instanceof InvalidScoreParamsError)
+          throw new HttpError(400, 'invalid_request', error.message);
+        throw error;
+      }
+      if (scope === 'applicants' && (await postings.countApplicants(request.tenantId, posting.id)) === 0) {
+        throw new HttpError(
+          422,
+          'no_applicants',
+          'the posting has no applicants: add some (POST /v1/postings/:id/applicants) or screen the pool',
+        );
+      }
+      const [semantic, domain] = await Promise.all([
+        models.findActive('semantic'),
+        models.findActive('domain'),
+      ]);
+      if (!semantic || !domain) {
+        throw new HttpError(
+          409,
+          'no_models',
+          'no active models yet: start a worker, which registers its models',
+        );
+      }
+      const { run } = await screenings.createRun({
+        tenantId: request.tenantId,
+        postingId: posting.id,
+        scope,
+        trigger: 'api',
+        params,
+        top: request.body?.top ?? (scope === 'pool' ? 50 : null),
+        semanticModelId: semantic.id,
+        domainModelId: domain.id,
+      });
+      await deps.queues.enqueue('rank', { tenantId: request.tenantId, runId: run.id });
+      return reply.code(202).send({ runId: run.id });
+    },
+  );
+
+  app.get<{ Params: { runId: string }; Querystring: { limit: number; offset: number } }>(
+    '/v1/screenings/:runId',
+    {
+      schema: {
+        summary: 'A screening run: status, parameters, models and a page of its results',
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: runParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+          additionalProperties: false,
+        },
+        response: { 200: runView, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const run = await runOf(request.tenantId, request.params.runId);
+      const { limit, offset } = request.query;
+      const [total, results] = await Promise.all([
+        screenings.countResults(request.tenantId, run.id),
+        screenings.listResults(request.tenantId, run.id, limit, offset),
+      ]);
+      return {
+        id: run.id,
+        postingId: run.postingId,
+        status: run.status,
+        scope: run.scope,
+        trigger: run.trigger,
+        ...(run.top !== null ? { top: run.top } : {}),
+        params: run.params,
+        models: { semantic: run.semanticModelId, domain: run.domainModelId },
+        pendingDocumentIds: run.pendingDocumentIds,
+        ...(run.failureReason ? { failureReason: run.failureReason } : {}),
+        total,
+        limit,
+        offset,
+        createdAt: run.createdAt,
+        ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+        results: results.map((r) => (r.file === null ? { ...r, file: undefined } : r)),
+      };
+    },
+  );
+
+  app.get<{ Params: { runId: string } }>(
+    '/v1/screenings/:runId/export.csv',
+    {
+      schema: {
+        summary: 'The results of a run as CSV: a header, then one row per result in rank order',
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: runParams,
+        response: { 200: { type: 'string' }, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const run = await runOf(request.tenantId, request.params.runId);
+      if (run.status !== 'completed') {
+        throw new HttpError(409, 'not_completed', `the screening is ${run.status}; export it once completed`);
+      }
+      const total = await screenings.countResults(request.tenantId, run.id);
+      const results = await screenings.listResults(request.tenantId, run.id, Math.max(total, 1), 0);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="screening-${run.id}.csv"`)
+        .send(resultsCsv(results));
+    },
+  );
+}

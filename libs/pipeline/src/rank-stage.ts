@@ -1,0 +1,39 @@
+import { ScreeningRepository } from '@shortlist/db';
+import type { JobPayload } from '@shortlist/queue';
+import type { PipelineDependencies } from './dependencies';
+import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
+
+const RECHECK_MS = 2000;
+
+/**
+ * Ranks a screening run. While the posting or some applicants still lack vectors for the run's models, the run
+ * waits (deferred, rechecked every few seconds) up to `screening.waitSeconds`; then it completes with those
+ * documents listed in `pendingDocumentIds` — never a silently partial ranking. The ranking itself is SQL
+ * (libs/db), appended in one transaction; a redelivered job appends nothing twice.
+ */
+export async function handleRank(
+  { tenantId, runId }: JobPayload<'rank'>,
+  deps: PipelineDependencies,
+): Promise<StageOutcome> {
+  const screenings = new ScreeningRepository(deps.db);
+  const run = await screenings.findRun(tenantId, runId);
+  if (!run) return skipped('run_erased');
+  if (run.status === 'completed' || run.status === 'failed') return skipped(`already_${run.status}`);
+  await screenings.markRunning(tenantId, runId);
+  const { postingReady, pending } = await screenings.readiness(run);
+  const waitedMs = Date.now() - run.createdAt.getTime();
+  if ((!postingReady || pending.length > 0) && waitedMs < deps.screening.waitSeconds * 1000) {
+    return {
+      outcome: 'deferred',
+      reason: postingReady ? `${pending.length} applicants not embedded yet` : 'posting not embedded yet',
+      retryInMs: RECHECK_MS,
+    };
+  }
+  if (!postingReady) {
+    const reason = 'posting_not_ready';
+    await screenings.failRun(tenantId, runId, reason);
+    throw new PermanentFailure(reason, `the posting has no vectors after ${deps.screening.waitSeconds} s`);
+  }
+  await screenings.complete(run, pending);
+  return done;
+}

@@ -1,0 +1,9 @@
+export {
+  DEFAULT_PARAMS,
+  InvalidScoreParamsError,
+  hybridScore,
+  rankCandidates,
+  resolveParams,
+  scoreParamsSchema,
+} from './hybrid-score';
+export type { Candidate, Ranked, ScoreOverrides, ScoreParams, Scored } from './hybrid-score';

@@ -1,0 +1,289 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
+import { createRedisConnection } from '@shortlist/queue';
+import { rankCandidates, type ScoreParams } from '@shortlist/scoring';
+import { buildServer } from '../../apps/api/src/server';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { waitFor } from '../support/net';
+import { deletePrefix, uniquePrefix } from '../support/redis';
+import { createTestBucket, type TestBucket } from '../support/s3';
+import { dot, seededRandom } from '../support/vectors';
+import { startWorker, type WorkerProcess } from '../support/worker';
+
+const fixtures = join(__dirname, '..', 'fixtures');
+const WORDS = [
+  'kafka',
+  'spark',
+  'postgres',
+  'nursing',
+  'payroll',
+  'latency',
+  'terraform',
+  'litigation',
+  'budget',
+];
+
+interface Run {
+  id: string;
+  status: string;
+  params: ScoreParams;
+  pendingDocumentIds: string[];
+  total: number;
+  failureReason?: string;
+  results: {
+    rank: number;
+    documentId: string;
+    final: number;
+    unclipped: number;
+    semantic: number;
+    domain: number;
+    sameDomain: boolean;
+  }[];
+}
+
+describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker process)', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let redis: Redis;
+  let prefix: string;
+  let app: FastifyInstance;
+  let base: string;
+  let key: string;
+  let otherKey: string;
+  let worker: WorkerProcess;
+  let postingId: string;
+  let postingDocument: string;
+  let resumes: string[];
+
+  const call = async (method: string, path: string, body?: unknown, k = key) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${k}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  };
+
+  const completed = (runId: string, limit = 1000) =>
+    waitFor(
+      `screening ${runId} to finish`,
+      async () => {
+        const run = (await call('GET', `/v1/screenings/${runId}?limit=${limit}`)).json() as unknown as Run;
+        return run.status === 'completed' || run.status === 'failed' ? run : undefined;
+      },
+      90_000,
+      200,
+    );
+
+  beforeAll(async () => {
+    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
+    prefix = uniquePrefix();
+    redis = createRedisConnection(process.env.REDIS_URL!, { role: 'producer' });
+    app = await buildServer({
+      logLevel: 'silent',
+      database,
+      redis,
+      store: bucket.store,
+      redisPrefix: prefix,
+      ingest: { maxDocumentBytes: 1024 * 1024, sourceAllowlist: [] },
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const tenants = new TenantRepository(database.db);
+    const keys = new ApiKeyRepository(database.db);
+    key = (await keys.issue((await tenants.ensure('acme')).tenantId)).key;
+    otherKey = (await keys.issue((await tenants.ensure('globex')).tenantId)).key;
+    worker = startWorker({
+      DATABASE_URL: database.url,
+      REDIS_PREFIX: prefix,
+      S3_BUCKET: bucket.bucket,
+      MODELS_DIR: join(fixtures, 'models', 'tiny'),
+      EMBED_CHUNK_TOKENS: '64',
+      EMBED_CHUNK_OVERLAP: '16',
+      SCREENING_WAIT_SECONDS: '4',
+    });
+
+    const random = seededRandom(2026);
+    const texts = Array.from(
+      { length: 220 },
+      (_, i) =>
+        `resume ${i}: ${Array.from({ length: 60 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')}`,
+    );
+    const accepted = await call('POST', '/v1/documents', {
+      documents: texts.map((text) => ({ kind: 'resume', text })),
+    });
+    resumes = (accepted.json().documents as { id: string }[]).map((d) => d.id);
+    const posting = await call('POST', '/v1/postings', {
+      title: 'Data engineer',
+      text: 'Data engineer: kafka, spark and postgres pipelines; terraform; low latency.',
+    });
+    expect(posting.status).toBe(201);
+    ({ id: postingId, documentId: postingDocument } = posting.json() as { id: string; documentId: string });
+    const added = await call('POST', `/v1/postings/${postingId}/applicants`, {
+      documentIds: resumes.slice(0, 210),
+    });
+    expect(added.json()).toMatchObject({ added: 210, applicants: 210 });
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.child.kill('SIGKILL');
+    await worker?.exited;
+    await app?.close();
+    await deletePrefix(redis, prefix);
+    redis?.disconnect();
+    await bucket?.remove();
+    await database?.drop();
+  });
+
+  /** Vectors as stored, read back from the database (the independent recomputation starts here). */
+  async function storedVectors(): Promise<Map<string, { semantic: number[]; domain: number[] }>> {
+    const rows = await queryRows<{ document_id: string; role: string; v: string }>(
+      database.db,
+      sql`SELECT e.document_id, m.role::text AS role, e.embedding::text AS v
+          FROM embeddings e JOIN models m ON m.id = e.model_id AND m.active`,
+    );
+    const vectors = new Map<string, { semantic: number[]; domain: number[] }>();
+    for (const row of rows) {
+      const entry = vectors.get(row.document_id) ?? { semantic: [], domain: [] };
+      entry[row.role as 'semantic' | 'domain'] = JSON.parse(row.v) as number[];
+      vectors.set(row.document_id, entry);
+    }
+    return vectors;
+  }
+
+  function expectSameRanking(actual: Run['results'], expected: ReturnType<typeof rankCandidates>) {
+    expect(actual.map((r) => r.documentId)).toEqual(expected.map((r) => r.documentId));
+    actual.forEach((r, i) => {
+      const e = expected[i]!;
+      expect(r.rank).toBe(e.rank);
+      expect(r.sameDomain).toBe(e.sameDomain);
+      for (const field of ['final', 'unclipped'] as const)
+        expect(Math.abs(r[field] - e[field])).toBeLessThan(1e-3);
+      for (const field of ['semantic', 'domain'] as const)
+        expect(Math.abs(r[field] - e[field])).toBeLessThan(1e-5);
+    });
+  }
+
+  it('ranks 210 applicants exactly as an independent recomputation from the stored vectors', async () => {
+    const { status, text } = await call('POST', `/v1/postings/${postingId}/screenings`, {});
+    expect(status).toBe(202);
+    const run = await completed((JSON.parse(text) as { runId: string }).runId);
+    expect(run).toMatchObject({ status: 'completed', total: 210, pendingDocumentIds: [] });
+    expect(run.params).toEqual({ threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false });
+
+    const vectors = await storedVectors();
+    const posting = vectors.get(postingDocument)!;
+    const expected = rankCandidates(
+      resumes.slice(0, 210).map((id) => ({
+        documentId: id,
+        semantic: dot(vectors.get(id)!.semantic, posting.semantic),
+        domain: dot(vectors.get(id)!.domain, posting.domain),
+      })),
+      run.params,
+    );
+    expectSameRanking(run.results, expected);
+  });
+
+  it('appends a new run without touching the older one, and exports CSV', async () => {
+    const first = await completed(
+      ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
+    );
+    const params = { threshold: 0.2, boost: 1.5, penalty: 0.1, hardGate: true };
+    const second = await completed(
+      (
+        (await call('POST', `/v1/postings/${postingId}/screenings`, { params, top: 25 })).json() as {
+          runId: string;
+        }
+      ).runId,
+    );
+    expect(second.params).toEqual(params);
+    expect(second.results.length).toBeLessThanOrEqual(25);
+    expect(second.results.every((r) => r.sameDomain)).toBe(true);
+    const again = await completed(first.id);
+    expect(again.results).toEqual(first.results);
+
+    const csv = await fetch(`${base}/v1/screenings/${first.id}/export.csv`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('rank,documentId,final,unclipped,semantic,domain,sameDomain,file');
+    expect(lines).toHaveLength(211);
+    const [rank, documentId, final] = lines[1]!.split(',');
+    expect([Number(rank), documentId, Number(final)]).toEqual([
+      1,
+      first.results[0]!.documentId,
+      first.results[0]!.final,
+    ]);
+  });
+
+  it('screens the pool through the index: top k of every resume of the tenant', async () => {
+    const run = await completed(
+      (
+        (await call('POST', `/v1/postings/${postingId}/screenings`, { scope: 'pool', top: 20 })).json() as {
+          runId: string;
+        }
+      ).runId,
+    );
+    expect(run.status).toBe('completed');
+    const vectors = await storedVectors();
+    const posting = vectors.get(postingDocument)!;
+    const exact = rankCandidates(
+      resumes.map((id) => ({
+        documentId: id,
+        semantic: dot(vectors.get(id)!.semantic, posting.semantic),
+        domain: dot(vectors.get(id)!.domain, posting.domain),
+      })),
+      run.params,
+    ).slice(0, 20);
+    expectSameRanking(run.results, exact);
+  });
+
+  it('lists applicants that never got vectors as pending, never ranking them silently', async () => {
+    const form = new FormData();
+    form.append('kind', 'resume');
+    form.append('file', new Blob([]), 'empty.txt');
+    const upload = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
+    const failing = ((await upload.json()) as { documents: { id: string }[] }).documents[0]!.id;
+    await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: [failing] });
+    const run = await completed(
+      ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
+    );
+    expect(run).toMatchObject({ status: 'completed', total: 210, pendingDocumentIds: [failing] });
+  });
+
+  it('answers bad requests with the status that names the problem', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await call('POST', `/v1/postings/${unknown}/screenings`, {})).status).toBe(404);
+    expect((await call('POST', `/v1/postings/${postingId}/screenings`, {}, otherKey)).status).toBe(404);
+    expect((await call('GET', `/v1/screenings/${unknown}`)).status).toBe(404);
+    const outOfRange = await call('POST', `/v1/postings/${postingId}/screenings`, {
+      params: { threshold: 2 },
+    });
+    expect(outOfRange.status).toBe(400);
+    expect(outOfRange.json().message).toMatch(/threshold/);
+    const empty = await call('POST', '/v1/postings', {
+      title: 'Empty',
+      text: 'A posting nobody applied to.',
+    });
+    const noApplicants = await call(
+      'POST',
+      `/v1/postings/${(empty.json() as { id: string }).id}/screenings`,
+      {},
+    );
+    expect(noApplicants.status).toBe(422);
+    expect(noApplicants.json().error).toBe('no_applicants');
+    const foreign = await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: [unknown] });
+    expect(foreign.status).toBe(404);
+    expect(foreign.json().missing).toEqual([unknown]);
+  });
+});
