@@ -8,6 +8,7 @@ import { createRedisConnection } from '@shortlist/queue';
 import { rankCandidates, type ScoreParams } from '@shortlist/scoring';
 import { buildServer } from '../../apps/api/src/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { runCliAsync } from '../support/cli';
 import { waitFor } from '../support/net';
 import { deletePrefix, uniquePrefix } from '../support/redis';
 import { createTestBucket, type TestBucket } from '../support/s3';
@@ -259,6 +260,37 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
     );
     expect(run).toMatchObject({ status: 'completed', total: 210, pendingDocumentIds: [failing] });
+  });
+
+  it('re-scores every open posting once per day, however often the nightly job runs', async () => {
+    const env = { REDIS_PREFIX: prefix, DATABASE_URL: database.url };
+    for (let i = 0; i < 2; i++) {
+      const result = await runCliAsync(['rescore', '--now', '--day', '2031-01-02'], env);
+      expect(result).toMatchObject({
+        status: 0,
+        stdout: 'queued nightly-2031-01-02: the workers re-score every open posting\n',
+      });
+    }
+    const runs = await waitFor(
+      'the nightly runs to finish',
+      async () => {
+        const rows = await queryRows<{ id: string; posting_id: string; status: string }>(
+          database.db,
+          sql`SELECT id, posting_id, status FROM screening_runs WHERE trigger = 'nightly'`,
+        );
+        return rows.length > 0 && rows.every((r) => r.status === 'completed') ? rows : undefined;
+      },
+      60_000,
+      200,
+    );
+    // Only the posting with applicants; once, though the job ran twice.
+    expect(runs.map((r) => r.posting_id)).toEqual([postingId]);
+    const nightly = await completed(runs[0]!.id);
+    const api = await completed(
+      ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
+    );
+    expect(nightly.results).toEqual(api.results);
+    expect((await runCliAsync(['rescore', '--now', '--day', 'yesterday'], env)).status).toBe(64);
   });
 
   it('answers bad requests with the status that names the problem', async () => {

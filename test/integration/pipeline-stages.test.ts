@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { DocumentRepository, TenantRepository, queryRows } from '@shortlist/db';
+import {
+  DocumentRepository,
+  ModelRepository,
+  PostingRepository,
+  ScreeningRepository,
+  TenantRepository,
+  queryRows,
+} from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
 import {
   PermanentFailure,
+  createScreeningRun,
   handleEmbed,
+  handleNightly,
   handleExtract,
   registerEngineModels,
   sweepStaleDocuments,
@@ -75,6 +84,13 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
 
   const payload = (documentId: string) => ({ tenantId, documentId });
   const describe_ = (id: string) => new DocumentRepository(database.db).describe(tenantId, id);
+  const tenantOf = async (id: string) =>
+    (
+      await queryRows<{ tenant_id: string }>(
+        database.db,
+        sql`SELECT tenant_id FROM documents WHERE id = ${id}`,
+      )
+    )[0]?.tenant_id;
 
   /** Every row the pipeline writes for a document, without timestamps. */
   async function rowsOf(id: string) {
@@ -206,6 +222,65 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     await new DocumentRepository(database.db).erase(tenantId, id);
     expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'document_erased' });
     expect(await handleEmbed(payload(id), deps)).toEqual({ outcome: 'skipped', reason: 'document_erased' });
+  });
+
+  it('rolls out a model upgrade: runs keep the old vectors until the new ones cover the posting, then switch', async () => {
+    const ids = await Promise.all(
+      ['resume.txt', 'resume.html', 'resume.docx'].map((f) => upload(join(fixtures, 'docs', f))),
+    );
+    const postingDocument = await upload(join(fixtures, 'bad', 'nul.txt'));
+    for (const id of [...ids, postingDocument]) {
+      await handleExtract(payload(id), deps);
+      await handleEmbed(payload(id), deps);
+    }
+    const posting = await new PostingRepository(database.db).create({
+      tenantId,
+      documentId: postingDocument,
+      title: 'p',
+    });
+    await new PostingRepository(database.db).addApplicants(tenantId, posting.id, ids);
+    const old = deps.embedding!.modelIds;
+
+    // A new version of both models (here: the INT8 exports), registered and made active.
+    const upgraded = await EmbeddingEngine.open({
+      modelsDir: MODELS,
+      quantized: true,
+      threads: 1,
+      chunkTokens: 64,
+      chunkOverlap: 16,
+    });
+    try {
+      const next = await registerEngineModels(database.db, upgraded.models);
+      expect(next).not.toEqual(old);
+      const models = new ModelRepository(database.db);
+      await models.activate(next.semantic);
+      await models.activate(next.domain);
+
+      const before = await createScreeningRun(database.db, { posting, scope: 'applicants', trigger: 'api' });
+      expect(before.run).toMatchObject({ semanticModelId: old.semantic, domainModelId: old.domain });
+
+      // The nightly sweep hands every ready document lacking the new vectors to `embed`, run by new workers.
+      const upgradedDeps = { ...deps, embedding: { embedder: upgraded, modelIds: next } };
+      enqueued.length = 0;
+      await handleNightly({ day: '2031-01-01' }, upgradedDeps);
+      const toEmbed = enqueued.filter((j) => j.name === 'embed').map((j) => j.documentId);
+      expect(toEmbed).toEqual(expect.arrayContaining([...ids, postingDocument]));
+      for (const id of toEmbed)
+        await handleEmbed({ tenantId: (await tenantOf(id))!, documentId: id }, upgradedDeps);
+      expect((await describe_(ids[0]!))!.status).toBe('ready');
+
+      const after = await createScreeningRun(database.db, { posting, scope: 'applicants', trigger: 'api' });
+      expect(after.run).toMatchObject({ semanticModelId: next.semantic, domainModelId: next.domain });
+      // The older run still names the models it used.
+      expect(
+        (await new ScreeningRepository(database.db).findRun(tenantId, before.run.id))!.domainModelId,
+      ).toBe(old.domain);
+    } finally {
+      await upgraded.close();
+      const models = new ModelRepository(database.db);
+      await models.activate(old.semantic);
+      await models.activate(old.domain);
+    }
   });
 
   it('sweeps documents stranded between a commit and an enqueue', async () => {

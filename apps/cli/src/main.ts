@@ -4,6 +4,7 @@ import { registerEmbed } from './commands/embed';
 import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
 import { registerModels } from './commands/models';
+import { registerRescore } from './commands/rescore';
 import { ExitCode } from '@shortlist/config';
 
 const program = new Command('shortlist')
@@ -15,6 +16,7 @@ registerMigrate(program);
 registerKeys(program);
 registerModels(program);
 registerEmbed(program);
+registerRescore(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -43,11 +43,30 @@ async function main(): Promise<void> {
     connection,
     prefix: config.redis.prefix,
     deps,
-    concurrency: { extract: config.worker.extractConcurrency, embed: config.worker.concurrency, rank: 2 },
+    concurrency: {
+      extract: config.worker.extractConcurrency,
+      embed: config.worker.concurrency,
+      rank: 2,
+      nightly: 1,
+      nightlyReport: 1,
+    },
     lockSeconds: config.worker.lockSeconds,
     log,
     metrics,
   });
+
+  // One scheduler however many workers upsert it: BullMQ makes one job per tick.
+  if (config.worker.nightlyCron) {
+    await queues
+      .queue('nightly')
+      .upsertJobScheduler(
+        'nightly',
+        { pattern: config.worker.nightlyCron, tz: 'UTC' },
+        { name: 'nightly', data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } },
+      );
+  } else {
+    await queues.queue('nightly').removeJobScheduler('nightly');
+  }
 
   const sweepEveryMs = Math.min(30, config.worker.sweepStaleSeconds / 2) * 1000;
   const sweeper = setInterval(() => {

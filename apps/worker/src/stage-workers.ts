@@ -6,6 +6,8 @@ import {
   PermanentFailure,
   handleEmbed,
   handleExtract,
+  handleNightly,
+  handleNightlyReport,
   handleRank,
   type PipelineDependencies,
   type StageOutcome,
@@ -23,6 +25,8 @@ const HANDLERS: { [N in JobName]: Handler<N> } = {
   extract: handleExtract,
   embed: handleEmbed,
   rank: handleRank,
+  nightly: handleNightly,
+  nightlyReport: handleNightlyReport,
 };
 
 export interface StageWorkerOptions {
@@ -66,6 +70,8 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
             throw new DelayedError(outcome.reason);
           }
           if (outcome.outcome === 'done' && outcome.tokens) metrics.embeddedTokens.inc(outcome.tokens);
+          if (outcome.outcome === 'done' && outcome.report)
+            log.info(outcome.report, 'nightly re-score finished');
           log.debug({ queue: name, subject, ...outcome }, 'job finished');
           return outcome;
         } catch (error) {
@@ -107,6 +113,7 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
         runId?: string;
       };
       log.error({ queue: name, jobId: job.id, err: error.message }, 'job ran out of retries');
+      if (!runId && !documentId) return; // a nightly job: the next night (or `shortlist rescore --now`) retries
       const marked = runId
         ? new ScreeningRepository(deps.db).failRun(tenantId, runId, 'retries_exhausted')
         : new DocumentRepository(deps.db).setStatus(tenantId, documentId!, 'failed', 'retries_exhausted');

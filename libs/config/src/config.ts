@@ -105,6 +105,13 @@ const variables = {
     schema: z.string().min(16).optional(),
     expected: 'at least 16 characters (the password of the /admin/queues dashboard)',
   },
+  NIGHTLY_CRON: {
+    schema: z
+      .string()
+      .regex(/^(off|(\S+\s+){4}\S+)$/)
+      .default('0 2 * * *'),
+    expected: 'a five-field cron expression (UTC), or off',
+  },
   SCREENING_WAIT_SECONDS: {
     schema: positiveInt.default(900),
     expected:
@@ -160,6 +167,8 @@ export interface Config {
     healthPort: number | undefined;
     lockSeconds: number;
     screeningWaitSeconds: number;
+    /** UTC cron of the nightly re-score; undefined: off. */
+    nightlyCron: string | undefined;
   };
   extract: { timeoutMs: number; memoryMb: number };
   ingest: {
@@ -222,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       lockSeconds: e.WORKER_LOCK_SECONDS,
       screeningWaitSeconds: e.SCREENING_WAIT_SECONDS,
+      nightlyCron: e.NIGHTLY_CRON === 'off' ? undefined : e.NIGHTLY_CRON,
     },
     extract: { timeoutMs: e.EXTRACT_TIMEOUT_MS, memoryMb: e.EXTRACT_MEMORY_MB },
     ingest: {

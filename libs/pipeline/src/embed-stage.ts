@@ -18,10 +18,17 @@ export async function handleEmbed(
   const document = await documents.findById(tenantId, documentId);
   if (!document) return skipped('document_erased');
   if (document.duplicateOf) return skipped('duplicate');
+  const upgrading = document.status === 'ready';
   switch (document.status) {
     case 'ready':
+      // A ready document lacking this engine's vectors (a new model version) gets them; it stays ready, and
+      // rankings use its previous vectors until the new ones cover their documents.
+      if (await new EmbeddingRepository(deps.db).hasVectors(documentId, [modelIds.semantic, modelIds.domain])) {
+        return skipped('already_ready');
+      }
+      break;
     case 'failed':
-      return skipped(`already_${document.status}`);
+      return skipped('already_failed');
     case 'queued':
     case 'extracting':
       return skipped('not_extracted');
@@ -34,7 +41,7 @@ export async function handleEmbed(
     // The text row is written with the `extracted` status, so this is a document erased mid-flight.
     return skipped('text_missing');
   }
-  if (document.status !== 'embedding') await documents.setStatus(tenantId, documentId, 'embedding');
+  if (!upgrading && document.status !== 'embedding') await documents.setStatus(tenantId, documentId, 'embedding');
   let result: Awaited<ReturnType<typeof embedder.embed>>;
   try {
     result = await embedder.embed(text, documentId);

@@ -1,6 +1,9 @@
 export { handleExtract } from './extract-stage';
 export { handleEmbed } from './embed-stage';
 export { handleRank } from './rank-stage';
+export { handleNightly, handleNightlyReport } from './nightly-stage';
+export { ScreeningRequestError, createScreeningRun } from './screening-runs';
+export type { ScreeningRequest } from './screening-runs';
 export { sweepStaleDocuments } from './sweep';
 export { registerEngineModels } from './models';
 export { PermanentFailure, done, skipped } from './outcome';

@@ -4,7 +4,13 @@
  * `failed` with the reason), and any other error when a retry may succeed (a service is down).
  */
 export type StageOutcome =
-  | { outcome: 'done'; /** Tokens embedded (embed stage). */ tokens?: number }
+  | {
+      outcome: 'done';
+      /** Tokens embedded (embed stage). */
+      tokens?: number;
+      /** What a nightly re-score did (nightly report). */
+      report?: { day: string; completed: number; failed: number };
+    }
   | { outcome: 'skipped'; reason: string }
   /** Not yet: run again in `retryInMs` (a screening waiting for its documents' vectors). */
   | { outcome: 'deferred'; reason: string; retryInMs: number };

@@ -9,6 +9,7 @@ import { z } from 'zod';
  * One queue per pipeline stage; the job id is the document id, so enqueueing a document twice is a no-op while
  * its job exists. Payloads carry ids only, never document bodies.
  */
+const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
 const documentJob = z.object({ tenantId: z.uuid(), documentId: z.uuid() });
 const runJob = z.object({ tenantId: z.uuid(), runId: z.uuid() });
 
@@ -17,15 +18,28 @@ export const JOB_PAYLOADS = {
   embed: documentJob,
   /** Ranks a screening run (waits for its documents' vectors, then appends its results). */
   rank: runJob,
+  /**
+   * The nightly re-score (a job scheduler starts it; `shortlist rescore --now` too): embeds documents lacking
+   * vectors for the active models, then re-scores every open posting as a new run. `day` (UTC) defaults to the
+   * day it runs; one run per posting and day, however often it runs.
+   */
+  nightly: z.object({ day: DAY.optional() }),
+  /** Waits for the night's runs and reports when they are all finished. */
+  nightlyReport: z.object({ day: DAY }),
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOB_PAYLOADS)[N]>;
 export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 
-/** The job id of a payload: the document or run id (BullMQ ignores an add whose id already exists). */
-export function jobIdOf<N extends JobName>(_name: N, payload: JobPayload<N>): string {
-  return 'documentId' in payload ? payload.documentId : payload.runId;
+/**
+ * The job id of a payload: the document, the run, or the night (BullMQ ignores an add whose id already exists, so
+ * enqueueing the same work twice is a no-op while its job exists).
+ */
+export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string {
+  if ('documentId' in payload) return payload.documentId;
+  if ('runId' in payload) return payload.runId;
+  return `${name}-${payload.day ?? new Date().toISOString().slice(0, 10)}`;
 }
 
 export class InvalidJobPayloadError extends Error {

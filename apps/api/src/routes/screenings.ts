@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
   DocumentRepository,
-  ModelRepository,
   PostingRepository,
   ScreeningRepository,
   type Database,
@@ -9,7 +8,8 @@ import {
   type ScreeningRun,
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
-import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
+import { ScreeningRequestError, createScreeningRun } from '@shortlist/pipeline';
+import type { ScoreOverrides } from '@shortlist/scoring';
 import type { DocumentIntake } from '../document-intake';
 import { HttpError, errorSchema } from '../http-error';
 
@@ -116,7 +116,6 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   const documents = new DocumentRepository(deps.db);
   const postings = new PostingRepository(deps.db);
   const screenings = new ScreeningRepository(deps.db);
-  const models = new ModelRepository(deps.db);
 
   const postingOf = async (tenantId: string, id: string) => {
     const posting = await postings.findById(tenantId, id);
@@ -266,43 +265,22 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
     },
     async (request, reply) => {
       const posting = await postingOf(request.tenantId, request.params.id);
-      const scope = request.body?.scope ?? 'applicants';
-      let params;
+      let run;
       try {
-        params = resolveParams(posting.params, request.body?.params);
+        ({ run } = await createScreeningRun(deps.db, {
+          posting,
+          scope: request.body?.scope ?? 'applicants',
+          trigger: 'api',
+          top: request.body?.top ?? null,
+          overrides: request.body?.params,
+        }));
       } catch (error) {
-        if (error instanceof InvalidScoreParamsError)
-          throw new HttpError(400, 'invalid_request', error.message);
+        if (error instanceof ScreeningRequestError) {
+          const status = { invalid_params: 400, no_applicants: 422, no_models: 409 }[error.code];
+          throw new HttpError(status, status === 400 ? 'invalid_request' : error.code, error.message);
+        }
         throw error;
       }
-      if (scope === 'applicants' && (await postings.countApplicants(request.tenantId, posting.id)) === 0) {
-        throw new HttpError(
-          422,
-          'no_applicants',
-          'the posting has no applicants: add some (POST /v1/postings/:id/applicants) or screen the pool',
-        );
-      }
-      const [semantic, domain] = await Promise.all([
-        models.findActive('semantic'),
-        models.findActive('domain'),
-      ]);
-      if (!semantic || !domain) {
-        throw new HttpError(
-          409,
-          'no_models',
-          'no active models yet: start a worker, which registers its models',
-        );
-      }
-      const { run } = await screenings.createRun({
-        tenantId: request.tenantId,
-        postingId: posting.id,
-        scope,
-        trigger: 'api',
-        params,
-        top: request.body?.top ?? (scope === 'pool' ? 50 : null),
-        semanticModelId: semantic.id,
-        domainModelId: domain.id,
-      });
       await deps.queues.enqueue('rank', { tenantId: request.tenantId, runId: run.id });
       return reply.code(202).send({ runId: run.id });
     },

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Database } from '../client';
+import { queryRows, type Database } from '../client';
 import { documents, documentTexts } from '../schema';
 
 export type Document = typeof documents.$inferSelect;
@@ -287,5 +287,25 @@ export class DocumentRepository {
         ),
       );
     return { documents: row!.documents, tokens: Number(row!.tokens) };
+  }
+
+  /**
+   * Ready originals that lack a vector of any of these models (after a model upgrade, or vectors lost), in id
+   * order after `afterId`: the nightly sweep pages through them and enqueues their embedding.
+   */
+  async findMissingVectors(
+    modelIds: string[],
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<{ tenantId: string; id: string }[]> {
+    return queryRows<{ tenantId: string; id: string }>(
+      this.db,
+      sql`SELECT d.tenant_id AS "tenantId", d.id FROM documents d
+          WHERE d.status = 'ready' AND d.duplicate_of IS NULL
+            AND d.id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
+            AND (SELECT count(*) FROM embeddings e WHERE e.document_id = d.id AND e.model_id IN ${modelIds})
+                < ${modelIds.length}
+          ORDER BY d.id LIMIT ${limit}`,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { documents, embeddings } from '../schema';
 
@@ -46,5 +46,14 @@ export class EmbeddingRepository {
         .set({ status: 'ready', failureReason: null, tokenCount, updatedAt: sql`now()` })
         .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
     });
+  }
+
+  /** Whether the document has a vector for every one of these models. */
+  async hasVectors(documentId: string, modelIds: string[]): Promise<boolean> {
+    const rows = await this.db
+      .select({ modelId: embeddings.modelId })
+      .from(embeddings)
+      .where(and(eq(embeddings.documentId, documentId), inArray(embeddings.modelId, modelIds)));
+    return rows.length === new Set(modelIds).size;
   }
 }

@@ -58,4 +58,20 @@ export class PostingRepository {
       .returning({ documentId: applicants.documentId });
     return { missing: [], added: inserted.length };
   }
+
+  /** Open postings with at least one applicant, over all tenants, in id order after `afterId` (nightly). */
+  async findOpenWithApplicants(afterId: string | undefined, limit: number): Promise<Posting[]> {
+    return this.db
+      .select()
+      .from(postings)
+      .where(
+        and(
+          eq(postings.status, 'open'),
+          sql`${postings.id} > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid`,
+          sql`EXISTS (SELECT 1 FROM applicants a WHERE a.posting_id = ${postings.id})`,
+        ),
+      )
+      .orderBy(postings.id)
+      .limit(limit);
+  }
 }

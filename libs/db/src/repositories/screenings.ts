@@ -177,4 +177,42 @@ export class ScreeningRepository {
       .limit(limit)
       .offset(offset);
   }
+
+  /**
+   * For each role, the model a new run of this posting should use: of every registered model, the one with
+   * vectors for the most of the posting's documents (its own and its applicants'), the active one on a tie, then
+   * the newest. During a model upgrade, runs keep the previous model until the new one covers as much, then
+   * switch. Undefined when no model of a role exists.
+   */
+  async coveringModels(tenantId: string, postingId: string): Promise<{ semantic: string; domain: string } | undefined> {
+    const rows = await queryRows<{ id: string; role: 'semantic' | 'domain' }>(
+      this.db,
+      sql`WITH docs AS (
+            SELECT p.document_id FROM postings p WHERE p.tenant_id = ${tenantId} AND p.id = ${postingId}
+            UNION SELECT a.document_id FROM applicants a WHERE a.tenant_id = ${tenantId} AND a.posting_id = ${postingId}
+          ), ranked AS (
+            SELECT m.id, m.role,
+                   row_number() OVER (PARTITION BY m.role ORDER BY
+                     (SELECT count(*) FROM docs JOIN embeddings e ON e.document_id = docs.document_id AND e.model_id = m.id) DESC,
+                     m.active DESC, m.created_at DESC) AS n
+            FROM models m
+          )
+          SELECT id, role::text AS role FROM ranked WHERE n = 1`,
+    );
+    const semantic = rows.find((r) => r.role === 'semantic')?.id;
+    const domain = rows.find((r) => r.role === 'domain')?.id;
+    return semantic && domain ? { semantic, domain } : undefined;
+  }
+
+  /** The runs of one night (idempotency key `nightly:<day>`), by status. */
+  async nightStatus(day: string): Promise<Record<ScreeningRun['status'], number>> {
+    const rows = await this.db
+      .select({ status: screeningRuns.status, n: count() })
+      .from(screeningRuns)
+      .where(eq(screeningRuns.idempotencyKey, `nightly:${day}`))
+      .groupBy(screeningRuns.status);
+    const counts = { queued: 0, running: 0, completed: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
 }

@@ -1,0 +1,67 @@
+import { PostingRepository, ScreeningRepository, type Database, type Posting, type ScreeningRun } from '@shortlist/db';
+import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
+
+/** Why a screening cannot start; the API answers each with its own status. */
+export class ScreeningRequestError extends Error {
+  override readonly name = 'ScreeningRequestError';
+  constructor(
+    readonly code: 'invalid_params' | 'no_applicants' | 'no_models',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ScreeningRequest {
+  posting: Posting;
+  scope: 'applicants' | 'pool';
+  trigger: ScreeningRun['trigger'];
+  top?: number | null;
+  overrides?: ScoreOverrides;
+  /** One run per posting and key (the nightly re-score uses `nightly:<day>`). */
+  idempotencyKey?: string;
+}
+
+/**
+ * A new screening run of a posting: parameters resolved (defaults, the posting's, the request's) and recorded;
+ * for each role the model whose vectors cover the posting's documents best (so a model upgrade switches runs
+ * over only once the new vectors are there). The caller enqueues its rank job.
+ */
+export async function createScreeningRun(
+  db: Database,
+  request: ScreeningRequest,
+): Promise<{ run: ScreeningRun; created: boolean }> {
+  const { posting } = request;
+  let params;
+  try {
+    params = resolveParams(posting.params, request.overrides);
+  } catch (error) {
+    if (error instanceof InvalidScoreParamsError) throw new ScreeningRequestError('invalid_params', error.message);
+    throw error;
+  }
+  if (
+    request.scope === 'applicants' &&
+    (await new PostingRepository(db).countApplicants(posting.tenantId, posting.id)) === 0
+  ) {
+    throw new ScreeningRequestError(
+      'no_applicants',
+      'the posting has no applicants: add some (POST /v1/postings/:id/applicants) or screen the pool',
+    );
+  }
+  const screenings = new ScreeningRepository(db);
+  const models = await screenings.coveringModels(posting.tenantId, posting.id);
+  if (!models) {
+    throw new ScreeningRequestError('no_models', 'no models registered yet: start a worker, which registers its models');
+  }
+  return screenings.createRun({
+    tenantId: posting.tenantId,
+    postingId: posting.id,
+    scope: request.scope,
+    trigger: request.trigger,
+    params,
+    top: request.top ?? (request.scope === 'pool' ? 50 : null),
+    semanticModelId: models.semantic,
+    domainModelId: models.domain,
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+  });
+}
