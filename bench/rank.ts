@@ -1,0 +1,275 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import {
+  ModelRepository,
+  PostingRepository,
+  RankingRepository,
+  ScreeningRepository,
+  TenantRepository,
+  queryRows,
+} from '@shortlist/db';
+import { handleNightly, handleRank, type PipelineDependencies } from '@shortlist/pipeline';
+import type { JobName, JobPayload } from '@shortlist/queue';
+import { LocalObjectStore } from '@shortlist/storage';
+import { createTestDatabase } from '../test/support/database';
+import { ensureServices } from '../test/support/services';
+
+/**
+ * `npm run bench:rank`: ranking in PostgreSQL on synthetic, clustered 512-D vectors (13 domains, like the nbk
+ * domain model's), generated in the database itself.
+ *
+ *   exact    one posting's BENCH_APPLICANTS (10,000) applicants, shortlist_rank_applicants: p50 of 20
+ *   pool     top-50 over BENCH_POOL (100,000) resumes through the HNSW index (shortlist_rank_pool): p50 over 30
+ *            postings, and recall@50 against the exact top 50 of the whole pool
+ *   nightly  BENCH_POSTINGS (100) postings x BENCH_NIGHTLY_APPLICANTS (1,000): the nightly handler and every rank
+ *            job, run in-process (no queue in the way): seconds until all runs are completed
+ *
+ * Writes bench/results/rank-<time>.json and prints a table.
+ */
+
+const root = join(__dirname, '..');
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const DIMS = 512;
+
+function step(message: string): void {
+  process.stderr.write(`bench:rank: ${message}\n`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const start = performance.now();
+  const result = await work();
+  return [performance.now() - start, result];
+}
+
+async function main(): Promise<void> {
+  const poolSize = env('BENCH_POOL', 100_000);
+  const applicantsCount = env('BENCH_APPLICANTS', 10_000);
+  const postingsCount = env('BENCH_POSTINGS', 100);
+  const nightlyApplicants = env('BENCH_NIGHTLY_APPLICANTS', 1000);
+
+  await ensureServices();
+  const database = await createTestDatabase();
+  try {
+    const db = database.db;
+    const tenant = await new TenantRepository(db).ensure('bench');
+    const models = new ModelRepository(db);
+    const semantic = await models.register({
+      role: 'semantic',
+      name: 'bench-semantic',
+      version: '1',
+      sha256: 'a'.repeat(64),
+      dims: DIMS,
+      maxTokens: 8192,
+    });
+    const domain = await models.register({
+      role: 'domain',
+      name: 'bench-domain',
+      version: '1',
+      sha256: 'b'.repeat(64),
+      dims: DIMS,
+      maxTokens: 8192,
+    });
+    await models.activate(semantic.id);
+    await models.activate(domain.id);
+
+    const totalPostings = postingsCount + 31; // one for the exact ranking, 30 for the pool, then the nightly ones
+    step(
+      `generating ${poolSize} resumes and ${totalPostings} postings with clustered vectors (in the database)`,
+    );
+    const [generateMs] = await timed(async () => {
+      await db.execute(sql`CREATE TABLE bench_centroids AS
+        SELECT c, m.role,
+               (SELECT array_agg((random() - 0.5)::real) FROM generate_series(1, ${DIMS}) g WHERE c >= 0) AS v
+        FROM generate_series(0, 12) c CROSS JOIN (VALUES ('semantic'), ('domain')) m(role)`);
+      await db.execute(sql`INSERT INTO documents (tenant_id, kind, status, source, token_count)
+        SELECT ${tenant.tenantId}, CASE WHEN i <= ${totalPostings} THEN 'posting' ELSE 'resume' END::document_kind,
+               'ready', '{"type":"text"}', 800
+        FROM generate_series(1, ${poolSize + totalPostings}) i`);
+      // Bulk load first, index after (as docs/operations would advise for a backfill): far quicker than
+      // growing the HNSW graph row by row.
+      for (const model of [semantic, domain]) {
+        await db.execute(sql.raw(`DROP INDEX IF EXISTS embeddings_hnsw_${model.id.replace(/-/g, '')}`));
+      }
+      for (const model of [semantic, domain]) {
+        // Each document: its domain's centroid plus noise of about the same size (cosines spread over ~0..0.6).
+        await db.execute(sql`INSERT INTO embeddings (document_id, model_id, tenant_id, embedding, token_count, chunk_count)
+          SELECT d.id, ${model.id}::uuid, d.tenant_id,
+                 l2_normalize((SELECT array_agg(c.v[g] + 0.9 * (random() - 0.5)) FROM generate_series(1, ${DIMS}) g)::vector),
+                 800, 2
+          FROM documents d JOIN bench_centroids c
+            ON c.c = abs(hashtext(d.id::text)) % 13 AND c.role = ${model.role}`);
+      }
+      for (const model of [semantic, domain]) {
+        await db.transaction(async (tx) => {
+          await tx.execute(sql`SET LOCAL maintenance_work_mem = '1GB'`);
+          await tx.execute(sql`SET LOCAL max_parallel_maintenance_workers = 2`);
+          await tx.execute(sql`SELECT shortlist_ensure_model_index(${model.id}::uuid)`);
+        });
+      }
+      await db.execute(sql`ANALYZE`);
+    });
+    step(`generated and indexed in ${(generateMs / 1000).toFixed(1)} s`);
+
+    const postingDocs = await queryRows<{ id: string }>(
+      db,
+      sql`SELECT id FROM documents WHERE kind = 'posting' ORDER BY id`,
+    );
+    const resumes = await queryRows<{ id: string }>(
+      db,
+      sql`SELECT id FROM documents WHERE kind = 'resume' ORDER BY id`,
+    );
+    const postings = new PostingRepository(db);
+    const created = [];
+    for (const doc of postingDocs) {
+      created.push(await postings.create({ tenantId: tenant.tenantId, documentId: doc.id, title: 'bench' }));
+    }
+
+    // (1) exact ranking of one posting's 10,000 applicants.
+    const big = created[0]!;
+    for (let i = 0; i < applicantsCount; i += 5000) {
+      await postings.addApplicants(
+        tenant.tenantId,
+        big.id,
+        resumes.slice(i, Math.min(applicantsCount, i + 5000)).map((r) => r.id),
+      );
+    }
+    const rankings = new RankingRepository(db);
+    const exactMs: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const [ms, rows] = await timed(() => rankings.rankApplicants(big.id));
+      if (rows.length !== applicantsCount) throw new Error(`ranked ${rows.length} of ${applicantsCount}`);
+      if (i > 0) exactMs.push(ms); // the first warms the cache
+    }
+    step(`exact ranking of ${applicantsCount}: p50 ${median(exactMs).toFixed(1)} ms`);
+    if (process.env.BENCH_EXPLAIN) {
+      const plan = await queryRows<{ 'QUERY PLAN': string }>(
+        db,
+        sql`EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM shortlist_rank_applicants(${big.id}::uuid)`,
+      );
+      step(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    }
+
+    // (2) pool top-50 through the index, and its recall against the exact top 50 of the whole pool.
+    const poolMs: number[] = [];
+    const recalls: number[] = [];
+    for (const posting of created.slice(1, 31)) {
+      const [ms, rows] = await timed(() =>
+        queryRows<{ document_id: string }>(
+          db,
+          sql`SELECT document_id FROM shortlist_rank_pool(${posting.id}::uuid, 50)`,
+        ),
+      );
+      poolMs.push(ms);
+      const exact = await queryRows<{ document_id: string }>(
+        db,
+        sql`WITH p AS (SELECT ps.embedding AS s, pd.embedding AS d FROM postings x
+                       JOIN embeddings ps ON ps.document_id = x.document_id AND ps.model_id = ${semantic.id}::uuid
+                       JOIN embeddings pd ON pd.document_id = x.document_id AND pd.model_id = ${domain.id}::uuid
+                       WHERE x.id = ${posting.id}::uuid),
+            scored AS (
+              SELECT rs.document_id,
+                     shortlist_unclipped_score(-(rs.embedding <#> p.s), -(rd.embedding <#> p.d), 0.5, 1.2, 0.6) AS u
+              FROM p, embeddings rs
+              JOIN embeddings rd ON rd.document_id = rs.document_id AND rd.model_id = ${domain.id}::uuid
+              JOIN documents d ON d.id = rs.document_id AND d.kind = 'resume'
+              WHERE rs.model_id = ${semantic.id}::uuid)
+            SELECT document_id FROM scored ORDER BY least(greatest(u, 0), 100) DESC, u DESC, document_id LIMIT 50`,
+      );
+      const truth = new Set(exact.map((r) => r.document_id));
+      recalls.push(rows.filter((r) => truth.has(r.document_id)).length / truth.size);
+    }
+    const recall = recalls.reduce((a, b) => a + b, 0) / recalls.length;
+    step(`pool top-50 over ${poolSize}: p50 ${median(poolMs).toFixed(1)} ms, recall@50 ${recall.toFixed(3)}`);
+
+    // (3) nightly: 100 postings x 1,000 applicants, the handlers run in-process.
+    const nightlyPostings = created.slice(31, 31 + postingsCount);
+    for (const [i, posting] of nightlyPostings.entries()) {
+      const offset = (i * 997) % (resumes.length - nightlyApplicants);
+      await postings.addApplicants(
+        tenant.tenantId,
+        posting.id,
+        resumes.slice(offset, offset + nightlyApplicants).map((r) => r.id),
+      );
+    }
+    await db.execute(
+      sql`UPDATE postings SET status = 'closed' WHERE id NOT IN ${nightlyPostings.map((p) => p.id)}`,
+    );
+    const ranks: JobPayload<'rank'>[] = [];
+    const deps: PipelineDependencies = {
+      db,
+      store: new LocalObjectStore(join(root, '.shortlist', 'bench', 'objects')),
+      enqueue: <N extends JobName>(name: N, payload: JobPayload<N>) => {
+        if (name === 'rank') ranks.push(payload as JobPayload<'rank'>);
+        return Promise.resolve();
+      },
+      extract: { timeoutMs: 1000, memoryMb: 256, maxDocumentBytes: 1 },
+      screening: { waitSeconds: 60 },
+    };
+    const [nightlyMs] = await timed(async () => {
+      await handleNightly({ day: '2031-01-01' }, deps);
+      // Two rank jobs at a time, as a worker's rank queue runs them.
+      let next = 0;
+      await Promise.all(
+        [0, 1].map(async () => {
+          while (next < ranks.length) await handleRank(ranks[next++]!, deps);
+        }),
+      );
+    });
+    const night = await new ScreeningRepository(db).nightStatus('2031-01-01');
+    if (night.completed !== postingsCount)
+      throw new Error(`nightly completed ${night.completed} of ${postingsCount}`);
+    step(`nightly ${postingsCount} x ${nightlyApplicants}: ${(nightlyMs / 1000).toFixed(1)} s`);
+
+    const results = {
+      machine: { cpus: cpus().length, node: process.version },
+      exact: { applicants: applicantsCount, p50Ms: median(exactMs), runsMs: exactMs },
+      pool: {
+        documents: poolSize,
+        k: 50,
+        p50Ms: median(poolMs),
+        recallAt50: recall,
+        minRecall: Math.min(...recalls),
+      },
+      nightly: { postings: postingsCount, applicantsEach: nightlyApplicants, seconds: nightlyMs / 1000 },
+      targets: {
+        exactP50Within100ms: median(exactMs) <= 100,
+        poolP50Within20ms: median(poolMs) <= 20,
+        poolRecallAtLeast095: recall >= 0.95,
+        nightlyWithin60s: nightlyMs / 1000 <= 60,
+      },
+    };
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    const out = join(root, 'bench', 'results', `rank-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    console.table({
+      [`exact ranking, ${applicantsCount} applicants (p50)`]: {
+        value: `${median(exactMs).toFixed(1)} ms`,
+        target: '<= 100 ms',
+      },
+      [`pool top-50 of ${poolSize} (p50)`]: { value: `${median(poolMs).toFixed(1)} ms`, target: '<= 20 ms' },
+      'pool recall@50 (mean / min)': {
+        value: `${recall.toFixed(3)} / ${Math.min(...recalls).toFixed(2)}`,
+        target: '>= 0.95',
+      },
+      [`nightly ${postingsCount} x ${nightlyApplicants}`]: {
+        value: `${(nightlyMs / 1000).toFixed(1)} s`,
+        target: '<= 60 s',
+      },
+    });
+    console.log(`results: ${out}`);
+  } finally {
+    await database.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
