@@ -1,5 +1,7 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
@@ -291,6 +293,93 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     );
     expect(nightly.results).toEqual(api.results);
     expect((await runCliAsync(['rescore', '--now', '--day', 'yesterday'], env)).status).toBe(64);
+  });
+
+  it('ranks the same files the same way as the embedded `shortlist screen` (one truth)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'shortlist-one-truth-'));
+    try {
+      const files = ['resume.txt', 'resume.pdf', 'resume.docx', 'resume.html'].map((f) =>
+        join(fixtures, 'docs', f),
+      );
+      files.push(join(fixtures, 'bad', 'latin1.txt'), join(fixtures, 'bad', 'utf16.txt'));
+      for (const f of files) copyFileSync(f, join(folder, basename(f)));
+      const jobText = 'Data engineer with Kafka and Spark; compiler experience welcome; Zürich office.';
+      writeFileSync(join(folder, '..', `${basename(folder)}-job.txt`), jobText);
+
+      const form = new FormData();
+      form.append('kind', 'resume');
+      for (const f of files) form.append('file', new Blob([readFileSync(f)]), basename(f));
+      const uploaded = await fetch(`${base}/v1/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${otherKey}` },
+        body: form,
+      });
+      const ids = ((await uploaded.json()) as { documents: { id: string }[] }).documents.map((d) => d.id);
+      const fileOf = new Map(ids.map((id, i) => [id, basename(files[i]!)]));
+      const posting = (
+        await call('POST', '/v1/postings', { title: 'job', text: jobText }, otherKey)
+      ).json() as {
+        id: string;
+      };
+      await call('POST', `/v1/postings/${posting.id}/applicants`, { documentIds: ids }, otherKey);
+      const runId = (
+        (await call('POST', `/v1/postings/${posting.id}/screenings`, {}, otherKey)).json() as {
+          runId: string;
+        }
+      ).runId;
+      const api = await waitFor(
+        'the API screening',
+        async () => {
+          const run = (
+            await call('GET', `/v1/screenings/${runId}`, undefined, otherKey)
+          ).json() as unknown as Run;
+          return run.status === 'completed' ? run : undefined;
+        },
+        90_000,
+        200,
+      );
+
+      const cli = await runCliAsync(
+        [
+          'screen',
+          '--job',
+          join(folder, '..', `${basename(folder)}-job.txt`),
+          '--resumes',
+          folder,
+          '--models',
+          join(fixtures, 'models', 'tiny'),
+          '--data-dir',
+          join(folder, '.data'),
+          '--format',
+          'json',
+        ],
+        { EMBED_CHUNK_TOKENS: '64', EMBED_CHUNK_OVERLAP: '16', DATABASE_URL: '' },
+      );
+      expect(cli.status).toBe(0);
+      const embedded = (JSON.parse(cli.stdout) as { results: (Run['results'][number] & { file: string })[] })
+        .results;
+      // Same scores per file; the order is the same but for exact ties (the same text as .txt, .pdf, .docx and
+      // .html), which each database breaks by its own document ids.
+      const apiByFile = new Map(api.results.map((r) => [fileOf.get(r.documentId)!, r]));
+      expect([...apiByFile.keys()].sort()).toEqual(embedded.map((r) => r.file).sort());
+      for (const r of embedded) {
+        const a = apiByFile.get(r.file)!;
+        for (const field of ['semantic', 'domain'] as const)
+          expect(Math.abs(r[field] - a[field])).toBeLessThan(1e-5);
+        expect(Math.abs(r.unclipped - a.unclipped)).toBeLessThan(1e-3);
+        expect(r.sameDomain).toBe(a.sameDomain);
+      }
+      const order = (rows: { file: string; unclipped: number }[]) =>
+        [...rows]
+          .sort((x, y) => y.unclipped - x.unclipped || x.file.localeCompare(y.file))
+          .map((r) => r.file);
+      expect(order(embedded)).toEqual(
+        order(api.results.map((r) => ({ file: fileOf.get(r.documentId)!, unclipped: r.unclipped }))),
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(join(folder, '..', `${basename(folder)}-job.txt`), { force: true });
+    }
   });
 
   it('answers bad requests with the status that names the problem', async () => {

@@ -5,6 +5,7 @@ import { registerKeys } from './commands/keys';
 import { registerMigrate } from './commands/migrate';
 import { registerModels } from './commands/models';
 import { registerRescore } from './commands/rescore';
+import { registerScreen } from './commands/screen';
 import { ExitCode } from '@shortlist/config';
 
 const program = new Command('shortlist')
@@ -15,6 +16,7 @@ const program = new Command('shortlist')
 registerMigrate(program);
 registerKeys(program);
 registerModels(program);
+registerScreen(program);
 registerEmbed(program);
 registerRescore(program);
 registerDemo(program);

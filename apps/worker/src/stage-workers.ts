@@ -4,30 +4,12 @@ import type { Logger } from 'pino';
 import { DocumentRepository, ScreeningRepository } from '@shortlist/db';
 import {
   PermanentFailure,
-  handleEmbed,
-  handleExtract,
-  handleNightly,
-  handleNightlyReport,
-  handleRank,
+  STAGE_HANDLERS,
   type PipelineDependencies,
-  type StageOutcome,
+  type StageHandler,
 } from '@shortlist/pipeline';
 import { JOB_PAYLOADS, jobIdOf, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
 import type { WorkerMetrics } from './metrics';
-
-type Handler<N extends JobName> = (
-  payload: JobPayload<N>,
-  deps: PipelineDependencies,
-) => Promise<StageOutcome>;
-
-/** Each job name has exactly one handler; the record type makes a missing or extra one a compile error. */
-const HANDLERS: { [N in JobName]: Handler<N> } = {
-  extract: handleExtract,
-  embed: handleEmbed,
-  rank: handleRank,
-  nightly: handleNightly,
-  nightlyReport: handleNightlyReport,
-};
 
 export interface StageWorkerOptions {
   connection: Redis;
@@ -47,7 +29,7 @@ export interface StageWorkerOptions {
 export function startStageWorkers(options: StageWorkerOptions): Worker[] {
   const { deps, log, metrics } = options;
   return (Object.keys(JOB_PAYLOADS) as JobName[]).map((name) => {
-    const handler = HANDLERS[name] as Handler<JobName>;
+    const handler = STAGE_HANDLERS[name] as StageHandler<JobName>;
     const worker = new Worker(
       name,
       async (job: Job, token?: string) => {

@@ -23,7 +23,9 @@ export async function handleEmbed(
     case 'ready':
       // A ready document lacking this engine's vectors (a new model version) gets them; it stays ready, and
       // rankings use its previous vectors until the new ones cover their documents.
-      if (await new EmbeddingRepository(deps.db).hasVectors(documentId, [modelIds.semantic, modelIds.domain])) {
+      if (
+        await new EmbeddingRepository(deps.db).hasVectors(documentId, [modelIds.semantic, modelIds.domain])
+      ) {
         return skipped('already_ready');
       }
       break;
@@ -41,7 +43,8 @@ export async function handleEmbed(
     // The text row is written with the `extracted` status, so this is a document erased mid-flight.
     return skipped('text_missing');
   }
-  if (!upgrading && document.status !== 'embedding') await documents.setStatus(tenantId, documentId, 'embedding');
+  if (!upgrading && document.status !== 'embedding')
+    await documents.setStatus(tenantId, documentId, 'embedding');
   let result: Awaited<ReturnType<typeof embedder.embed>>;
   try {
     result = await embedder.embed(text, documentId);

@@ -25,7 +25,7 @@ export async function handleNightly(
   const activeIds = active.flatMap((m) => (m ? [m.id] : []));
   if (activeIds.length > 0) {
     const documents = new DocumentRepository(deps.db);
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await documents.findMissingVectors(activeIds, after, PAGE);
       for (const d of page) await deps.enqueue('embed', { tenantId: d.tenantId, documentId: d.id });
       if (page.length < PAGE) break;
@@ -33,7 +33,7 @@ export async function handleNightly(
     }
   }
   const postings = new PostingRepository(deps.db);
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await postings.findOpenWithApplicants(after, PAGE);
     for (const posting of page) {
       const { run } = await createScreeningRun(deps.db, {

@@ -1,4 +1,10 @@
-import { PostingRepository, ScreeningRepository, type Database, type Posting, type ScreeningRun } from '@shortlist/db';
+import {
+  PostingRepository,
+  ScreeningRepository,
+  type Database,
+  type Posting,
+  type ScreeningRun,
+} from '@shortlist/db';
 import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
 
 /** Why a screening cannot start; the API answers each with its own status. */
@@ -36,7 +42,8 @@ export async function createScreeningRun(
   try {
     params = resolveParams(posting.params, request.overrides);
   } catch (error) {
-    if (error instanceof InvalidScoreParamsError) throw new ScreeningRequestError('invalid_params', error.message);
+    if (error instanceof InvalidScoreParamsError)
+      throw new ScreeningRequestError('invalid_params', error.message);
     throw error;
   }
   if (
@@ -51,7 +58,10 @@ export async function createScreeningRun(
   const screenings = new ScreeningRepository(db);
   const models = await screenings.coveringModels(posting.tenantId, posting.id);
   if (!models) {
-    throw new ScreeningRequestError('no_models', 'no models registered yet: start a worker, which registers its models');
+    throw new ScreeningRequestError(
+      'no_models',
+      'no models registered yet: start a worker, which registers its models',
+    );
   }
   return screenings.createRun({
     tenantId: posting.tenantId,

@@ -7,3 +7,5 @@ export {
   scoreParamsSchema,
 } from './hybrid-score';
 export type { Candidate, Ranked, ScoreOverrides, ScoreParams, Scored } from './hybrid-score';
+export { toCsv } from './csv';
+export type { CsvValue } from './csv';

@@ -9,7 +9,7 @@ import {
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
 import { ScreeningRequestError, createScreeningRun } from '@shortlist/pipeline';
-import type { ScoreOverrides } from '@shortlist/scoring';
+import { toCsv, type ScoreOverrides } from '@shortlist/scoring';
 import type { DocumentIntake } from '../document-intake';
 import { HttpError, errorSchema } from '../http-error';
 
@@ -96,20 +96,6 @@ const CSV_COLUMNS = [
   'sameDomain',
   'file',
 ] as const;
-
-/** One CSV field: quoted when it holds a separator, quote or line break; formula-like text defused. */
-function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function resultsCsv(results: ScreeningResult[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of results) lines.push(CSV_COLUMNS.map((c) => csvField(r[c])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
 
 /** Postings, their applicants, screening runs (append-only) and their exports. */
 export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDependencies): void {
@@ -354,7 +340,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="screening-${run.id}.csv"`)
-        .send(resultsCsv(results));
+        .send(toCsv(CSV_COLUMNS, results));
     },
   );
 }

@@ -48,4 +48,9 @@ export class ModelRepository {
       .where(and(eq(models.role, role), eq(models.active, true)));
     return row;
   }
+
+  async findById(id: string): Promise<Model | undefined> {
+    const [row] = await this.db.select().from(models).where(eq(models.id, id));
+    return row;
+  }
 }

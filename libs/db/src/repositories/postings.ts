@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { applicants, documents, postings } from '../schema';
 
@@ -73,5 +73,37 @@ export class PostingRepository {
       )
       .orderBy(postings.id)
       .limit(limit);
+  }
+
+  /** The posting made from this document (the embedded mode keeps one posting per job description file). */
+  async findByDocument(tenantId: string, documentId: string): Promise<Posting | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(postings)
+      .where(and(eq(postings.tenantId, tenantId), eq(postings.documentId, documentId)))
+      .orderBy(postings.createdAt)
+      .limit(1);
+    return row;
+  }
+
+  /** Makes the posting's applicants exactly these documents (a folder screened again: files come and go). */
+  async setApplicants(tenantId: string, postingId: string, documentIds: string[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx
+        .delete(applicants)
+        .where(
+          and(
+            eq(applicants.tenantId, tenantId),
+            eq(applicants.postingId, postingId),
+            ...(documentIds.length ? [notInArray(applicants.documentId, documentIds)] : []),
+          ),
+        );
+      if (documentIds.length) {
+        await tx
+          .insert(applicants)
+          .values(documentIds.map((documentId) => ({ tenantId, postingId, documentId })))
+          .onConflictDoNothing();
+      }
+    });
   }
 }

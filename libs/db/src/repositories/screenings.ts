@@ -184,7 +184,10 @@ export class ScreeningRepository {
    * the newest. During a model upgrade, runs keep the previous model until the new one covers as much, then
    * switch. Undefined when no model of a role exists.
    */
-  async coveringModels(tenantId: string, postingId: string): Promise<{ semantic: string; domain: string } | undefined> {
+  async coveringModels(
+    tenantId: string,
+    postingId: string,
+  ): Promise<{ semantic: string; domain: string } | undefined> {
     const rows = await queryRows<{ id: string; role: 'semantic' | 'domain' }>(
       this.db,
       sql`WITH docs AS (

@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ExitCode, loadConfig } from '@shortlist/config';
+import { ModelLoadError } from '@shortlist/embedding';
+import { runCommand } from '../run-command';
+import { isDirectory, screenFolder, type ScreeningReport } from '../screen/embedded-screening';
+import { FORMATS, render, type Format } from '../screen/render';
+
+export interface ScreenArguments {
+  job: string;
+  resumes: string;
+  top?: number;
+  format: Format;
+  out?: string;
+  dataDir: string;
+  models?: string;
+}
+
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const format = (value: string) => {
+  if (!(FORMATS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
+  return value as Format;
+};
+
+/** Models made by tools/make_test_models.py: right shape, random weights. */
+const RANDOM_MODEL = /^shortlist\/random-/;
+
+function usage(message: string): void {
+  process.stderr.write(`shortlist: ${message}\n`);
+  process.exitCode = ExitCode.usage;
+}
+
+/** Runs the embedded screening with progress on a terminal, prints or writes the ranking, reports skipped files. */
+export async function runScreen(args: ScreenArguments): Promise<ScreeningReport | undefined> {
+  if (!existsSync(args.job) || (await isDirectory(args.job)))
+    return (usage(`--job ${args.job}: no such file`), undefined);
+  if (!(await isDirectory(args.resumes)))
+    return (usage(`--resumes ${args.resumes}: no such folder`), undefined);
+  const config = loadConfig();
+  const modelsDir = args.models ?? config.models.dir;
+  if (!existsSync(join(modelsDir, 'semantic')) || !existsSync(join(modelsDir, 'domain'))) {
+    throw new ModelLoadError(
+      `no models in ${modelsDir} (semantic/ and domain/). Get them with \`shortlist models pull --models ${modelsDir}\` ` +
+        '(needs huggingface.co); without access to the hub, copy the two model folders there from a machine that ' +
+        'has them, or try the bundled test models: --models test/fixtures/models/tiny (random weights: the scores ' +
+        'carry no meaning)',
+    );
+  }
+
+  const bars = process.stderr.isTTY
+    ? new MultiBar(
+        {
+          format: ' {stage} [{bar}] {value}/{total} | ETA {eta_formatted}',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        Presets.shades_classic,
+      )
+    : undefined;
+  const stageBars = new Map<string, SingleBar>();
+  const controller = new AbortController();
+  const interrupt = () => {
+    process.stderr.write(
+      '\nshortlist: stopping after the documents in hand (Ctrl-C again to quit at once)\n',
+    );
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  let report: ScreeningReport;
+  try {
+    report = await screenFolder({
+      job: args.job,
+      resumes: args.resumes,
+      dataDir: args.dataDir,
+      models: modelsDir,
+      top: args.top,
+      embed: { ...config.embed },
+      extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
+      signal: controller.signal,
+      onProgress: ({ name, total, finished }) => {
+        if (!bars || (name !== 'extract' && name !== 'embed')) return;
+        const stage = name === 'extract' ? 'extracting' : 'embedding ';
+        const bar = stageBars.get(name) ?? bars.create(total, 0, { stage });
+        stageBars.set(name, bar);
+        bar.setTotal(total);
+        bar.update(finished, { stage });
+      },
+    });
+  } finally {
+    bars?.stop();
+    process.removeListener('SIGINT', interrupt);
+  }
+  if (report.interrupted) {
+    process.stderr.write(
+      'shortlist: interrupted; what was finished is kept in the data directory: run the same command to resume\n',
+    );
+    process.exitCode = 130;
+    return report;
+  }
+  const { extracted, embedded, files } = report.processed;
+  process.stderr.write(
+    `shortlist: ${files} file(s); ${extracted} new or changed extracted, ${embedded} embedded; the rest reused from ${args.dataDir}\n`,
+  );
+  const output = render(report, args.format);
+  if (args.out) await writeFile(args.out, output);
+  else process.stdout.write(output);
+  if ([report.models.semantic.name, report.models.domain.name].some((n) => RANDOM_MODEL.test(n))) {
+    process.stderr.write(
+      'shortlist: these are random test models: the ranking shows the mechanics, its scores carry no meaning\n',
+    );
+  }
+  if (report.skipped.length > 0) {
+    process.stderr.write(`shortlist: ${report.skipped.length} file(s) skipped:\n`);
+    for (const s of report.skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
+    process.exitCode = ExitCode.failure;
+  }
+  return report;
+}
+
+export function registerScreen(program: Command): void {
+  program
+    .command('screen')
+    .description('rank a folder of resumes against a job description, on this machine (no services needed)')
+    .requiredOption('--job <file>', 'the job description (text, PDF, DOCX or HTML)')
+    .requiredOption('--resumes <dir>', 'folder of resumes (searched recursively)')
+    .option('--top <n>', 'keep the n best', positive)
+    .option('--format <format>', `output: ${FORMATS.join(', ')}`, format, 'table' as Format)
+    .option('--out <file>', 'write the output to a file instead of stdout')
+    .option('--data-dir <dir>', 'where documents, vectors and runs are kept between runs', '.shortlist')
+    .option('--models <dir>', 'models directory (default: MODELS_DIR)')
+    .action(
+      runCommand(async (options: ScreenArguments) => {
+        await runScreen(options);
+      }),
+    );
+}

@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import {
+  DocumentRepository,
+  ModelRepository,
+  PostingRepository,
+  ScreeningRepository,
+  TenantRepository,
+  migrate,
+  openPglite,
+  type Document,
+} from '@shortlist/db';
+import { EmbeddingEngine } from '@shortlist/embedding';
+import {
+  InProcessRunner,
+  createScreeningRun,
+  registerEngineModels,
+  type StageProgress,
+} from '@shortlist/pipeline';
+import type { ScoreParams } from '@shortlist/scoring';
+import { LocalObjectStore } from '@shortlist/storage';
+
+export interface ScreeningOptions {
+  job: string;
+  resumes: string;
+  dataDir: string;
+  models: string;
+  top?: number;
+  embed: {
+    quantized: boolean;
+    threads: number;
+    chunkTokens: number;
+    chunkOverlap: number;
+    batchTokens: number;
+  };
+  extract: { timeoutMs: number; memoryMb: number; maxDocumentBytes: number };
+  onProgress?: (progress: StageProgress) => void;
+  /** Aborted (Ctrl-C): finish what is running, keep it, stop. */
+  signal?: AbortSignal;
+}
+
+export interface ScreenedFile {
+  rank: number;
+  file: string;
+  documentId: string;
+  final: number;
+  unclipped: number;
+  semantic: number;
+  domain: number;
+  sameDomain: boolean;
+}
+
+export interface ScreeningReport {
+  posting: { file: string; documentId: string; title: string };
+  models: { semantic: { id: string; name: string }; domain: { id: string; name: string } };
+  params: ScoreParams;
+  results: ScreenedFile[];
+  /** Files that could not be screened, with why (the document's failure reason). */
+  skipped: { file: string; reason: string }[];
+  /** Documents this run had to extract, and that it embedded (both 0 on an unchanged re-run). */
+  processed: { extracted: number; embedded: number; files: number };
+  interrupted: boolean;
+}
+
+/** Files under a folder, recursively, in a stable order; hidden files skipped. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => join(e.parentPath, e.name))
+    .filter(
+      (path) =>
+        !relative(dir, path)
+          .split('/')
+          .some((part) => part.startsWith('.')),
+    )
+    .sort();
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * `shortlist screen`: the pipeline on one machine — PGlite and a local object directory under the data directory,
+ * the same stage handlers as the BullMQ worker run in-process, and the same ranking SQL. A file is known by its
+ * bytes: a re-run stores, extracts and embeds only new or changed files, and resumes where an interrupted one
+ * stopped.
+ */
+export async function screenFolder(options: ScreeningOptions): Promise<ScreeningReport> {
+  await mkdir(options.dataDir, { recursive: true });
+  const engine = await EmbeddingEngine.open({ modelsDir: options.models, provider: 'cpu', ...options.embed });
+  const database = await openPglite(join(options.dataDir, 'db')).catch(async (error: unknown) => {
+    await engine.close();
+    throw error;
+  });
+  try {
+    await migrate(database);
+    const db = database.db;
+    const store = new LocalObjectStore(join(options.dataDir, 'objects'));
+    await store.ensureReady();
+    const tenantId = (await new TenantRepository(db).ensure('local')).tenantId;
+    const modelIds = await registerEngineModels(db, engine.models);
+    const runner = new InProcessRunner(
+      {
+        db,
+        store,
+        extract: options.extract,
+        embedding: { embedder: engine, modelIds },
+        // Nothing else will embed a document later: rank what is there now, listing the rest.
+        screening: { waitSeconds: 0 },
+      },
+      { extract: 2, embed: 32, rank: 1 },
+      options.onProgress,
+    );
+    const stopOnAbort = () => runner.stop();
+    options.signal?.addEventListener('abort', stopOnAbort);
+
+    const documents = new DocumentRepository(db);
+    /** A file as a document: the existing one with the same bytes, or a new one stored and queued. */
+    const admit = async (path: string, kind: Document['kind']): Promise<Document> => {
+      const sha256 = await sha256Of(path);
+      const known = await documents.findOriginalBySha256(tenantId, sha256);
+      if (known) return known;
+      const id = crypto.randomUUID();
+      const stored = await store
+        .put(`${tenantId}/${id}`, createReadStream(path), {
+          maxBytes: options.extract.maxDocumentBytes,
+        })
+        .catch((error: Error) => {
+          throw Object.assign(error, { file: path });
+        });
+      const { document } = await documents.createOrLinkDuplicate({
+        id,
+        tenantId,
+        kind,
+        source: { type: 'file', key: stored.key, filename: basename(path) },
+        sha256: stored.sha256,
+        sizeBytes: stored.size,
+        metadata: { path: resolve(path) },
+      });
+      return document;
+    };
+
+    const jobDocument = await admit(options.job, 'posting');
+    const files = await listFiles(options.resumes);
+    const fileDocuments = new Map<string, Document>();
+    const skipped: { file: string; reason: string }[] = [];
+    for (const file of files) {
+      try {
+        fileDocuments.set(file, await admit(file, 'resume'));
+      } catch (error) {
+        const reason =
+          (error as Error).name === 'ObjectTooLargeError' ? 'too_large' : (error as Error).message;
+        skipped.push({ file: relative(options.resumes, file), reason });
+      }
+    }
+    // Hand on whatever is unfinished, by status: the handlers take each document from where it stands.
+    const all = [jobDocument, ...fileDocuments.values()];
+    let toExtract = 0;
+    let toEmbed = 0;
+    for (const document of all) {
+      if (document.status === 'queued' || document.status === 'extracting') toExtract++;
+      if (document.status !== 'ready' && document.status !== 'failed') {
+        await runner.enqueue('extract', { tenantId, documentId: document.id });
+      }
+    }
+    await runner.drain();
+    for (const document of all) {
+      const now = await documents.findById(tenantId, document.id);
+      if (now && document.status !== 'ready' && now.status === 'ready') toEmbed++;
+    }
+
+    const interrupted = options.signal?.aborted ?? false;
+    const postingDocument = (await documents.findById(tenantId, jobDocument.id))!;
+    if (postingDocument.status !== 'ready') {
+      const reason = interrupted ? 'interrupted' : (postingDocument.failureReason ?? postingDocument.status);
+      throw Object.assign(
+        new Error(`the job description ${options.job} cannot be screened against (${reason})`),
+        {
+          reason,
+        },
+      );
+    }
+    const postings = new PostingRepository(db);
+    const posting =
+      (await postings.findByDocument(tenantId, jobDocument.id)) ??
+      (await postings.create({ tenantId, documentId: jobDocument.id, title: basename(options.job) }));
+    const applicantIds = [...new Set([...fileDocuments.values()].map((d) => d.duplicateOf ?? d.id))];
+    await postings.setApplicants(tenantId, posting.id, applicantIds);
+
+    const { run } = await createScreeningRun(db, {
+      posting,
+      scope: 'applicants',
+      trigger: 'cli',
+      top: options.top ?? null,
+    });
+    if (!interrupted) await runner.enqueue('rank', { tenantId, runId: run.id });
+    const errors = await runner.drain();
+    options.signal?.removeEventListener('abort', stopOnAbort);
+    if (errors.length > 0) throw errors[0]!.error;
+
+    const screenings = new ScreeningRepository(db);
+    const finished = (await screenings.findRun(tenantId, run.id))!;
+    const results =
+      finished.status === 'completed' ? await screenings.listResults(tenantId, run.id, 1_000_000, 0) : [];
+    const filesOf = new Map<string, string[]>();
+    for (const [file, document] of fileDocuments) {
+      const id = document.duplicateOf ?? document.id;
+      filesOf.set(id, [...(filesOf.get(id) ?? []), relative(options.resumes, file) || basename(file)]);
+    }
+    for (const [file, document] of fileDocuments) {
+      const now = await documents.findById(tenantId, document.id);
+      if (now?.status === 'failed') {
+        skipped.push({ file: relative(options.resumes, file), reason: now.failureReason ?? 'failed' });
+      }
+    }
+    const models = new ModelRepository(db);
+    const [semantic, domain] = await Promise.all([
+      models.findById(finished.semanticModelId!),
+      models.findById(finished.domainModelId!),
+    ]);
+    return {
+      posting: { file: options.job, documentId: jobDocument.id, title: posting.title },
+      models: {
+        semantic: { id: semantic!.id, name: semantic!.name },
+        domain: { id: domain!.id, name: domain!.name },
+      },
+      params: finished.params,
+      results: results.map((r) => ({
+        rank: r.rank,
+        file: (filesOf.get(r.documentId) ?? [r.file ?? r.documentId]).join(', '),
+        documentId: r.documentId,
+        final: r.final,
+        unclipped: r.unclipped,
+        semantic: r.semantic,
+        domain: r.domain,
+        sameDomain: r.sameDomain,
+      })),
+      skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)),
+      processed: { extracted: toExtract, embedded: toEmbed, files: files.length },
+      interrupted,
+    };
+  } finally {
+    await engine.close();
+    await database.close();
+  }
+}
+
+/** Whether a path is a directory (for argument checks). */
+export async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}

@@ -1,0 +1,173 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { z } from 'zod';
+import { runCli, runCliAsync } from '../support/cli';
+import { seededRandom } from '../support/vectors';
+
+const fixtures = join(__dirname, '..', 'fixtures');
+const MODELS = join(fixtures, 'models', 'tiny');
+const ENV = { EMBED_CHUNK_TOKENS: '64', EMBED_CHUNK_OVERLAP: '16', EMBED_THREADS: '1', DATABASE_URL: '' };
+
+const reportSchema = z.object({
+  posting: z.object({ file: z.string(), documentId: z.uuid(), title: z.string() }),
+  models: z.object({
+    semantic: z.object({ id: z.uuid(), name: z.string() }),
+    domain: z.object({ id: z.uuid(), name: z.string() }),
+  }),
+  params: z.object({ threshold: z.number(), boost: z.number(), penalty: z.number(), hardGate: z.boolean() }),
+  results: z.array(
+    z.object({
+      rank: z.number().int().min(1),
+      file: z.string(),
+      documentId: z.uuid(),
+      final: z.number().min(0).max(100),
+      unclipped: z.number(),
+      semantic: z.number().min(-1).max(1),
+      domain: z.number().min(-1).max(1),
+      sameDomain: z.boolean(),
+    }),
+  ),
+  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+});
+
+describe('shortlist screen (embedded: PGlite, local files, no services)', () => {
+  let work: string;
+  let resumes: string;
+  let job: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'shortlist-screen-'));
+    resumes = join(work, 'resumes');
+    mkdirSync(join(resumes, 'nested'), { recursive: true });
+    for (const f of ['resume.txt', 'resume.pdf', 'resume.docx', 'resume.html'])
+      copyFileSync(join(fixtures, 'docs', f), join(resumes, f));
+    for (const f of ['empty.txt', 'random.bin', 'image-only.pdf'])
+      copyFileSync(join(fixtures, 'bad', f), join(resumes, 'nested', f));
+    copyFileSync(join(fixtures, 'bad', 'latin1.txt'), join(resumes, 'nested', 'latin1.txt'));
+    job = join(work, 'job.txt');
+    writeFileSync(job, 'Senior data engineer: Kafka, Spark, PostgreSQL and Airflow pipelines.');
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const screen = (args: string[], dataDir = join(work, 'data')) =>
+    runCli(
+      ['screen', '--job', job, '--resumes', resumes, '--models', MODELS, '--data-dir', dataDir, ...args],
+      ENV,
+    );
+
+  it('ranks the readable files, reports the unreadable ones and exits 1 for them', () => {
+    const result = screen(['--format', 'json']);
+    expect(result.status).toBe(1);
+    const report = reportSchema.parse(JSON.parse(result.stdout));
+    expect(report.results.map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
+    expect(report.results.map((r) => r.file).sort()).toEqual([
+      'nested/latin1.txt',
+      'resume.docx',
+      'resume.html',
+      'resume.pdf',
+      'resume.txt',
+    ]);
+    expect(report.skipped).toEqual([
+      { file: 'nested/empty.txt', reason: 'empty_file' },
+      { file: 'nested/image-only.pdf', reason: 'no_text' },
+      { file: 'nested/random.bin', reason: 'unsupported_format' },
+    ]);
+    expect(result.stderr).toMatch(/3 file\(s\) skipped/);
+    expect(result.stderr).toMatch(/random test models/);
+  });
+
+  it('does no extraction or inference on an unchanged re-run, and the ranking is the same', () => {
+    const first = reportSchema.parse(JSON.parse(screen(['--format', 'json']).stdout));
+    const again = screen(['--format', 'json']);
+    expect(again.stderr).toMatch(/8 file\(s\); 0 new or changed extracted, 0 embedded/);
+    expect(reportSchema.parse(JSON.parse(again.stdout)).results).toEqual(first.results);
+  });
+
+  it('writes CSV and a self-contained HTML report', () => {
+    const csv = screen(['--format', 'csv']).stdout.trimEnd().split('\r\n');
+    expect(csv[0]).toBe('rank,file,documentId,final,unclipped,semantic,domain,sameDomain');
+    expect(csv).toHaveLength(6);
+    const out = join(work, 'report.html');
+    expect(screen(['--format', 'html', '--out', out, '--top', '3']).status).toBe(1);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/); // nothing loaded from elsewhere
+    expect(html.match(/<tbody>([\s\S]*)<\/tbody>/)![1]!.match(/<tr>/g)).toHaveLength(3);
+    expect(html).toMatch(/<svg role="img" aria-label="Distribution of final scores"/);
+    expect(html).toMatch(/addEventListener\('click'/);
+  });
+
+  it('answers a missing job file, resume folder or models directory with one line', () => {
+    expect(runCli(['screen', '--job', join(work, 'nope.txt'), '--resumes', resumes], ENV)).toMatchObject({
+      status: 64,
+      stderr: expect.stringMatching(/^shortlist: --job .*nope\.txt: no such file\n$/) as string,
+    });
+    const missing = runCli(
+      [
+        'screen',
+        '--job',
+        job,
+        '--resumes',
+        resumes,
+        '--models',
+        join(work, 'no-models'),
+        '--data-dir',
+        join(work, 'd3'),
+      ],
+      ENV,
+    );
+    expect(missing.status).toBe(69);
+    expect(missing.stderr).toMatch(
+      /^shortlist: no models in .*no-models .*shortlist models pull.*test\/fixtures\/models\/tiny/,
+    );
+    expect(missing.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('resumes after Ctrl-C without redoing finished documents', async () => {
+    const many = join(work, 'many');
+    mkdirSync(many);
+    const random = seededRandom(7);
+    const words = ['kafka', 'spark', 'postgres', 'nursing', 'payroll', 'latency', 'terraform', 'litigation'];
+    for (let i = 0; i < 24; i++) {
+      const text = Array.from({ length: 12_000 }, () => words[Math.floor(random() * words.length)]).join(' ');
+      writeFileSync(join(many, `r${i}.txt`), `resume ${i}\n${text}`);
+    }
+    const dataDir = join(work, 'interrupted');
+    const bin = join(__dirname, '..', '..', 'apps', 'cli', 'bin', 'shortlist.js');
+    const child = spawn(
+      process.execPath,
+      [bin, 'screen', '--job', job, '--resumes', many, '--models', MODELS, '--data-dir', dataDir],
+      { env: { ...process.env, ...ENV } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted; .* run the same command to resume/);
+
+    const resumed = await runCliAsync(
+      [
+        'screen',
+        '--job',
+        job,
+        '--resumes',
+        many,
+        '--models',
+        MODELS,
+        '--data-dir',
+        dataDir,
+        '--format',
+        'json',
+      ],
+      ENV,
+    );
+    expect(resumed.status).toBe(0);
+    expect(reportSchema.parse(JSON.parse(resumed.stdout)).results).toHaveLength(24);
+    const [, embedded] = /\d+ new or changed extracted, (\d+) embedded/.exec(resumed.stderr)!;
+    expect(Number(embedded)).toBeLessThan(24);
+  }, 120_000);
+});
