@@ -24,7 +24,10 @@ function bestModels(root: string): { dir: string; note?: string } {
   if (hasModels(configured)) return { dir: configured };
   const minilm = join(root, '.shortlist', 'models', 'minilm');
   if (hasModels(minilm)) {
-    return { dir: minilm, note: `no nbk models in ${configured}: using all-MiniLM-L6-v2 (a real, general model) for both roles` };
+    return {
+      dir: minilm,
+      note: `no nbk models in ${configured}: using all-MiniLM-L6-v2 (a real, general model) for both roles`,
+    };
   }
   return {
     dir: join(root, 'test', 'fixtures', 'models', 'tiny'),
