@@ -4,7 +4,6 @@ import {
   PostingRepository,
   ScreeningRepository,
   type Database,
-  type ScreeningResult,
   type ScreeningRun,
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
