@@ -197,7 +197,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     );
     expect(outcome).toEqual({
       'bomb.docx': 'too_large',
-      'empty.txt': 'empty_file',
+      'empty.txt': 'no_text',
       'fontmatrix-cve-2024-4367.pdf': 'ready',
       'hang.pdf': expect.stringMatching(/^extract_(timeout|memory)$/) as string,
       'image-only.pdf': 'no_text',

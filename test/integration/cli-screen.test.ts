@@ -70,7 +70,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
       'resume.txt',
     ]);
     expect(report.skipped).toEqual([
-      { file: 'nested/empty.txt', reason: 'empty_file' },
+      { file: 'nested/empty.txt', reason: 'no_text' },
       { file: 'nested/image-only.pdf', reason: 'no_text' },
       { file: 'nested/random.bin', reason: 'unsupported_format' },
     ]);

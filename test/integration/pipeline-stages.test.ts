@@ -151,7 +151,7 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
   });
 
   it.each([
-    ['empty.txt', 'empty_file'],
+    ['empty.txt', 'no_text'],
     ['truncated.pdf', 'corrupt_file'],
     ['image-only.pdf', 'no_text'],
     ['bomb.docx', 'too_large'],

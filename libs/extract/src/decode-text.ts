@@ -7,7 +7,7 @@ import { ExtractionError } from './errors';
  * UTF-8; otherwise the encoding chardet detects. Bytes that decode mostly to control characters are not text.
  */
 export function decodeText(bytes: Buffer): string {
-  if (bytes.length === 0) throw new ExtractionError('empty_file', 'the file is empty (0 bytes)');
+  if (bytes.length === 0) throw new ExtractionError('no_text', 'the file is empty (0 bytes)');
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return decodeStrict(bytes.subarray(3));
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));

@@ -3,7 +3,6 @@
  * part of the public contract: clients branch on it.
  */
 export type FailureReason =
-  | 'empty_file'
   | 'no_text'
   | 'unsupported_format'
   | 'corrupt_file'

@@ -54,7 +54,7 @@ describe('extractFile', () => {
   });
 
   it.each([
-    ['empty.txt', 'empty_file'],
+    ['empty.txt', 'no_text'],
     ['truncated.pdf', 'corrupt_file'],
     ['image-only.pdf', 'no_text'],
     ['random.bin', 'unsupported_format'],

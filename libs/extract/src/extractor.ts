@@ -33,7 +33,7 @@ export async function extractFile(path: string, limits: ExtractLimits): Promise<
   const head = Buffer.alloc(1024);
   const handle = await open(path);
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
-  if (bytesRead === 0) throw new ExtractionError('empty_file', 'the file is empty (0 bytes)');
+  if (bytesRead === 0) throw new ExtractionError('no_text', 'the file is empty (0 bytes)');
   const format = sniffFormat(head.subarray(0, bytesRead));
   const raw =
     format === 'text'
