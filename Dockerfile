@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Multi-stage image for the Shortlist processes. Targets: `api`, `worker`, `cli` (migrations, admin).
-# CPU ONNX Runtime by default; the CUDA variant is documented with the deployment work (infra/).
+# Multi-stage image for the Shortlist processes. Targets: `api`, `worker`, `cli` (migrations, admin), and
+# `worker-cuda`: the worker on ONNX Runtime's CUDA 12 provider with cuDNN 9 (EMBED_PROVIDER=cuda; needs the NVIDIA
+# container runtime). Every image runs as a non-root user with production dependencies only.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -43,6 +44,26 @@ CMD ["node", "apps/api/dist/main.js"]
 FROM runtime AS worker
 # Models are mounted at MODELS_DIR (see docker-compose.yml); /healthz and /metrics on WORKER_HEALTH_PORT.
 ENV MODELS_DIR=/models WORKER_HEALTH_PORT=9464
+EXPOSE 9464
+STOPSIGNAL SIGTERM
+CMD ["node", "apps/worker/dist/main.js"]
+
+# The CUDA worker: onnxruntime-node's install script fetches its CUDA 12 provider libraries at build time
+# (ONNXRUNTIME_NODE_INSTALL=cuda12, from the ONNX Runtime GitHub release); CUDA 12 and cuDNN 9 come from the base.
+FROM deps AS cuda-deps
+ENV NODE_ENV=production
+RUN npm ci --omit=dev --ignore-scripts && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node \
+  && npm cache clean --force
+
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS worker-cuda
+COPY --from=deps /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=cuda-deps /app ./
+COPY migrations migrations
+COPY --from=build /app/apps/worker/dist apps/worker/dist
+ENV NODE_ENV=production MODELS_DIR=/models WORKER_HEALTH_PORT=9464 EMBED_PROVIDER=cuda
+# uid 1000 is the base image's `ubuntu` user.
+USER 1000
 EXPOSE 9464
 STOPSIGNAL SIGTERM
 CMD ["node", "apps/worker/dist/main.js"]

@@ -167,11 +167,20 @@ if [ -z "${S3_ENDPOINT:-}" ]; then
   S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
   S3_ACCESS_KEY_ID=S3RVER
   S3_SECRET_ACCESS_KEY=S3RVER
+  # An s3rver started without the legacy OpenSSL provider (earlier versions of this script) fails every
+  # truncated listing: replace it.
+  if [ -f "$STATE_DIR/s3.pid" ] && kill -0 "$(cat "$STATE_DIR/s3.pid")" 2>/dev/null &&
+    ! tr '\0' ' ' <"/proc/$(cat "$STATE_DIR/s3.pid")/cmdline" | grep -q -- --openssl-legacy-provider; then
+    log "restarting s3rver with the legacy OpenSSL provider"
+    kill "$(cat "$STATE_DIR/s3.pid")"
+    for _ in $(seq 1 50); do s3_answers "$S3_ENDPOINT" || break; sleep 0.1; done
+  fi
   if ! s3_answers "$S3_ENDPOINT"; then
     [ -f "$ROOT/node_modules/s3rver/bin/s3rver.js" ] || die "s3rver is not installed: run 'npm ci' first"
     mkdir -p "$STATE_DIR/s3"
     log "starting s3rver on 127.0.0.1:$S3_PORT"
-    setsid nohup node "$ROOT/node_modules/s3rver/bin/s3rver.js" -d "$STATE_DIR/s3" -a 127.0.0.1 -p "$S3_PORT" \
+    # s3rver makes listing continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+    setsid nohup node --openssl-legacy-provider "$ROOT/node_modules/s3rver/bin/s3rver.js" -d "$STATE_DIR/s3" -a 127.0.0.1 -p "$S3_PORT" \
       --silent --no-vhost-buckets >"$STATE_DIR/s3.log" 2>&1 </dev/null &
     echo $! >"$STATE_DIR/s3.pid"
     for _ in $(seq 1 50); do s3_answers "$S3_ENDPOINT" && break; sleep 0.1; done

@@ -293,6 +293,11 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     );
     expect(nightly.results).toEqual(api.results);
     expect((await runCliAsync(['rescore', '--now', '--day', 'yesterday'], env)).status).toBe(64);
+    // The worker (NIGHTLY_CRON defaults to 02:00 UTC) put the schedule in place; it can be taken out.
+    expect((await runCliAsync(['rescore', '--unschedule'], env)).stdout).toBe('nightly schedule removed\n');
+    expect((await runCliAsync(['rescore', '--unschedule'], env)).stdout).toBe(
+      'there was no nightly schedule\n',
+    );
   });
 
   it('ranks the same files the same way as the embedded `shortlist screen` (one truth)', async () => {

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadConfig } from '@shortlist/config';
 import { S3ObjectStore, createS3Client } from '@shortlist/storage';
@@ -25,19 +23,12 @@ export async function createTestBucket(): Promise<TestBucket> {
     remove: async () => {
       try {
         for (;;) {
-          // s3rver fails DeleteObjects of a full 1,000-key page: delete in smaller pages.
-          const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 200 }));
+          const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
           const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
           if (keys.length === 0) break;
           await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
         }
         await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-      } catch (error) {
-        // s3rver's listing sometimes answers InternalError for a bucket of a few hundred objects; the local
-        // server keeps a bucket as a plain directory, so remove that instead.
-        const local = join(__dirname, '..', '..', '.shortlist', 'services', 's3', bucket);
-        if (!existsSync(local)) throw error;
-        rmSync(local, { recursive: true, force: true });
       } finally {
         client.destroy();
       }

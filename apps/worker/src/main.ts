@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     metrics,
   });
 
-  // One scheduler however many workers upsert it: BullMQ makes one job per tick.
+  // One scheduler however many workers upsert it (BullMQ makes one job per tick). NIGHTLY_CRON=off: this worker
+  // leaves the scheduler alone (pools that should not own it); `shortlist rescore --unschedule` removes it.
   if (config.worker.nightlyCron) {
     await queues
       .queue('nightly')
@@ -64,8 +65,6 @@ async function main(): Promise<void> {
         { pattern: config.worker.nightlyCron, tz: 'UTC' },
         { name: 'nightly', data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } },
       );
-  } else {
-    await queues.queue('nightly').removeJobScheduler('nightly');
   }
 
   const sweepEveryMs = Math.min(30, config.worker.sweepStaleSeconds / 2) * 1000;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, requireSetting } from '@shortlist/config';
+import { ExitCode, loadConfig, requireSetting } from '@shortlist/config';
 import { JobQueues, checkRedis, createRedisConnection, jobIdOf } from '@shortlist/queue';
 import { runCommand } from '../run-command';
 
@@ -9,7 +9,11 @@ export function registerRescore(program: Command): void {
     .description(
       'start the nightly re-score now (the workers run it): embed what lacks vectors, then a new run per open posting',
     )
-    .requiredOption('--now', 'run it now rather than at the scheduled time')
+    .option('--now', 'run it now rather than at the scheduled time')
+    .option(
+      '--unschedule',
+      'remove the nightly schedule (workers with NIGHTLY_CRON set add it back when they start)',
+    )
     .option(
       '--day <YYYY-MM-DD>',
       'the day the runs count for (one run per posting and day)',
@@ -20,19 +24,34 @@ export function registerRescore(program: Command): void {
       },
     )
     .action(
-      runCommand(async (options: { now: boolean; day?: string }) => {
+      runCommand(async (options: { now?: boolean; unschedule?: boolean; day?: string }) => {
+        if (!options.now === !options.unschedule) {
+          process.stderr.write('shortlist: rescore needs --now or --unschedule\n');
+          process.exitCode = ExitCode.usage;
+          return;
+        }
         const config = loadConfig();
         const url = requireSetting(config.redis.url, 'REDIS_URL');
         const redis = createRedisConnection(url, { role: 'producer' });
         try {
           await checkRedis(redis, url);
-          const day = options.day ?? new Date().toISOString().slice(0, 10);
           const queues = new JobQueues(redis, config.redis.prefix);
-          await queues.enqueue('nightly', { day });
-          await queues.close();
-          process.stdout.write(
-            `queued ${jobIdOf('nightly', { day })}: the workers re-score every open posting\n`,
-          );
+          try {
+            if (options.unschedule) {
+              const removed = await queues.queue('nightly').removeJobScheduler('nightly');
+              process.stdout.write(
+                removed ? 'nightly schedule removed\n' : 'there was no nightly schedule\n',
+              );
+              return;
+            }
+            const day = options.day ?? new Date().toISOString().slice(0, 10);
+            await queues.enqueue('nightly', { day });
+            process.stdout.write(
+              `queued ${jobIdOf('nightly', { day })}: the workers re-score every open posting\n`,
+            );
+          } finally {
+            await queues.close();
+          }
         } finally {
           redis.disconnect();
         }
