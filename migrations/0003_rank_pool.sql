@@ -1,7 +1,9 @@
 -- Rank the whole pool of a posting's tenant (every resume with vectors, not only the applicants) by the hybrid
 -- score: the p_candidates resumes most similar to the posting under the semantic model come from its HNSW index
 -- (iterative scan, so the tenant filter still yields them all), then each is re-scored exactly with both models
--- and the best p_k are returned. Parameters and models default as in shortlist_rank_applicants.
+-- and the best p_k are returned. Parameters and models default as in shortlist_rank_applicants. 300 candidates
+-- (ef_search 300): on 100,000 clustered resumes 200 gave recall@50 0.94, 400 gave 0.975 at 27 ms (bench:rank).
+-- Ordered by unclipped alone: clipping is monotonic, so it orders as (final, unclipped).
 --   SELECT * FROM shortlist_rank_pool('<posting id>', 50);
 CREATE FUNCTION shortlist_rank_pool(
   p_posting uuid,
@@ -17,7 +19,7 @@ CREATE FUNCTION shortlist_rank_pool(
   rank bigint, document_id uuid, final float8, unclipped float8, semantic float8, domain float8, same_domain boolean
 ) LANGUAGE plpgsql STABLE
   SET hnsw.iterative_scan = 'relaxed_order'
-  SET hnsw.ef_search = 200
+  SET hnsw.ef_search = 300
 AS $$
 DECLARE
   v_posting postings%ROWTYPE;
@@ -58,14 +60,14 @@ BEGIN
              shortlist_unclipped_score(s.semantic, s.domain, $6, $7, $8) AS unclipped
       FROM scored s
     )
-    SELECT row_number() OVER (ORDER BY least(greatest(h.unclipped, 0), 100) DESC, h.unclipped DESC, h.document_id),
+    SELECT row_number() OVER (ORDER BY h.unclipped DESC, h.document_id),
            h.document_id, least(greatest(h.unclipped, 0), 100), h.unclipped, h.semantic, h.domain, h.same_domain
     FROM hybrid h
     WHERE h.same_domain OR NOT $9
     ORDER BY 1
     LIMIT $10
   $q$, v_semantic, v_dims)
-  USING v_query, v_posting.tenant_id, coalesce(p_candidates, greatest(p_k * 4, 200)), v_domain_query, v_domain,
+  USING v_query, v_posting.tenant_id, coalesce(p_candidates, greatest(p_k * 6, 300)), v_domain_query, v_domain,
         coalesce(p_threshold, (v_posting.params->>'threshold')::float8, 0.5),
         coalesce(p_boost, (v_posting.params->>'boost')::float8, 1.2),
         coalesce(p_penalty, (v_posting.params->>'penalty')::float8, 0.6),

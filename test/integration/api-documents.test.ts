@@ -1,18 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
-import { JobQueues, createRedisConnection } from '@shortlist/queue';
+import { TenantRepository, queryRows } from '@shortlist/db';
+import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
-import { buildServer } from '../../apps/api/src/server';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startApiStack, type ApiStack } from '../support/api-stack';
+import type { TestDatabase } from '../support/database';
 import { waitFor } from '../support/net';
-import { deletePrefix, uniquePrefix } from '../support/redis';
-import { createTestBucket, type TestBucket } from '../support/s3';
-import { startWorker, type WorkerProcess } from '../support/worker';
+import type { TestBucket } from '../support/s3';
+import type { WorkerProcess } from '../support/worker';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const MAX_BYTES = 2 * 1024 * 1024;
@@ -39,62 +36,32 @@ interface DocumentBody {
 }
 
 describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process)', () => {
+  let stack: ApiStack;
   let database: TestDatabase;
   let bucket: TestBucket;
   let store: ObjectStore & { calls: number };
   let redis: Redis;
   let prefix: string;
-  let app: FastifyInstance;
   let base: string;
   let key: string;
   let otherKey: string;
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
-    prefix = uniquePrefix();
-    redis = createRedisConnection(process.env.REDIS_URL!, { role: 'producer' });
-    store = countingStore(bucket.store);
-    app = await buildServer({
-      logLevel: 'silent',
-      database,
-      redis,
-      store,
-      redisPrefix: prefix,
-      ingest: {
+    stack = await startApiStack({
+      ingest: (b) => ({
         maxDocumentBytes: MAX_BYTES,
-        sourceAllowlist: [{ bucket: bucket.bucket, prefix: 'incoming/' }],
-      },
+        sourceAllowlist: [{ bucket: b.bucket, prefix: 'incoming/' }],
+      }),
       adminToken: ADMIN_TOKEN,
+      store: (s) => (store = countingStore(s)),
+      workerEnv: { EXTRACT_TIMEOUT_MS: '3000', EXTRACT_MEMORY_MB: '256' },
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const tenants = new TenantRepository(database.db);
-    const keys = new ApiKeyRepository(database.db);
-    key = (await keys.issue((await tenants.ensure('acme')).tenantId)).key;
-    otherKey = (await keys.issue((await tenants.ensure('globex')).tenantId)).key;
-    worker = startWorker({
-      DATABASE_URL: database.url,
-      REDIS_PREFIX: prefix,
-      S3_BUCKET: bucket.bucket,
-      MODELS_DIR: join(fixtures, 'models', 'tiny'),
-      EMBED_CHUNK_TOKENS: '64',
-      EMBED_CHUNK_OVERLAP: '16',
-      MAX_DOCUMENT_BYTES: String(MAX_BYTES),
-      EXTRACT_TIMEOUT_MS: '3000',
-      EXTRACT_MEMORY_MB: '256',
-    });
+    ({ database, bucket, redis, prefix, base, worker } = stack);
+    ({ acme: key, globex: otherKey } = stack.keys);
   });
 
-  afterAll(async () => {
-    worker?.child.kill('SIGKILL');
-    await worker?.exited;
-    await app?.close();
-    await deletePrefix(redis, prefix);
-    redis?.disconnect();
-    await bucket?.remove();
-    await database?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   const auth = (k = key) => ({ authorization: `Bearer ${k}` });
 

@@ -1,21 +1,14 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
-import { createRedisConnection } from '@shortlist/queue';
+import { queryRows, type RankedCandidate } from '@shortlist/db';
 import { rankCandidates, type ScoreParams } from '@shortlist/scoring';
-import { buildServer } from '../../apps/api/src/server';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startApiStack, type ApiStack } from '../support/api-stack';
 import { runCliAsync } from '../support/cli';
+import type { TestDatabase } from '../support/database';
 import { waitFor } from '../support/net';
-import { deletePrefix, uniquePrefix } from '../support/redis';
-import { createTestBucket, type TestBucket } from '../support/s3';
 import { dot, seededRandom } from '../support/vectors';
-import { startWorker, type WorkerProcess } from '../support/worker';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const WORDS = [
@@ -37,27 +30,16 @@ interface Run {
   pendingDocumentIds: string[];
   total: number;
   failureReason?: string;
-  results: {
-    rank: number;
-    documentId: string;
-    final: number;
-    unclipped: number;
-    semantic: number;
-    domain: number;
-    sameDomain: boolean;
-  }[];
+  results: RankedCandidate[];
 }
 
 describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker process)', () => {
+  let stack: ApiStack;
   let database: TestDatabase;
-  let bucket: TestBucket;
-  let redis: Redis;
   let prefix: string;
-  let app: FastifyInstance;
   let base: string;
   let key: string;
   let otherKey: string;
-  let worker: WorkerProcess;
   let postingId: string;
   let postingDocument: string;
   let resumes: string[];
@@ -84,32 +66,9 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     );
 
   beforeAll(async () => {
-    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
-    prefix = uniquePrefix();
-    redis = createRedisConnection(process.env.REDIS_URL!, { role: 'producer' });
-    app = await buildServer({
-      logLevel: 'silent',
-      database,
-      redis,
-      store: bucket.store,
-      redisPrefix: prefix,
-      ingest: { maxDocumentBytes: 1024 * 1024, sourceAllowlist: [] },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const tenants = new TenantRepository(database.db);
-    const keys = new ApiKeyRepository(database.db);
-    key = (await keys.issue((await tenants.ensure('acme')).tenantId)).key;
-    otherKey = (await keys.issue((await tenants.ensure('globex')).tenantId)).key;
-    worker = startWorker({
-      DATABASE_URL: database.url,
-      REDIS_PREFIX: prefix,
-      S3_BUCKET: bucket.bucket,
-      MODELS_DIR: join(fixtures, 'models', 'tiny'),
-      EMBED_CHUNK_TOKENS: '64',
-      EMBED_CHUNK_OVERLAP: '16',
-      SCREENING_WAIT_SECONDS: '4',
-    });
+    stack = await startApiStack({ workerEnv: { SCREENING_WAIT_SECONDS: '4' } });
+    ({ database, prefix, base } = stack);
+    ({ acme: key, globex: otherKey } = stack.keys);
 
     const random = seededRandom(2026);
     const texts = Array.from(
@@ -133,15 +92,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     expect(added.json()).toMatchObject({ added: 210, applicants: 210 });
   }, 120_000);
 
-  afterAll(async () => {
-    worker?.child.kill('SIGKILL');
-    await worker?.exited;
-    await app?.close();
-    await deletePrefix(redis, prefix);
-    redis?.disconnect();
-    await bucket?.remove();
-    await database?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   /** Vectors as stored, read back from the database (the independent recomputation starts here). */
   async function storedVectors(): Promise<Map<string, { semantic: number[]; domain: number[] }>> {

@@ -11,6 +11,7 @@ import {
   migrate,
   openPglite,
   type Document,
+  type RankedCandidate,
 } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
 import {
@@ -41,16 +42,8 @@ export interface ScreeningOptions {
   signal?: AbortSignal;
 }
 
-export interface ScreenedFile {
-  rank: number;
-  file: string;
-  documentId: string;
-  final: number;
-  unclipped: number;
-  semantic: number;
-  domain: number;
-  sameDomain: boolean;
-}
+/** A ranked candidate with the file(s) it was read from, relative to the resumes folder. */
+export type ScreenedFile = RankedCandidate & { file: string };
 
 export interface ScreeningReport {
   posting: { file: string; documentId: string; title: string };

@@ -2,6 +2,7 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
 import { documents, screeningResults, screeningRuns, type ScoreParams } from '../schema';
+import type { RankedCandidate } from './rankings';
 
 export type ScreeningRun = typeof screeningRuns.$inferSelect;
 export type NewScreeningRun = Pick<
@@ -9,15 +10,8 @@ export type NewScreeningRun = Pick<
   'tenantId' | 'postingId' | 'scope' | 'trigger' | 'params' | 'top' | 'semanticModelId' | 'domainModelId'
 > & { idempotencyKey?: string };
 
-export interface ScreeningResult {
-  rank: number;
-  documentId: string;
-  final: number;
-  unclipped: number;
-  semantic: number;
-  domain: number;
-  sameDomain: boolean;
-  /** The file name the document was uploaded with, when it had one. */
+/** A stored result: a ranked candidate, and the file name its document was uploaded with, when it had one. */
+export interface ScreeningResult extends RankedCandidate {
   file: string | null;
 }
 
