@@ -47,4 +47,9 @@ CREATE OR REPLACE FUNCTION shortlist_rank_applicants(
   FROM hybrid
   WHERE same_domain OR NOT hard_gate
   ORDER BY 1
-$$;
+$$;--> statement-breakpoint
+
+-- Ranking 10,000 applicants is 20,000 vector lookups: let PostgreSQL share them between parallel workers.
+ALTER FUNCTION shortlist_active_model(model_role) PARALLEL SAFE;--> statement-breakpoint
+ALTER FUNCTION shortlist_unclipped_score(float8, float8, float8, float8, float8) PARALLEL SAFE;--> statement-breakpoint
+ALTER FUNCTION shortlist_rank_applicants(uuid, float8, float8, float8, boolean, uuid, uuid) PARALLEL SAFE;
