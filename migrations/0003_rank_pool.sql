@@ -2,7 +2,8 @@
 -- score: the p_candidates resumes most similar to the posting under the semantic model come from its HNSW index
 -- (iterative scan, so the tenant filter still yields them all), then each is re-scored exactly with both models
 -- and the best p_k are returned. Parameters and models default as in shortlist_rank_applicants. 300 candidates
--- (ef_search 300): on 100,000 clustered resumes 200 gave recall@50 0.94, 400 gave 0.975 at 27 ms (bench:rank).
+-- (ef_search 300): on 100,000 clustered resumes (bench:rank) recall@50 0.979 at p50 21.6 ms with the indexes of
+-- migration 0004 (ef_construction 128); 250 gave 0.966 at 21.0 ms, so the candidates are not the latency.
 -- Ordered by unclipped alone: clipping is monotonic, so it orders as (final, unclipped).
 --   SELECT * FROM shortlist_rank_pool('<posting id>', 50);
 CREATE FUNCTION shortlist_rank_pool(

@@ -52,4 +52,22 @@ $$;--> statement-breakpoint
 -- Ranking 10,000 applicants is 20,000 vector lookups: let PostgreSQL share them between parallel workers.
 ALTER FUNCTION shortlist_active_model(model_role) PARALLEL SAFE;--> statement-breakpoint
 ALTER FUNCTION shortlist_unclipped_score(float8, float8, float8, float8, float8) PARALLEL SAFE;--> statement-breakpoint
-ALTER FUNCTION shortlist_rank_applicants(uuid, float8, float8, float8, boolean, uuid, uuid) PARALLEL SAFE;
+ALTER FUNCTION shortlist_rank_applicants(uuid, float8, float8, float8, boolean, uuid, uuid) PARALLEL SAFE;--> statement-breakpoint
+
+-- Model indexes with a better graph (ef_construction 128, pgvector's default is 64): higher recall for the same
+-- search effort, for a build about twice as long.
+CREATE OR REPLACE FUNCTION shortlist_ensure_model_index(p_model uuid) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  m_dims integer := (SELECT dims FROM models WHERE id = p_model);
+  index_name text := 'embeddings_hnsw_' || replace(p_model::text, '-', '');
+BEGIN
+  IF m_dims IS NULL THEN
+    RAISE EXCEPTION 'unknown model %', p_model;
+  END IF;
+  EXECUTE format(
+    'CREATE INDEX IF NOT EXISTS %I ON embeddings USING hnsw ((embedding::vector(%s)) vector_ip_ops) '
+    'WITH (m = 16, ef_construction = 128) WHERE model_id = %L',
+    index_name, m_dims, p_model);
+  RETURN index_name;
+END
+$$;
