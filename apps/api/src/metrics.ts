@@ -6,6 +6,18 @@ import type { JobQueues } from '@shortlist/queue';
 const THROUGHPUT_WINDOW_SECONDS = 60;
 
 /**
+ * One load shared by the gauges of a scrape: prom-client collects every metric at once, so gauges that read
+ * the same source await the same promise instead of asking Redis or PostgreSQL once each.
+ */
+function perScrape<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= load().finally(() => {
+      pending = undefined;
+    }));
+}
+
+/**
  * /metrics (Prometheus): HTTP requests; queue depths by state (waiting + prioritized + active is the backlog an
  * autoscaler should follow); documents by status; embedding throughput over the last minute, cluster-wide, from
  * the database. Gauges are read when scraped.
@@ -14,6 +26,8 @@ export function installMetrics(app: FastifyInstance, db: Database, queues: JobQu
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'shortlist_api_' });
   const documents = new DocumentRepository(db);
+  const depths = perScrape(() => queues.depths());
+  const recent = perScrape(() => documents.readyInLast(THROUGHPUT_WINDOW_SECONDS));
 
   const requests = new Histogram({
     name: 'shortlist_http_request_duration_seconds',
@@ -28,7 +42,7 @@ export function installMetrics(app: FastifyInstance, db: Database, queues: JobQu
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      for (const depth of await queues.depths()) {
+      for (const depth of await depths()) {
         for (const state of ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const) {
           this.set({ queue: depth.queue, state }, depth[state]);
         }
@@ -41,8 +55,7 @@ export function installMetrics(app: FastifyInstance, db: Database, queues: JobQu
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
-      for (const d of await queues.depths())
-        this.set({ queue: d.queue }, d.waiting + d.prioritized + d.active);
+      for (const d of await depths()) this.set({ queue: d.queue }, d.waiting + d.prioritized + d.active);
     },
   });
   new Gauge({
@@ -55,19 +68,20 @@ export function installMetrics(app: FastifyInstance, db: Database, queues: JobQu
         this.set({ status }, count);
     },
   });
-  const tokensPerSecond = new Gauge({
+  new Gauge({
     name: 'shortlist_embedding_tokens_per_second',
     help: `Tokens of documents that became ready over the last ${THROUGHPUT_WINDOW_SECONDS} s, per second.`,
     registers: [registry],
+    async collect() {
+      this.set((await recent()).tokens / THROUGHPUT_WINDOW_SECONDS);
+    },
   });
   new Gauge({
     name: 'shortlist_embedding_documents_per_second',
     help: `Documents that became ready over the last ${THROUGHPUT_WINDOW_SECONDS} s, per second.`,
     registers: [registry],
     async collect() {
-      const recent = await documents.readyInLast(THROUGHPUT_WINDOW_SECONDS);
-      this.set(recent.documents / THROUGHPUT_WINDOW_SECONDS);
-      tokensPerSecond.set(recent.tokens / THROUGHPUT_WINDOW_SECONDS);
+      this.set((await recent()).documents / THROUGHPUT_WINDOW_SECONDS);
     },
   });
 

@@ -8,7 +8,7 @@ import {
   type PipelineDependencies,
   type StageHandler,
 } from '@shortlist/pipeline';
-import { JOB_PAYLOADS, jobIdOf, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
+import { JOB_NAMES, jobIdOf, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
 import type { WorkerMetrics } from './metrics';
 
 export interface StageWorkerOptions {
@@ -28,7 +28,7 @@ export interface StageWorkerOptions {
  */
 export function startStageWorkers(options: StageWorkerOptions): Worker[] {
   const { deps, log, metrics } = options;
-  return (Object.keys(JOB_PAYLOADS) as JobName[]).map((name) => {
+  return JOB_NAMES.map((name) => {
     const handler = STAGE_HANDLERS[name] as StageHandler<JobName>;
     const worker = new Worker(
       name,

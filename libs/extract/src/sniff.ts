@@ -6,7 +6,7 @@ export type DocumentFormat = 'pdf' | 'docx' | 'html' | 'text';
  */
 export function sniffFormat(head: Uint8Array): DocumentFormat {
   const ascii = Buffer.from(head.subarray(0, 1024)).toString('latin1');
-  if (ascii.slice(0, 1024).includes('%PDF-')) return 'pdf';
+  if (ascii.includes('%PDF-')) return 'pdf';
   if (ascii.startsWith('PK\x03\x04')) return 'docx';
   const start = ascii
     .replace(/^(\xef\xbb\xbf|\xff\xfe|\xfe\xff)/, '')

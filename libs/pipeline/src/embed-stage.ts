@@ -15,17 +15,15 @@ export async function handleEmbed(
   if (!deps.embedding) throw new Error('this process has no embedding engine (embed jobs need one)');
   const { embedder, modelIds } = deps.embedding;
   const documents = new DocumentRepository(deps.db);
+  const vectors = new EmbeddingRepository(deps.db);
   const document = await documents.findById(tenantId, documentId);
   if (!document) return skipped('document_erased');
   if (document.duplicateOf) return skipped('duplicate');
-  const upgrading = document.status === 'ready';
   switch (document.status) {
     case 'ready':
       // A ready document lacking this engine's vectors (a new model version) gets them; it stays ready, and
       // rankings use its previous vectors until the new ones cover their documents.
-      if (
-        await new EmbeddingRepository(deps.db).hasVectors(documentId, [modelIds.semantic, modelIds.domain])
-      ) {
+      if (await vectors.hasVectors(documentId, [modelIds.semantic, modelIds.domain])) {
         return skipped('already_ready');
       }
       break;
@@ -43,8 +41,7 @@ export async function handleEmbed(
     // The text row is written with the `extracted` status, so this is a document erased mid-flight.
     return skipped('text_missing');
   }
-  if (!upgrading && document.status !== 'embedding')
-    await documents.setStatus(tenantId, documentId, 'embedding');
+  if (document.status === 'extracted') await documents.setStatus(tenantId, documentId, 'embedding');
   let result: Awaited<ReturnType<typeof embedder.embed>>;
   try {
     result = await embedder.embed(text, documentId);
@@ -56,7 +53,7 @@ export async function handleEmbed(
     throw error;
   }
   const common = { tenantId, documentId, tokenCount: result.tokens.length, chunkCount: result.chunks };
-  await new EmbeddingRepository(deps.db).saveDocumentVectors(
+  await vectors.saveDocumentVectors(
     tenantId,
     documentId,
     [

@@ -90,21 +90,19 @@ export class InProcessRunner {
 
   private async run(name: JobName, id: string, payload: JobPayload<JobName>): Promise<void> {
     const handler = STAGE_HANDLERS[name] as StageHandler<JobName>;
-    for (let attempt = 1; ; attempt++) {
+    // Deferrals (a rank waiting for vectors) are not attempts: only failures count towards ATTEMPTS.
+    for (let failures = 0; ;) {
       try {
         const outcome = await handler(payload, this.deps);
-        if (outcome.outcome === 'deferred' && !this.stopped) {
-          await new Promise((r) => setTimeout(r, outcome.retryInMs));
-          continue;
-        }
-        break;
+        if (outcome.outcome !== 'deferred' || this.stopped) break;
+        await new Promise((r) => setTimeout(r, outcome.retryInMs));
       } catch (error) {
         if (error instanceof PermanentFailure) break; // the document or run is marked failed with its reason
-        if (attempt >= ATTEMPTS || this.stopped) {
+        if (++failures >= ATTEMPTS || this.stopped) {
           this.errors.push({ name, id, error: error as Error });
           break;
         }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
       }
     }
     this.running.set(name, this.running.get(name)! - 1);

@@ -36,7 +36,7 @@ export interface ScreeningRequest {
 export async function createScreeningRun(
   db: Database,
   request: ScreeningRequest,
-): Promise<{ run: ScreeningRun; created: boolean }> {
+): Promise<{ run: ScreeningRun }> {
   const { posting } = request;
   let params;
   try {
@@ -63,7 +63,7 @@ export async function createScreeningRun(
       'no models registered yet: start a worker, which registers its models',
     );
   }
-  return screenings.createRun({
+  const run = await screenings.createRun({
     tenantId: posting.tenantId,
     postingId: posting.id,
     scope: request.scope,
@@ -74,4 +74,5 @@ export async function createScreeningRun(
     domainModelId: models.domain,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   });
+  return { run };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '@shortlist/config';
 import { runCommand } from '../run-command';
-import { runScreen } from './screen';
+import { hasModels, runScreen } from './screen';
 
 /** The checkout's root (the bundle runs from apps/cli/dist, the sources from apps/cli/src/commands). */
 function repositoryRoot(): string {
@@ -12,8 +12,6 @@ function repositoryRoot(): string {
   }
   throw new Error('the sample corpus (demo/) is not here: run the demo from a checkout of Shortlist');
 }
-
-const hasModels = (dir: string) => existsSync(join(dir, 'semantic')) && existsSync(join(dir, 'domain'));
 
 /**
  * The best models at hand: the configured models directory (the nbk models, after `shortlist models pull`), else

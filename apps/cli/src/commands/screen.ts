@@ -33,20 +33,22 @@ const format = (value: string) => {
 /** Models made by tools/make_test_models.py: right shape, random weights. */
 const RANDOM_MODEL = /^shortlist\/random-/;
 
+/** Whether a folder holds the two model folders of the contract. */
+export const hasModels = (dir: string) =>
+  existsSync(join(dir, 'semantic')) && existsSync(join(dir, 'domain'));
+
 function usage(message: string): void {
   process.stderr.write(`shortlist: ${message}\n`);
   process.exitCode = ExitCode.usage;
 }
 
 /** Runs the embedded screening with progress on a terminal, prints or writes the ranking, reports skipped files. */
-export async function runScreen(args: ScreenArguments): Promise<ScreeningReport | undefined> {
-  if (!existsSync(args.job) || (await isDirectory(args.job)))
-    return (usage(`--job ${args.job}: no such file`), undefined);
-  if (!(await isDirectory(args.resumes)))
-    return (usage(`--resumes ${args.resumes}: no such folder`), undefined);
+export async function runScreen(args: ScreenArguments): Promise<void> {
+  if (!existsSync(args.job) || (await isDirectory(args.job))) return usage(`--job ${args.job}: no such file`);
+  if (!(await isDirectory(args.resumes))) return usage(`--resumes ${args.resumes}: no such folder`);
   const config = loadConfig();
   const modelsDir = args.models ?? config.models.dir;
-  if (!existsSync(join(modelsDir, 'semantic')) || !existsSync(join(modelsDir, 'domain'))) {
+  if (!hasModels(modelsDir)) {
     throw new ModelLoadError(
       `no models in ${modelsDir} (semantic/ and domain/). Get them with \`shortlist models pull --models ${modelsDir}\` ` +
         '(needs huggingface.co); without access to the hub, copy the two model folders there from a machine that ' +
@@ -104,7 +106,7 @@ export async function runScreen(args: ScreenArguments): Promise<ScreeningReport 
       'shortlist: interrupted; what was finished is kept in the data directory: run the same command to resume\n',
     );
     process.exitCode = 130;
-    return report;
+    return;
   }
   const { extracted, embedded, files } = report.processed;
   process.stderr.write(
@@ -123,7 +125,6 @@ export async function runScreen(args: ScreenArguments): Promise<ScreeningReport 
     for (const s of report.skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
     process.exitCode = ExitCode.failure;
   }
-  return report;
 }
 
 export function registerScreen(program: Command): void {

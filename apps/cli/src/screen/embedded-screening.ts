@@ -120,13 +120,9 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       const known = await documents.findOriginalBySha256(tenantId, sha256);
       if (known) return known;
       const id = crypto.randomUUID();
-      const stored = await store
-        .put(`${tenantId}/${id}`, createReadStream(path), {
-          maxBytes: options.extract.maxDocumentBytes,
-        })
-        .catch((error: Error) => {
-          throw Object.assign(error, { file: path });
-        });
+      const stored = await store.put(`${tenantId}/${id}`, createReadStream(path), {
+        maxBytes: options.extract.maxDocumentBytes,
+      });
       const { document } = await documents.createOrLinkDuplicate({
         id,
         tenantId,
@@ -155,7 +151,6 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     // Hand on whatever is unfinished, by status: the handlers take each document from where it stands.
     const all = [jobDocument, ...fileDocuments.values()];
     let toExtract = 0;
-    let toEmbed = 0;
     for (const document of all) {
       if (document.status === 'queued' || document.status === 'extracting') toExtract++;
       if (document.status !== 'ready' && document.status !== 'failed') {
@@ -163,21 +158,16 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       }
     }
     await runner.drain();
-    for (const document of all) {
-      const now = await documents.findById(tenantId, document.id);
-      if (now && document.status !== 'ready' && now.status === 'ready') toEmbed++;
-    }
+    // Where each document stands now, read once: what this run embedded, and which files failed.
+    const now = new Map<string, Document>();
+    for (const document of all) now.set(document.id, (await documents.findById(tenantId, document.id))!);
+    const toEmbed = all.filter((d) => d.status !== 'ready' && now.get(d.id)!.status === 'ready').length;
 
     const interrupted = options.signal?.aborted ?? false;
-    const postingDocument = (await documents.findById(tenantId, jobDocument.id))!;
+    const postingDocument = now.get(jobDocument.id)!;
     if (postingDocument.status !== 'ready') {
       const reason = interrupted ? 'interrupted' : (postingDocument.failureReason ?? postingDocument.status);
-      throw Object.assign(
-        new Error(`the job description ${options.job} cannot be screened against (${reason})`),
-        {
-          reason,
-        },
-      );
+      throw new Error(`the job description ${options.job} cannot be screened against (${reason})`);
     }
     const postings = new PostingRepository(db);
     const posting =
@@ -207,10 +197,9 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       filesOf.set(id, [...(filesOf.get(id) ?? []), relative(options.resumes, file) || basename(file)]);
     }
     for (const [file, document] of fileDocuments) {
-      const now = await documents.findById(tenantId, document.id);
-      if (now?.status === 'failed') {
-        skipped.push({ file: relative(options.resumes, file), reason: now.failureReason ?? 'failed' });
-      }
+      const { status, failureReason } = now.get(document.id)!;
+      if (status === 'failed')
+        skipped.push({ file: relative(options.resumes, file), reason: failureReason ?? 'failed' });
     }
     const models = new ModelRepository(db);
     const [semantic, domain] = await Promise.all([

@@ -28,11 +28,11 @@ export class ScreeningRepository {
 
   /**
    * Creates a run, or — when a run with the same idempotency key exists for the posting (a nightly re-score
-   * asked twice the same day) — returns that one with `created: false`.
+   * asked twice the same day) — returns that one.
    */
-  async createRun(run: NewScreeningRun): Promise<{ run: ScreeningRun; created: boolean }> {
+  async createRun(run: NewScreeningRun): Promise<ScreeningRun> {
     const [inserted] = await this.db.insert(screeningRuns).values(run).onConflictDoNothing().returning();
-    if (inserted) return { run: inserted, created: true };
+    if (inserted) return inserted;
     const [existing] = await this.db
       .select()
       .from(screeningRuns)
@@ -44,7 +44,7 @@ export class ScreeningRepository {
         ),
       );
     if (!existing) throw new Error('screening run neither inserted nor found');
-    return { run: existing, created: false };
+    return existing;
   }
 
   async findRun(tenantId: string, runId: string): Promise<ScreeningRun | undefined> {
@@ -96,13 +96,13 @@ export class ScreeningRepository {
    * results and completes the run, in one transaction. A run already completed is left as it is (a redelivered
    * job appends nothing twice).
    */
-  async complete(run: ScreeningRun, pending: string[]): Promise<{ results: number }> {
-    return this.db.transaction(async (tx) => {
+  async complete(run: ScreeningRun, pending: string[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
       const [locked] = await queryRows<{ status: string }>(
         tx,
         sql`SELECT status FROM screening_runs WHERE id = ${run.id} FOR UPDATE`,
       );
-      if (locked?.status === 'completed') return { results: -1 };
+      if (locked?.status === 'completed') return;
       const p: ScoreParams = run.params;
       const ranking =
         run.scope === 'pool'
@@ -112,15 +112,13 @@ export class ScreeningRepository {
           : sql`shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8, ${p.boost}::float8,
                 ${p.penalty}::float8, ${p.hardGate}::boolean, ${run.semanticModelId}::uuid,
                 ${run.domainModelId}::uuid)`;
-      const inserted = await queryRows<{ rank: number }>(
-        tx,
+      await tx.execute(
         sql`INSERT INTO screening_results
               (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
             SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
                    r.semantic, r.domain, r.same_domain
             FROM ${ranking} r
-            WHERE ${run.top ?? null}::int IS NULL OR r.rank <= ${run.top ?? null}::int
-            RETURNING rank`,
+            WHERE ${run.top ?? null}::int IS NULL OR r.rank <= ${run.top ?? null}::int`,
       );
       await tx
         .update(screeningRuns)
@@ -131,7 +129,6 @@ export class ScreeningRepository {
           finishedAt: sql`now()`,
         })
         .where(eq(screeningRuns.id, run.id));
-      return { results: inserted.length };
     });
   }
 
