@@ -231,6 +231,15 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
     }
   });
 
+  it('refuses to start without its S3 bucket, naming it', async () => {
+    const refused = worker({ S3_BUCKET: 'shortlist-no-such-bucket' });
+    expect((await refused.exited).code).toBe(69);
+    expect(refused.output()).toMatch(
+      /S3 bucket shortlist-no-such-bucket does not exist at http:\/\/127\.0\.0\.1:\d+/,
+    );
+    expect(refused.output()).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
   async function ingestInto(target: JobQueues, count: number): Promise<string[]> {
     const saved = queues;
     queues = target;

@@ -9,6 +9,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { ExitCode, SetupError } from '@shortlist/config';
 import { HashingLimiter, bodyStream } from './hashing-limiter';
 import {
   ObjectNotFoundError,
@@ -47,6 +48,34 @@ function isNotFound(error: unknown): boolean {
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
+/** An S3 store that cannot be used as configured, phrased as the one line the operator sees. */
+export class StorageSetupError extends SetupError {
+  override readonly name = 'StorageSetupError';
+  readonly exitCode = ExitCode.unavailable;
+}
+
+/** A set-up problem behind a failed bucket check, with its fix; anything else is returned as it is. */
+function describeBucketError(error: unknown, bucket: string, endpoint: string): unknown {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (isNotFound(error)) {
+    return new StorageSetupError(
+      `S3 bucket ${bucket} does not exist at ${endpoint}: create it (the API creates it when it starts) or fix S3_BUCKET`,
+    );
+  }
+  if (status === 403 || status === 401) {
+    return new StorageSetupError(
+      `S3 at ${endpoint} refused access to bucket ${bucket} (HTTP ${status}): check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`,
+    );
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(e.code ?? e.name ?? '')) {
+    return new StorageSetupError(
+      `S3 is not reachable at ${endpoint} (${e.code ?? e.name}): start it, e.g. with \`npm run services\`, or fix S3_ENDPOINT`,
+    );
+  }
+  return error;
+}
+
 export class S3ObjectStore implements ObjectStore {
   constructor(
     readonly client: S3Client,
@@ -57,7 +86,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      if (!isNotFound(error)) throw error;
+      if (!isNotFound(error)) throw describeBucketError(error, this.bucket, await this.endpoint());
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e: unknown) => {
         // Another process may have created it in between.
         if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw e;
@@ -69,9 +98,15 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      if (isNotFound(error)) throw new Error(`bucket ${this.bucket} does not exist`);
-      throw error;
+      throw describeBucketError(error, this.bucket, await this.endpoint());
     }
+  }
+
+  private async endpoint(): Promise<string> {
+    const endpoint = await this.client.config.endpoint?.();
+    return endpoint
+      ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`
+      : 'AWS S3';
   }
 
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
