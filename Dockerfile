@@ -1,7 +1,8 @@
-# syntax=docker/dockerfile:1
 # Multi-stage image for the Shortlist processes. Targets: `api`, `worker`, `cli` (migrations, admin), and
 # `worker-cuda`: the worker on ONNX Runtime's CUDA 12 provider with cuDNN 9 (EMBED_PROVIDER=cuda; needs the NVIDIA
-# container runtime). Every image runs as a non-root user with production dependencies only.
+# container runtime). Every image runs as a non-root user with production dependencies only. Built and run by
+# `npm run check:images` (infra/docker/smoke.sh). Plain Dockerfile syntax: no frontend image to pull, so a build
+# host that reaches only the npm registry (and a local base image, infra/docker/base-image-offline.sh) builds it.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -18,6 +19,7 @@ COPY libs/extract/package.json libs/extract/
 COPY libs/pipeline/package.json libs/pipeline/
 COPY libs/queue/package.json libs/queue/
 COPY libs/storage/package.json libs/storage/
+COPY infra/docker/prune-onnxruntime.sh /usr/local/bin/
 
 FROM deps AS build
 RUN npm ci --ignore-scripts
@@ -26,7 +28,7 @@ RUN npm run build
 
 FROM deps AS runtime
 ENV NODE_ENV=production
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force && prune-onnxruntime.sh
 COPY migrations migrations
 COPY apps/cli/bin apps/cli/bin
 COPY --from=build /app/apps/api/dist apps/api/dist
@@ -53,7 +55,7 @@ CMD ["node", "apps/worker/dist/main.js"]
 FROM deps AS cuda-deps
 ENV NODE_ENV=production
 RUN npm ci --omit=dev --ignore-scripts && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node \
-  && npm cache clean --force
+  && npm cache clean --force && prune-onnxruntime.sh
 
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS worker-cuda
 COPY --from=deps /usr/local/bin/node /usr/local/bin/node
