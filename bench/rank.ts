@@ -26,7 +26,8 @@ import { ensureServices } from '../test/support/services';
  *   nightly  BENCH_POSTINGS (100) postings x BENCH_NIGHTLY_APPLICANTS (1,000): the nightly handler and every rank
  *            job, run in-process (no queue in the way): seconds until all runs are completed
  *
- * Writes bench/results/rank-<time>.json and prints a table.
+ * Writes bench/results/rank-<time>.json and prints a table. BENCH_EXPLAIN=1 prints the plans; BENCH_KEEP_DB=1
+ * leaves the generated database for psql (its URL is printed; the test set-up drops it after 6 hours).
  */
 
 const root = join(__dirname, '..');
@@ -116,6 +117,25 @@ async function main(): Promise<void> {
       await db.execute(sql`ANALYZE`);
     });
     step(`generated and indexed in ${(generateMs / 1000).toFixed(1)} s`);
+    // Rankings read vectors and graph pages: the figures are PostgreSQL's cache, not the query, when the
+    // embeddings do not fit in shared_buffers (docs/operations.md sizes it to hold them).
+    const [memory] = await queryRows<{
+      shared_buffers: string;
+      buffers_bytes: string;
+      embeddings_bytes: string;
+    }>(
+      db,
+      sql`SELECT current_setting('shared_buffers') AS shared_buffers,
+                 (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers') AS buffers_bytes,
+                 pg_total_relation_size('embeddings') AS embeddings_bytes`,
+    );
+    const embeddingsMb = Number(memory!.embeddings_bytes) / 2 ** 20;
+    step(`shared_buffers ${memory!.shared_buffers}, embeddings with indexes ${embeddingsMb.toFixed(0)} MB`);
+    if (Number(memory!.buffers_bytes) < Number(memory!.embeddings_bytes)) {
+      step(
+        `warning: shared_buffers is smaller than the embeddings: rankings will be bound by cache misses (see docs/operations.md, PostgreSQL)`,
+      );
+    }
 
     const postingDocs = await queryRows<{ id: string }>(
       db,
@@ -230,6 +250,7 @@ async function main(): Promise<void> {
 
     const results = {
       machine: { cpus: cpus().length, node: process.version },
+      postgres: { sharedBuffers: memory!.shared_buffers, embeddingsMb },
       exact: { applicants: applicantsCount, p50Ms: median(exactMs), runsMs: exactMs },
       pool: {
         documents: poolSize,
@@ -266,7 +287,12 @@ async function main(): Promise<void> {
     });
     console.log(`results: ${out}`);
   } finally {
-    await database.drop();
+    if (process.env.BENCH_KEEP_DB) {
+      await database.close();
+      step(`kept the database: psql ${database.url}`);
+    } else {
+      await database.drop();
+    }
   }
 }
 
