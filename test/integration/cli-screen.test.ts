@@ -125,6 +125,29 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(missing.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('refuses a job description it cannot read with exit 65 and the reason, ranking nothing', () => {
+    const result = runCli(
+      [
+        'screen',
+        '--job',
+        join(fixtures, 'bad', 'truncated.pdf'),
+        '--resumes',
+        resumes,
+        '--models',
+        MODELS,
+        '--data-dir',
+        join(work, 'd4'),
+      ],
+      ENV,
+    );
+    expect(result.status).toBe(65);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^shortlist: the job description .*truncated\.pdf cannot be read \(corrupt_file\): nothing was ranked\n$/m,
+    );
+    expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  });
+
   it('resumes after Ctrl-C without redoing finished documents', async () => {
     const many = join(work, 'many');
     mkdirSync(many);

@@ -5,16 +5,20 @@ export const ExitCode = {
   failure: 1,
   /** Wrong arguments. */
   usage: 64,
+  /** An input file cannot be used (`shortlist screen`: the job description cannot be read). */
+  dataError: 65,
   /** A service (PostgreSQL, Redis, S3), the models or the execution provider are unusable as configured. */
   unavailable: 69,
   /** A bug: an error nobody anticipated. */
   internal: 70,
   /** A configuration variable is wrong or missing. */
   config: 78,
+  /** Stopped by Ctrl-C (SIGINT); what was finished is kept. */
+  interrupted: 130,
 } as const;
 
 /**
- * A problem of the set-up, not a bug: its message is the one line the operator needs, and it names the exit
+ * A known problem of the set-up or of the input, not a bug: its message is the one line the operator needs, and it names the exit
  * code. Libraries throw subclasses (ConfigError, DatabaseSetupError, RedisSetupError, ModelLoadError, ...).
  */
 export abstract class SetupError extends Error {

@@ -74,7 +74,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       '\nshortlist: stopping after the documents in hand (Ctrl-C again to quit at once)\n',
     );
     controller.abort();
-    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', interrupt);
   let report: ScreeningReport;
@@ -105,7 +105,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     process.stderr.write(
       'shortlist: interrupted; what was finished is kept in the data directory: run the same command to resume\n',
     );
-    process.exitCode = 130;
+    process.exitCode = ExitCode.interrupted;
     return;
   }
   const { extracted, embedded, files } = report.processed;

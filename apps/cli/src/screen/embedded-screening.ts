@@ -20,6 +20,7 @@ import {
   registerEngineModels,
   type StageProgress,
 } from '@shortlist/pipeline';
+import { ExitCode, SetupError } from '@shortlist/config';
 import type { ScoreParams } from '@shortlist/scoring';
 import { LocalObjectStore } from '@shortlist/storage';
 
@@ -40,6 +41,17 @@ export interface ScreeningOptions {
   onProgress?: (progress: StageProgress) => void;
   /** Aborted (Ctrl-C): finish what is running, keep it, stop. */
   signal?: AbortSignal;
+}
+
+/** No ranking without the job description: it could not be read (65), or Ctrl-C came before it was (130). */
+export class JobDescriptionError extends SetupError {
+  override readonly name = 'JobDescriptionError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A ranked candidate with the file(s) it was read from, relative to the resumes folder. */
@@ -165,9 +177,17 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
 
     const interrupted = options.signal?.aborted ?? false;
     const postingDocument = now.get(jobDocument.id)!;
+    if (postingDocument.status !== 'ready' && interrupted) {
+      throw new JobDescriptionError(
+        `interrupted before the job description was read; what was finished is kept in ${options.dataDir}: run the same command to resume`,
+        ExitCode.interrupted,
+      );
+    }
     if (postingDocument.status !== 'ready') {
-      const reason = interrupted ? 'interrupted' : (postingDocument.failureReason ?? postingDocument.status);
-      throw new Error(`the job description ${options.job} cannot be screened against (${reason})`);
+      throw new JobDescriptionError(
+        `the job description ${options.job} cannot be read (${postingDocument.failureReason ?? postingDocument.status}): nothing was ranked`,
+        ExitCode.dataError,
+      );
     }
     const postings = new PostingRepository(db);
     const posting =
