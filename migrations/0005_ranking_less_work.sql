@@ -81,3 +81,69 @@ BEGIN
         p_k;
 END
 $$;
+--> statement-breakpoint
+
+-- Exact ranking with the similarities computed where the vectors are read. 0004 joined the posting's vectors in,
+-- so the planner put the posting on the outside and the parallel scan of the applicants' vectors inside a Gather:
+-- the workers shipped both 2 KB vectors of every applicant to the leader (40 MB for 10,000), which then computed
+-- the dot products alone. The posting's vectors are parameters now: the workers compute the similarities and
+-- send 3 numbers per applicant. 10,000 applicants among 20,000 resumes: 155 -> 117 ms. Same results; an unknown
+-- posting or one without vectors still ranks nothing.
+CREATE OR REPLACE FUNCTION shortlist_rank_applicants(
+  p_posting uuid,
+  p_threshold float8 DEFAULT NULL,
+  p_boost float8 DEFAULT NULL,
+  p_penalty float8 DEFAULT NULL,
+  p_hard_gate boolean DEFAULT NULL,
+  p_semantic_model uuid DEFAULT NULL,
+  p_domain_model uuid DEFAULT NULL
+) RETURNS TABLE (
+  rank bigint, document_id uuid, final float8, unclipped float8, semantic float8, domain float8, same_domain boolean
+) LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+#variable_conflict use_column
+DECLARE
+  v_posting postings%ROWTYPE;
+  v_semantic uuid;
+  v_domain uuid;
+  v_query vector;
+  v_domain_query vector;
+  v_threshold float8;
+  v_boost float8;
+  v_penalty float8;
+  v_hard_gate boolean;
+BEGIN
+  SELECT * INTO v_posting FROM postings p WHERE p.id = p_posting;
+  IF v_posting.id IS NULL THEN
+    RETURN;
+  END IF;
+  v_semantic := coalesce(p_semantic_model, shortlist_active_model('semantic'));
+  v_domain := coalesce(p_domain_model, shortlist_active_model('domain'));
+  v_query := (SELECT e.embedding FROM embeddings e WHERE e.document_id = v_posting.document_id AND e.model_id = v_semantic);
+  v_domain_query := (SELECT e.embedding FROM embeddings e WHERE e.document_id = v_posting.document_id AND e.model_id = v_domain);
+  IF v_query IS NULL OR v_domain_query IS NULL THEN
+    RETURN;
+  END IF;
+  v_threshold := coalesce(p_threshold, (v_posting.params->>'threshold')::float8, 0.5);
+  v_boost := coalesce(p_boost, (v_posting.params->>'boost')::float8, 1.2);
+  v_penalty := coalesce(p_penalty, (v_posting.params->>'penalty')::float8, 0.6);
+  v_hard_gate := coalesce(p_hard_gate, (v_posting.params->>'hardGate')::boolean, false);
+  RETURN QUERY
+    WITH scored AS MATERIALIZED (
+      SELECT a.document_id, -(rs.embedding <#> v_query) AS semantic, -(rd.embedding <#> v_domain_query) AS domain
+      FROM applicants a
+      JOIN embeddings rs ON rs.document_id = a.document_id AND rs.model_id = v_semantic
+      JOIN embeddings rd ON rd.document_id = a.document_id AND rd.model_id = v_domain
+      WHERE a.posting_id = p_posting AND a.tenant_id = v_posting.tenant_id
+    ),
+    hybrid AS (
+      SELECT s.document_id, s.semantic, s.domain, s.domain > v_threshold AS same_domain,
+             shortlist_unclipped_score(s.semantic, s.domain, v_threshold, v_boost, v_penalty) AS unclipped
+      FROM scored s
+    )
+    SELECT row_number() OVER (ORDER BY h.unclipped DESC, h.document_id),
+           h.document_id, least(greatest(h.unclipped, 0), 100), h.unclipped, h.semantic, h.domain, h.same_domain
+    FROM hybrid h
+    WHERE h.same_domain OR NOT v_hard_gate
+    ORDER BY 1;
+END
+$$;
