@@ -151,14 +151,19 @@ async function main(): Promise<void> {
       created.push(await postings.create({ tenantId: tenant.tenantId, documentId: doc.id, title: 'bench' }));
     }
 
+    // A posting's applicants are scattered over the pool (not one run of neighbouring ids, which would let a
+    // merge join stop early): `count` resumes evenly spread over the table, from `start`.
+    const spread = (count: number, start: number) =>
+      Array.from(
+        { length: count },
+        (_, j) => resumes[(start + Math.floor((j * resumes.length) / count)) % resumes.length]!.id,
+      );
+
     // (1) exact ranking of one posting's 10,000 applicants.
     const big = created[0]!;
+    const bigApplicants = spread(applicantsCount, 0);
     for (let i = 0; i < applicantsCount; i += 5000) {
-      await postings.addApplicants(
-        tenant.tenantId,
-        big.id,
-        resumes.slice(i, Math.min(applicantsCount, i + 5000)).map((r) => r.id),
-      );
+      await postings.addApplicants(tenant.tenantId, big.id, bigApplicants.slice(i, i + 5000));
     }
     await db.execute(sql`ANALYZE applicants`); // as autovacuum would after such an insert
     const rankings = new RankingRepository(db);
@@ -222,12 +227,7 @@ async function main(): Promise<void> {
     // (3) nightly: 100 postings x 1,000 applicants, the handlers run in-process.
     const nightlyPostings = created.slice(31, 31 + postingsCount);
     for (const [i, posting] of nightlyPostings.entries()) {
-      const offset = (i * 997) % (resumes.length - nightlyApplicants);
-      await postings.addApplicants(
-        tenant.tenantId,
-        posting.id,
-        resumes.slice(offset, offset + nightlyApplicants).map((r) => r.id),
-      );
+      await postings.addApplicants(tenant.tenantId, posting.id, spread(nightlyApplicants, i * 997));
     }
     await db.execute(
       sql`UPDATE postings SET status = 'closed' WHERE id NOT IN ${nightlyPostings.map((p) => p.id)}`,
