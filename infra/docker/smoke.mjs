@@ -73,7 +73,7 @@ function servicesEnvironment() {
 }
 
 function build(target) {
-  const image = `${tag}-${target}`;
+  const image = `shortlist-${target}:checked`; // one tag per target, replaced by each run
   const result = docker(['build', '--target', target, '--tag', image, '.']);
   writeFileSync(join(logs, `build-${target}.log`), `${result.stdout}\n${result.stderr}\n`);
   check(
