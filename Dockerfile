@@ -1,7 +1,7 @@
 # Multi-stage image for the Shortlist processes. Targets: `api`, `worker`, `cli` (migrations, admin), and
 # `worker-cuda`: the worker on ONNX Runtime's CUDA 12 provider with cuDNN 9 (EMBED_PROVIDER=cuda; needs the NVIDIA
 # container runtime). Every image runs as a non-root user with production dependencies only. Built and run by
-# `npm run check:images` (infra/docker/smoke.sh). Plain Dockerfile syntax: no frontend image to pull, so a build
+# `npm run check:images` (infra/docker/smoke.ts). Plain Dockerfile syntax: no frontend image to pull, so a build
 # host that reaches only the npm registry (and a local base image, infra/docker/base-image-offline.sh) builds it.
 
 FROM node:20-bookworm-slim AS deps

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     }>(
       db,
       sql`SELECT current_setting('shared_buffers') AS shared_buffers,
-                 (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers') AS buffers_bytes,
+                 pg_size_bytes(current_setting('shared_buffers')) AS buffers_bytes,
                  pg_total_relation_size('embeddings') AS embeddings_bytes`,
     );
     const embeddingsMb = Number(memory!.embeddings_bytes) / 2 ** 20;

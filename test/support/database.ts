@@ -81,12 +81,15 @@ export interface TestDatabase extends PostgresHandle {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file (or one test). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database of its own for one test file (or one test): migrated (a clone of the template), or empty for
+ * whatever is to migrate it (`{ migrated: false }`).
+ */
+export async function createTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL!;
-  const template = process.env.SHORTLIST_TEST_TEMPLATE_DB!;
   const name = `${TEST_DB_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
-  await admin(url, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  const template = migrated ? ` TEMPLATE "${process.env.SHORTLIST_TEST_TEMPLATE_DB!}"` : '';
+  await admin(url, (client) => client.query(`CREATE DATABASE "${name}"${template}`));
   const dbUrl = withDatabase(url, name);
   const handle = await openPostgres(dbUrl);
   return {

@@ -18,8 +18,9 @@ export const ExitCode = {
 } as const;
 
 /**
- * A known problem of the set-up or of the input, not a bug: its message is the one line the operator needs, and it names the exit
- * code. Libraries throw subclasses (ConfigError, DatabaseSetupError, RedisSetupError, ModelLoadError, ...).
+ * A known problem of the set-up or of the input, not a bug: its message is the one line the operator needs, and it
+ * names the exit code. Libraries throw subclasses (ConfigError, DatabaseSetupError, StorageSetupError,
+ * ModelLoadError, JobDescriptionError, ...).
  */
 export abstract class SetupError extends Error {
   abstract readonly exitCode: number;

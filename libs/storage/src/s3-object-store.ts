@@ -87,10 +87,13 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       if (!isNotFound(error)) throw describeBucketError(error, this.bucket, await this.endpoint());
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e: unknown) => {
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      } catch (e) {
         // Another process may have created it in between.
-        if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw e;
-      });
+        if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou')
+          throw describeBucketError(e, this.bucket, await this.endpoint());
+      }
     }
   }
 
