@@ -1,15 +1,19 @@
 import { sql } from 'drizzle-orm';
+import { Client } from 'pg';
 import {
   DocumentRepository,
   PostingRepository,
   RankingRepository,
+  ScreeningRepository,
   migrate,
   openPglite,
   queryRows,
   schema,
+  type ScreeningRun,
 } from '@shortlist/db';
 import { MIGRATION_COUNT, createTestDatabase, type TestDatabase } from '../support/database';
 import { DIMS, dot, expectedRanking, seed, type Fixture } from '../support/ranking-fixture';
+import { waitFor } from '../support/net';
 
 describe('schema and analyst SQL on PostgreSQL', () => {
   let database: TestDatabase;
@@ -141,6 +145,124 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     });
   });
 
+  it('takes a run’s results with it when the run or its posting is deleted', async () => {
+    const db = database.db;
+    const screenings = new ScreeningRepository(db);
+    const runs: ScreeningRun[] = [];
+    for (let i = 0; i < 2; i++) {
+      const run = await screenings.createRun({
+        tenantId: fixture.tenantId,
+        postingId: fixture.postingId,
+        scope: 'applicants',
+        trigger: 'api',
+        params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
+        semanticModelId: fixture.semantic.id,
+        domainModelId: fixture.domain.id,
+      });
+      await screenings.complete(run, []);
+      expect(await screenings.countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
+      runs.push(run);
+    }
+    await db.delete(schema.screeningRuns).where(sql`id = ${runs[0]!.id}`);
+    expect(await screenings.countResults(fixture.tenantId, runs[0]!.id)).toBe(0);
+    expect(await screenings.countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
+
+    // Deleting the posting cascades to its runs, and from them to their results (rolled back: later tests use it).
+    const rollback = new Error('rollback');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.delete(schema.postings).where(sql`id = ${fixture.postingId}`);
+        const [left] = await queryRows<{ n: number }>(
+          tx,
+          sql`SELECT count(*)::int AS n FROM screening_results WHERE run_id = ${runs[1]!.id}`,
+        );
+        expect(left!.n).toBe(0);
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+    expect(await screenings.countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
+  });
+
+  describe('an erasure racing a screening run leaves none of the erased document’s results', () => {
+    let other: Client;
+    const newRun = () =>
+      new ScreeningRepository(database.db).createRun({
+        tenantId: fixture.tenantId,
+        postingId: fixture.postingId,
+        scope: 'applicants',
+        trigger: 'api',
+        params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
+        semanticModelId: fixture.semantic.id,
+        domainModelId: fixture.domain.id,
+      });
+    const resultsOf = async (documentId: string) =>
+      (
+        await queryRows<{ n: number }>(
+          database.db,
+          sql`SELECT count(*)::int AS n FROM screening_results WHERE document_id = ${documentId}`,
+        )
+      )[0]!.n;
+    // Some session of this database waits on the results lock.
+    const someoneWaits = () =>
+      waitFor(
+        'a session waiting on the results lock',
+        async () => {
+          const [row] = await queryRows<{ n: number }>(
+            database.db,
+            sql`SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+          );
+          return row!.n > 0;
+        },
+        10_000,
+      );
+
+    beforeEach(async () => {
+      other = new Client({ connectionString: database.url });
+      await other.connect();
+    });
+    afterEach(() => other.end());
+
+    it('an erasure waits for a run writing results, then deletes them too', async () => {
+      const victim = fixture.resumes[7]!.id;
+      const run = await newRun();
+      // `other` is a run half-way through writing its results (what complete does, stopped before COMMIT).
+      await other.query('BEGIN');
+      await other.query('SELECT shortlist_lock_tenant_results($1, false)', [fixture.tenantId]);
+      await other.query(
+        `INSERT INTO screening_results
+           (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
+         VALUES ($1, $2, 1, $3, 50, 50, 0.5, 0.7, true)`,
+        [run.id, fixture.tenantId, victim],
+      );
+      const erasing = new DocumentRepository(database.db).erase(fixture.tenantId, victim);
+      await someoneWaits();
+      await other.query('COMMIT');
+      expect((await erasing).map((d) => d.id)).toEqual([victim]);
+      expect(await resultsOf(victim)).toBe(0);
+    });
+
+    it('a run waits for an erasure in progress and ranks without the erased document', async () => {
+      const victim = fixture.resumes[8]!.id;
+      // `other` is an erasure that has deleted the document and not committed yet.
+      await other.query('BEGIN');
+      await other.query('DELETE FROM documents WHERE id = $1', [victim]);
+      const run = await newRun();
+      const completing = new ScreeningRepository(database.db).complete(run, []);
+      await someoneWaits();
+      await other.query('COMMIT');
+      await completing;
+      expect(await resultsOf(victim)).toBe(0);
+      const [applicants] = await queryRows<{ n: number }>(
+        database.db,
+        sql`SELECT count(*)::int AS n FROM applicants WHERE posting_id = ${fixture.postingId}`,
+      );
+      expect(await new ScreeningRepository(database.db).countResults(fixture.tenantId, run.id)).toBe(
+        applicants!.n,
+      );
+    });
+  });
+
   it('refuses to link a posting to another tenant’s document', async () => {
     const foreign = await new DocumentRepository(database.db).create({
       tenantId: fixture.otherTenantId,
@@ -162,16 +284,19 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     ).rejects.toMatchObject({ cause: { constraint: 'applicants_document_fk' } });
   });
 
-  it('erases a document with its text, vectors and applications', async () => {
+  it('erases a document with its text, vectors, applications and screening results', async () => {
     const victim = fixture.resumes[5]!.id;
     const repository = new DocumentRepository(database.db);
     await repository.saveText(fixture.tenantId, victim, 'some text');
+    const results = sql`SELECT count(*)::int AS n FROM screening_results WHERE document_id = ${victim}`;
+    expect((await queryRows<{ n: number }>(database.db, results))[0]!.n).toBeGreaterThan(0);
     expect((await repository.erase(fixture.tenantId, victim)).map((d) => d.id)).toEqual([victim]);
     const [left] = await queryRows<{ n: number }>(
       database.db,
       sql`SELECT (SELECT count(*) FROM embeddings WHERE document_id = ${victim})
         + (SELECT count(*) FROM document_texts WHERE document_id = ${victim})
-        + (SELECT count(*) FROM applicants WHERE document_id = ${victim}) AS n`,
+        + (SELECT count(*) FROM applicants WHERE document_id = ${victim})
+        + (SELECT count(*) FROM screening_results WHERE document_id = ${victim}) AS n`,
     );
     expect(Number(left!.n)).toBe(0);
   });

@@ -98,11 +98,15 @@ export class ScreeningRepository {
    */
   async complete(run: ScreeningRun, pending: string[]): Promise<void> {
     await this.db.transaction(async (tx) => {
+      // Before anything is read: an erasure of the tenant's documents in progress is waited for (its documents
+      // are then gone from the ranking), and one that comes later waits for these results, to delete them.
+      await tx.execute(sql`SELECT shortlist_lock_tenant_results(${run.tenantId}::uuid, false)`);
       const [locked] = await queryRows<{ status: string }>(
         tx,
         sql`SELECT status FROM screening_runs WHERE id = ${run.id} FOR UPDATE`,
       );
-      if (locked?.status === 'completed') return;
+      // Gone: its posting (or tenant) was deleted meanwhile; results written now would belong to no run.
+      if (!locked || locked.status === 'completed') return;
       const p: ScoreParams = run.params;
       const ranking =
         run.scope === 'pool'
