@@ -56,9 +56,12 @@ CREATE OR REPLACE FUNCTION shortlist_rank_applicants(
   -- Two index lookups per applicant, whatever the statistics say: with applicants counted before a bulk insert,
   -- the planner took a posting's 10,000 applicants for 100,000 and hashed every vector of both models (913 ms
   -- instead of ~100). Even for a posting whose applicants are the whole pool of 100,000, the lookups were no
-  -- slower than the planner's hash joins (median of 6 alternating calls: 850 ms against 980).
+  -- slower than the planner's hash joins (median of 6 alternating calls: 850 ms against 980). No JIT either:
+  -- the work is index lookups and pgvector's C functions, and the same inflated estimates had it compile for
+  -- 95-250 ms per call.
   SET enable_hashjoin = off
   SET enable_mergejoin = off
+  SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
