@@ -1,6 +1,6 @@
 -- A screening run appends its whole ranking to screening_results in one INSERT ... SELECT, and each row's two
 -- foreign keys were checked by trigger queries of their own: for 10,000 applicants the checks took ~400 ms of the
--- run's ~600 ms (EXPLAIN ANALYZE, 100,000 resumes). What the keys did is done per statement now:
+-- ~600 ms that INSERT took (EXPLAIN ANALYZE, 100,000 resumes). What the keys did is done per statement now:
 --   - to screening_runs: the check cannot fail, results are written only by the transaction that holds their
 --     run locked (ScreeningRepository.complete); a deleted run takes its results with it through a trigger.
 --   - to documents: an erased document takes its results with it through a trigger. That a run being written
@@ -26,7 +26,7 @@ CREATE TRIGGER screening_runs_delete_results AFTER DELETE ON screening_runs
   FOR EACH STATEMENT EXECUTE FUNCTION shortlist_delete_run_results();--> statement-breakpoint
 CREATE FUNCTION shortlist_delete_document_results() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- Tenants in one order, so that two erasures never wait on each other's locks.
+  -- Tenants in one order, so that two erasures cannot deadlock on their locks.
   PERFORM shortlist_lock_tenant_results(t.tenant_id, true)
   FROM (SELECT DISTINCT d.tenant_id FROM deleted_documents d ORDER BY 1) t;
   DELETE FROM screening_results r USING deleted_documents d WHERE r.document_id = d.id;
