@@ -145,11 +145,13 @@ async function main(): Promise<void> {
       shared_buffers: string;
       buffers_bytes: string;
       embeddings_bytes: string;
+      huge_pages: string;
     }>(
       db,
       sql`SELECT current_setting('shared_buffers') AS shared_buffers,
                  pg_size_bytes(current_setting('shared_buffers')) AS buffers_bytes,
-                 pg_total_relation_size('embeddings') AS embeddings_bytes`,
+                 pg_total_relation_size('embeddings') AS embeddings_bytes,
+                 current_setting('huge_pages') AS huge_pages`,
     );
     const embeddingsMb = Number(memory!.embeddings_bytes) / 2 ** 20;
     step(`shared_buffers ${memory!.shared_buffers}, embeddings with indexes ${embeddingsMb.toFixed(0)} MB`);
@@ -162,10 +164,7 @@ async function main(): Promise<void> {
     // Huge pages, recorded with the figures (on a 2-core VM, 2 GB of shared_buffers in 4 KB pages made the exact
     // ranking ~1.1x slower). PostgreSQL 15 does not say whether it got them; this host's /proc/meminfo does, when
     // the server runs here.
-    const hugePages = {
-      setting: (await queryRows<{ v: string }>(db, sql`SELECT current_setting('huge_pages') AS v`))[0]!.v,
-      hostInUseMb: hugePagesInUseMb(),
-    };
+    const hugePages = { setting: memory!.huge_pages, hostInUseMb: hugePagesInUseMb() };
     step(`huge_pages ${hugePages.setting}, in use on this host: ${hugePages.hostInUseMb ?? '?'} MB`);
 
     const postingDocs = await queryRows<{ id: string }>(

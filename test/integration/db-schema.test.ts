@@ -145,27 +145,38 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     });
   });
 
+  // A screening run of the fixture's posting with the default parameters, and the results a document has.
+  const screenings = () => new ScreeningRepository(database.db);
+  const newRun = () =>
+    screenings().createRun({
+      tenantId: fixture.tenantId,
+      postingId: fixture.postingId,
+      scope: 'applicants',
+      trigger: 'api',
+      params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
+      semanticModelId: fixture.semantic.id,
+      domainModelId: fixture.domain.id,
+    });
+  const resultsOf = async (documentId: string) =>
+    (
+      await queryRows<{ n: number }>(
+        database.db,
+        sql`SELECT count(*)::int AS n FROM screening_results WHERE document_id = ${documentId}`,
+      )
+    )[0]!.n;
+
   it('takes a run’s results with it when the run or its posting is deleted', async () => {
     const db = database.db;
-    const screenings = new ScreeningRepository(db);
     const runs: ScreeningRun[] = [];
     for (let i = 0; i < 2; i++) {
-      const run = await screenings.createRun({
-        tenantId: fixture.tenantId,
-        postingId: fixture.postingId,
-        scope: 'applicants',
-        trigger: 'api',
-        params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
-        semanticModelId: fixture.semantic.id,
-        domainModelId: fixture.domain.id,
-      });
-      await screenings.complete(run, []);
-      expect(await screenings.countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
+      const run = await newRun();
+      await screenings().complete(run, []);
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
       runs.push(run);
     }
     await db.delete(schema.screeningRuns).where(sql`id = ${runs[0]!.id}`);
-    expect(await screenings.countResults(fixture.tenantId, runs[0]!.id)).toBe(0);
-    expect(await screenings.countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
+    expect(await screenings().countResults(fixture.tenantId, runs[0]!.id)).toBe(0);
+    expect(await screenings().countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
 
     // Deleting the posting cascades to its runs, and from them to their results (rolled back: later tests use it).
     const rollback = new Error('rollback');
@@ -180,28 +191,11 @@ describe('schema and analyst SQL on PostgreSQL', () => {
         throw rollback;
       }),
     ).rejects.toBe(rollback);
-    expect(await screenings.countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
+    expect(await screenings().countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
   });
 
   describe('an erasure racing a screening run leaves none of the erased document’s results', () => {
     let other: Client;
-    const newRun = () =>
-      new ScreeningRepository(database.db).createRun({
-        tenantId: fixture.tenantId,
-        postingId: fixture.postingId,
-        scope: 'applicants',
-        trigger: 'api',
-        params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
-        semanticModelId: fixture.semantic.id,
-        domainModelId: fixture.domain.id,
-      });
-    const resultsOf = async (documentId: string) =>
-      (
-        await queryRows<{ n: number }>(
-          database.db,
-          sql`SELECT count(*)::int AS n FROM screening_results WHERE document_id = ${documentId}`,
-        )
-      )[0]!.n;
     // Some session of this database waits on the results lock.
     const someoneWaits = () =>
       waitFor(
@@ -248,7 +242,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       await other.query('BEGIN');
       await other.query('DELETE FROM documents WHERE id = $1', [victim]);
       const run = await newRun();
-      const completing = new ScreeningRepository(database.db).complete(run, []);
+      const completing = screenings().complete(run, []);
       await someoneWaits();
       await other.query('COMMIT');
       await completing;
@@ -257,9 +251,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
         database.db,
         sql`SELECT count(*)::int AS n FROM applicants WHERE posting_id = ${fixture.postingId}`,
       );
-      expect(await new ScreeningRepository(database.db).countResults(fixture.tenantId, run.id)).toBe(
-        applicants!.n,
-      );
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(applicants!.n);
     });
   });
 
@@ -288,8 +280,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     const victim = fixture.resumes[5]!.id;
     const repository = new DocumentRepository(database.db);
     await repository.saveText(fixture.tenantId, victim, 'some text');
-    const results = sql`SELECT count(*)::int AS n FROM screening_results WHERE document_id = ${victim}`;
-    expect((await queryRows<{ n: number }>(database.db, results))[0]!.n).toBeGreaterThan(0);
+    expect(await resultsOf(victim)).toBeGreaterThan(0);
     expect((await repository.erase(fixture.tenantId, victim)).map((d) => d.id)).toEqual([victim]);
     const [left] = await queryRows<{ n: number }>(
       database.db,
