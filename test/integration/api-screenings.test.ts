@@ -66,7 +66,8 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     );
 
   beforeAll(async () => {
-    stack = await startApiStack({ workerEnv: { SCREENING_WAIT_SECONDS: '4' } });
+    // LOG_LEVEL info: the worker's report of a finished night is a log line.
+    stack = await startApiStack({ workerEnv: { SCREENING_WAIT_SECONDS: '4', LOG_LEVEL: 'info' } });
     ({ database, prefix, base } = stack);
     ({ acme: key, globex: otherKey } = stack.keys);
 
@@ -257,6 +258,23 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
     );
     expect(nightly.results).toEqual(api.results);
+    // The night reports itself once all its runs have finished (the report job re-checks every 5 s).
+    const report = await waitFor(
+      "the night's report",
+      () => {
+        const lines = stack.worker
+          .output()
+          .split('\n')
+          .slice(0, -1) // whole lines only
+          .filter((line) => line.includes('nightly re-score finished'));
+        return lines.length > 0
+          ? lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+          : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(report).toEqual([expect.objectContaining({ day: '2031-01-02', completed: 1, failed: 0 })]);
     expect((await runCliAsync(['rescore', '--now', '--day', 'yesterday'], env)).status).toBe(64);
     // The worker (NIGHTLY_CRON defaults to 02:00 UTC) put the schedule in place; it can be taken out.
     expect((await runCliAsync(['rescore', '--unschedule'], env)).stdout).toBe('nightly schedule removed\n');
