@@ -2,9 +2,11 @@ import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
 import {
   DocumentRepository,
+  EmbeddingRepository,
   PostingRepository,
   RankingRepository,
   ScreeningRepository,
+  TenantRepository,
   migrate,
   openPglite,
   queryRows,
@@ -14,6 +16,7 @@ import {
 import { MIGRATION_COUNT, createTestDatabase, type TestDatabase } from '../support/database';
 import { DIMS, dot, expectedRanking, seed, type Fixture } from '../support/ranking-fixture';
 import { waitFor } from '../support/net';
+import { normalise, seededRandom } from '../support/vectors';
 
 describe('schema and analyst SQL on PostgreSQL', () => {
   let database: TestDatabase;
@@ -290,6 +293,67 @@ describe('schema and analyst SQL on PostgreSQL', () => {
         + (SELECT count(*) FROM screening_results WHERE document_id = ${victim}) AS n`,
     );
     expect(Number(left!.n)).toBe(0);
+  });
+});
+
+describe('pool search of a small tenant on an index another tenant fills', () => {
+  let database: TestDatabase;
+  let fixture: Fixture;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    fixture = await seed(database.db);
+    // A large tenant whose 3,000 resumes all lie nearer the small tenant's posting than any of that tenant's own:
+    // the HNSW index's first 300 candidates (its search list) are all another tenant's.
+    const random = seededRandom(7);
+    const tenant = await new TenantRepository(database.db).ensure('hooli');
+    const ids = await queryRows<{ id: string }>(
+      database.db,
+      sql`INSERT INTO documents (tenant_id, kind, source, status)
+          SELECT ${tenant.tenantId}::uuid, 'resume', '{"type":"text"}', 'ready' FROM generate_series(1, 3000)
+          RETURNING id`,
+    );
+    const near = () => normalise(fixture.postingVectors.semantic.map((x) => x + (random() - 0.5) * 0.02));
+    const vectors = new EmbeddingRepository(database.db);
+    for (let i = 0; i < ids.length; i += 500) {
+      await vectors.upsert(
+        ids.slice(i, i + 500).flatMap(({ id }) =>
+          [fixture.semantic, fixture.domain].map((model) => ({
+            tenantId: tenant.tenantId,
+            documentId: id,
+            modelId: model.id,
+            embedding: near(),
+            tokenCount: 10,
+            chunkCount: 1,
+          })),
+        ),
+      );
+    }
+    await database.db.execute(sql`ANALYZE embeddings`);
+  });
+  afterAll(() => database.drop());
+
+  /** The small tenant's pool top 20, through the HNSW index (as the planner does on a large pool). */
+  const poolTop20 = () =>
+    database.db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+      await tx.execute(sql`SET LOCAL enable_sort = off`);
+      const rows = await queryRows<{ document_id: string }>(
+        tx,
+        sql`SELECT document_id FROM shortlist_rank_pool(${fixture.postingId}::uuid, 20)`,
+      );
+      return rows.map((r) => r.document_id);
+    });
+
+  it('still returns its k best: the index scan goes on past the other tenant’s rows', async () => {
+    expect(await poolTop20()).toEqual(
+      expectedRanking(fixture)
+        .slice(0, 20)
+        .map((e) => e.documentId),
+    );
+    // What the iterative scan does: without it the same call finds none of them (this database is the test's own).
+    await database.db.execute(sql`ALTER FUNCTION shortlist_rank_pool SET hnsw.iterative_scan = off`);
+    expect(await poolTop20()).toEqual([]);
   });
 });
 
