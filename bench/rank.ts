@@ -28,6 +28,8 @@ import { ensureServices } from '../test/support/services';
  *            passes of 30 postings (and of the first pass alone), recall@50 against the exact top 50 of the pool
  *   nightly  BENCH_POSTINGS (100) postings x BENCH_NIGHTLY_APPLICANTS (1,000): the nightly handler and every rank
  *            job, run in-process (no queue in the way): seconds until all runs are completed
+ *   stale    the exact ranking again after the nightly postings' 100,000 applicants were added, with the
+ *            applicants' statistics of before (no ANALYZE since): p50 of 10
  *
  * Writes bench/results/rank-<time>.json and prints a table. BENCH_EXPLAIN=1 prints the plans; BENCH_KEEP_DB=1
  * leaves the generated database for psql (its URL is printed; the test set-up drops it after 6 hours).
@@ -209,22 +211,27 @@ async function main(): Promise<void> {
       await postings.addApplicants(tenant.tenantId, big.id, bigApplicants.slice(i, i + 5000));
     }
     await db.execute(sql`VACUUM (ANALYZE) applicants`); // as autovacuum would after such an insert
+    // ... and then not again: (4) measures the ranking on these statistics once they are stale.
+    await db.execute(sql`ALTER TABLE applicants SET (autovacuum_enabled = off)`);
     // Timed two ways, alternately: the ranking in the database (what a screening run and an analyst's query
     // pay: the rows stay there) and the ranking returned to this process (10,000 rows sent and parsed).
     const rankings = new RankingRepository(db);
-    const exactMs: number[] = [];
-    const exactToAppMs: number[] = [];
-    for (let i = 0; i < 21; i++) {
+    const exactInDatabase = async () => {
       const [ms, [counted]] = await timed(() =>
         queryRows<{ n: number }>(
           db,
           sql`SELECT count(*)::int AS n FROM shortlist_rank_applicants(${big.id}::uuid)`,
         ),
       );
+      if (counted!.n !== applicantsCount) throw new Error(`ranked ${counted!.n} of ${applicantsCount}`);
+      return ms;
+    };
+    const exactMs: number[] = [];
+    const exactToAppMs: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const ms = await exactInDatabase();
       const [toAppMs, rows] = await timed(() => rankings.rankApplicants(big.id));
-      for (const n of [counted!.n, rows.length]) {
-        if (n !== applicantsCount) throw new Error(`ranked ${n} of ${applicantsCount}`);
-      }
+      if (rows.length !== applicantsCount) throw new Error(`ranked ${rows.length} of ${applicantsCount}`);
       if (i === 0) continue; // the first warms the cache
       exactMs.push(ms);
       exactToAppMs.push(toAppMs);
@@ -327,6 +334,16 @@ async function main(): Promise<void> {
       throw new Error(`nightly completed ${night.completed} of ${postingsCount}`);
     step(`nightly ${postingsCount} x ${nightlyApplicants}: ${(nightlyMs / 1000).toFixed(1)} s`);
 
+    // (4) the exact ranking again, with the applicants' statistics now stale: taken when the big posting held
+    // them all, before the nightly postings' applicants were added (until autovacuum analyzes the table, as
+    // right after any bulk addition). The plan must not depend on them.
+    const staleMs: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const ms = await exactInDatabase();
+      if (i > 0) staleMs.push(ms);
+    }
+    step(`exact ranking of ${applicantsCount}, statistics stale: p50 ${median(staleMs).toFixed(1)} ms`);
+
     const results = {
       machine: { cpus: cpus().length, node: process.version },
       postgres: { sharedBuffers: memory!.shared_buffers, embeddingsMb, hugePages },
@@ -336,6 +353,8 @@ async function main(): Promise<void> {
         runsMs: exactMs,
         returnedP50Ms: median(exactToAppMs),
         returnedRunsMs: exactToAppMs,
+        staleStatisticsP50Ms: median(staleMs),
+        staleStatisticsRunsMs: staleMs,
       },
       screeningRun: { applicants: applicantsCount, p50Ms: median(runMs), runsMs: runMs },
       pool: {
@@ -348,7 +367,7 @@ async function main(): Promise<void> {
       },
       nightly: { postings: postingsCount, applicantsEach: nightlyApplicants, seconds: nightlyMs / 1000 },
       targets: {
-        exactP50Within100ms: median(exactMs) <= 100,
+        exactP50Within100ms: median(exactMs) <= 100 && median(staleMs) <= 100,
         poolP50Within20ms: median(poolMs) <= 20,
         poolRecallAtLeast095: recall >= 0.95,
         nightlyWithin60s: nightlyMs / 1000 <= 60,
@@ -360,6 +379,10 @@ async function main(): Promise<void> {
     console.table({
       [`exact ranking, ${applicantsCount} applicants (p50)`]: {
         value: `${median(exactMs).toFixed(1)} ms in the database (${median(exactToAppMs).toFixed(1)} returned)`,
+        target: '<= 100 ms',
+      },
+      [`exact ranking, statistics stale (p50)`]: {
+        value: `${median(staleMs).toFixed(1)} ms in the database`,
         target: '<= 100 ms',
       },
       [`screening run, ${applicantsCount} applicants (p50)`]: {
