@@ -150,13 +150,14 @@ describe('schema and analyst SQL on PostgreSQL', () => {
 
   // A screening run of the fixture's posting with the default parameters, and the results a document has.
   const screenings = () => new ScreeningRepository(database.db);
-  const newRun = () =>
+  const newRun = (options: { hardGate?: boolean; top?: number } = {}) =>
     screenings().createRun({
       tenantId: fixture.tenantId,
       postingId: fixture.postingId,
       scope: 'applicants',
       trigger: 'api',
-      params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
+      params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: options.hardGate ?? false },
+      top: options.top,
       semanticModelId: fixture.semantic.id,
       domainModelId: fixture.domain.id,
     });
@@ -168,12 +169,55 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       )
     )[0]!.n;
 
+  it('stores a run as the independent recomputation ranks it, hard gate and top included', async () => {
+    const run = await newRun({ hardGate: true, top: 10 });
+    expect(await screenings().complete(run, { waitForPending: true })).toEqual({
+      status: 'completed',
+      pending: [],
+    });
+    const stored = await screenings().listResults(fixture.tenantId, run.id, 100, 0);
+    const expected = expectedRanking(fixture)
+      .filter((e) => e.domain > 0.5)
+      .slice(0, 10);
+    expect(stored.map((r) => [r.rank, r.documentId])).toEqual(expected.map((e, i) => [i + 1, e.documentId]));
+  });
+
+  it('waits for an applicant without vectors, or ranks without it and lists it as pending', async () => {
+    const unready = await new DocumentRepository(database.db).create({
+      tenantId: fixture.tenantId,
+      kind: 'resume',
+      source: { type: 'text' },
+      status: 'queued',
+    });
+    await new PostingRepository(database.db).addApplicants(fixture.tenantId, fixture.postingId, [unready.id]);
+    try {
+      const run = await newRun();
+      expect(await screenings().complete(run, { waitForPending: true })).toEqual({
+        status: 'waiting',
+        pending: 1,
+      });
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(0);
+      expect(await screenings().complete(run, { waitForPending: false })).toEqual({
+        status: 'completed',
+        pending: [unready.id],
+      });
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
+      expect((await screenings().findRun(fixture.tenantId, run.id))!.pendingDocumentIds).toEqual([
+        unready.id,
+      ]);
+      // Done once: a redelivered job finds it completed.
+      expect(await screenings().complete(run, { waitForPending: false })).toEqual({ status: 'gone' });
+    } finally {
+      await database.db.delete(schema.documents).where(sql`id = ${unready.id}`);
+    }
+  });
+
   it('takes a run’s results with it when the run or its posting is deleted', async () => {
     const db = database.db;
     const runs: ScreeningRun[] = [];
     for (let i = 0; i < 2; i++) {
       const run = await newRun();
-      await screenings().complete(run, []);
+      await screenings().complete(run, { waitForPending: false });
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
       runs.push(run);
     }
@@ -245,7 +289,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       await other.query('BEGIN');
       await other.query('DELETE FROM documents WHERE id = $1', [victim]);
       const run = await newRun();
-      const completing = screenings().complete(run, []);
+      const completing = screenings().complete(run, { waitForPending: false });
       await someoneWaits();
       await other.query('COMMIT');
       await completing;

@@ -18,5 +18,5 @@ export { PostingRepository } from './repositories/postings';
 export type { NewPosting, Posting } from './repositories/postings';
 export { RankingRepository } from './repositories/rankings';
 export { ScreeningRepository } from './repositories/screenings';
-export type { NewScreeningRun, RunReadiness, ScreeningResult, ScreeningRun } from './repositories/screenings';
+export type { CompletedRun, NewScreeningRun, ScreeningResult, ScreeningRun } from './repositories/screenings';
 export type { RankedCandidate, RankOptions, SimilarCandidate } from './repositories/rankings';

@@ -9,7 +9,7 @@ const RECHECK_MS = 2000;
  * Ranks a screening run. While the posting or some applicants still lack vectors for the run's models, the run
  * waits (deferred, rechecked every few seconds) up to `screening.waitSeconds`; then it completes with those
  * documents listed in `pendingDocumentIds` — never a silently partial ranking. The ranking itself is SQL
- * (libs/db), appended in one transaction; a redelivered job appends nothing twice.
+ * (libs/db), appended in one transaction, and is its own readiness check; a redelivered job appends nothing twice.
  */
 export async function handleRank(
   { tenantId, runId }: JobPayload<'rank'>,
@@ -20,20 +20,24 @@ export async function handleRank(
   if (!run) return skipped('run_erased');
   if (run.status === 'completed' || run.status === 'failed') return skipped(`already_${run.status}`);
   await screenings.markRunning(tenantId, runId);
-  const { postingReady, pending } = await screenings.readiness(run);
-  const waitedMs = Date.now() - run.createdAt.getTime();
-  if ((!postingReady || pending.length > 0) && waitedMs < deps.screening.waitSeconds * 1000) {
-    return {
-      outcome: 'deferred',
-      reason: postingReady ? `${pending.length} applicants not embedded yet` : 'posting not embedded yet',
-      retryInMs: RECHECK_MS,
-    };
+  const waiting = Date.now() - run.createdAt.getTime() < deps.screening.waitSeconds * 1000;
+  const ranked = await screenings.complete(run, { waitForPending: waiting });
+  switch (ranked.status) {
+    case 'completed':
+      return done;
+    case 'gone':
+      return skipped('run_completed_or_erased');
+    case 'waiting':
+      return {
+        outcome: 'deferred',
+        reason: `${ranked.pending} applicants not embedded yet`,
+        retryInMs: RECHECK_MS,
+      };
+    case 'posting_not_ready': {
+      if (waiting) return { outcome: 'deferred', reason: 'posting not embedded yet', retryInMs: RECHECK_MS };
+      const reason = 'posting_not_ready';
+      await screenings.failRun(tenantId, runId, reason);
+      throw new PermanentFailure(reason, `the posting has no vectors after ${deps.screening.waitSeconds} s`);
+    }
   }
-  if (!postingReady) {
-    const reason = 'posting_not_ready';
-    await screenings.failRun(tenantId, runId, reason);
-    throw new PermanentFailure(reason, `the posting has no vectors after ${deps.screening.waitSeconds} s`);
-  }
-  await screenings.complete(run, pending);
-  return done;
 }

@@ -15,12 +15,16 @@ export interface ScreeningResult extends RankedCandidate {
   file: string | null;
 }
 
-export interface RunReadiness {
-  /** The posting's own document has vectors for both models. */
-  postingReady: boolean;
-  /** Applicants without vectors for both models (still in the pipeline, or failed). */
-  pending: string[];
-}
+/** What an attempt to complete a run did. */
+export type CompletedRun =
+  /** Ranked and stored; `pending` lists the applicants that had no vectors for the run's models (not ranked). */
+  | { status: 'completed'; pending: string[] }
+  /** Nothing stored: some applicants lack vectors and the run was asked to wait for them. */
+  | { status: 'waiting'; pending: number }
+  /** Nothing stored: the posting's own document lacks vectors for the run's models. */
+  | { status: 'posting_not_ready' }
+  /** Nothing stored: the run was completed meanwhile, or deleted with its posting or tenant. */
+  | { status: 'gone' };
 
 /** Screening runs and their append-only results. */
 export class ScreeningRepository {
@@ -69,35 +73,16 @@ export class ScreeningRepository {
       .where(and(eq(screeningRuns.tenantId, tenantId), eq(screeningRuns.id, runId)));
   }
 
-  /** Whether the run's documents have their vectors for the run's models. */
-  async readiness(run: ScreeningRun): Promise<RunReadiness> {
-    const [posting] = await queryRows<{ ready: boolean }>(
-      this.db,
-      sql`SELECT (SELECT count(*) FROM embeddings e
-                  WHERE e.document_id = p.document_id
-                    AND e.model_id IN (${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)) = 2 AS ready
-          FROM postings p WHERE p.tenant_id = ${run.tenantId} AND p.id = ${run.postingId}`,
-    );
-    if (run.scope === 'pool') return { postingReady: posting?.ready ?? false, pending: [] };
-    const pending = await queryRows<{ document_id: string }>(
-      this.db,
-      sql`SELECT a.document_id FROM applicants a
-          WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId}
-            AND (SELECT count(*) FROM embeddings e
-                 WHERE e.document_id = a.document_id
-                   AND e.model_id IN (${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)) < 2
-          ORDER BY a.document_id`,
-    );
-    return { postingReady: posting?.ready ?? false, pending: pending.map((r) => r.document_id) };
-  }
-
   /**
    * Ranks in the database (shortlist_rank_applicants, or shortlist_rank_pool through the HNSW index), appends the
-   * results and completes the run, in one transaction. A run already completed is left as it is (a redelivered
-   * job appends nothing twice).
+   * results and completes the run, in one transaction. The ranking is also the readiness check: an applicant
+   * without vectors for both of the run's models is not ranked, and — counted in the same statement, so that no
+   * document can slip between the check and the ranking — either makes the run wait (`waitForPending`: nothing
+   * is stored) or is listed in the run's `pendingDocumentIds`. A run already completed is left as it is (a
+   * redelivered job appends nothing twice).
    */
-  async complete(run: ScreeningRun, pending: string[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async complete(run: ScreeningRun, { waitForPending }: { waitForPending: boolean }): Promise<CompletedRun> {
+    return this.db.transaction(async (tx): Promise<CompletedRun> => {
       // Before anything is read: an erasure of the tenant's documents in progress is waited for (its documents
       // are then gone from the ranking), and one that comes later waits for these results, to delete them.
       await tx.execute(sql`SELECT shortlist_lock_tenant_results(${run.tenantId}::uuid, false)`);
@@ -106,24 +91,64 @@ export class ScreeningRepository {
         sql`SELECT status FROM screening_runs WHERE id = ${run.id} FOR UPDATE`,
       );
       // Gone: its posting (or tenant) was deleted meanwhile; results written now would belong to no run.
-      if (!locked || locked.status === 'completed') return;
-      const p: ScoreParams = run.params;
-      const ranking =
-        run.scope === 'pool'
-          ? sql`shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
-                ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
-                ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)`
-          : sql`shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8, ${p.boost}::float8,
-                ${p.penalty}::float8, ${p.hardGate}::boolean, ${run.semanticModelId}::uuid,
-                ${run.domainModelId}::uuid)`;
-      await tx.execute(
-        sql`INSERT INTO screening_results
-              (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
-            SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
-                   r.semantic, r.domain, r.same_domain
-            FROM ${ranking} r
-            WHERE ${run.top ?? null}::int IS NULL OR r.rank <= ${run.top ?? null}::int`,
+      if (!locked || locked.status === 'completed') return { status: 'gone' };
+      const [posting] = await queryRows<{ ready: boolean }>(
+        tx,
+        sql`SELECT (SELECT count(*) FROM embeddings e
+                    WHERE e.document_id = p.document_id
+                      AND e.model_id IN (${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)) = 2 AS ready
+            FROM postings p WHERE p.tenant_id = ${run.tenantId} AND p.id = ${run.postingId}`,
       );
+      if (!posting?.ready) return { status: 'posting_not_ready' };
+      const p: ScoreParams = run.params;
+      const top = run.top ?? null;
+      let pending: string[] = [];
+      if (run.scope === 'pool') {
+        await tx.execute(
+          sql`INSERT INTO screening_results
+                (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
+              SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
+                     r.semantic, r.domain, r.same_domain
+              FROM shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
+                ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
+                ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid) r`,
+        );
+      } else {
+        // Every applicant with both vectors is ranked (the hard gate is applied here, after the count, renumbering
+        // the ranks it leaves); the applicants the ranking lacks are the pending ones.
+        const [counted] = await queryRows<{ ranked: number; applicants: number; pending: string[] | null }>(
+          tx,
+          sql`WITH ranked AS MATERIALIZED (
+                SELECT * FROM shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8,
+                  ${p.boost}::float8, ${p.penalty}::float8, false, ${run.semanticModelId}::uuid,
+                  ${run.domainModelId}::uuid)
+              ), counts AS (
+                SELECT (SELECT count(*) FROM ranked)::int AS ranked,
+                       (SELECT count(*) FROM applicants a
+                        WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId})::int AS applicants
+              ), stored AS (
+                INSERT INTO screening_results
+                  (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
+                SELECT ${run.id}::uuid, ${run.tenantId}::uuid, g.rank, g.document_id, g.final, g.unclipped,
+                       g.semantic, g.domain, g.same_domain
+                FROM (SELECT row_number() OVER (ORDER BY r.rank) AS rank, r.document_id, r.final, r.unclipped,
+                             r.semantic, r.domain, r.same_domain
+                      FROM ranked r WHERE r.same_domain OR NOT ${p.hardGate}::boolean) g
+                WHERE (${top}::int IS NULL OR g.rank <= ${top}::int)
+                  AND (NOT ${waitForPending}::boolean OR (SELECT c.ranked = c.applicants FROM counts c))
+              )
+              SELECT c.ranked, c.applicants,
+                     (SELECT array_agg(a.document_id ORDER BY a.document_id) FROM applicants a
+                      WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId}
+                        AND c.ranked < c.applicants
+                        AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.document_id = a.document_id)) AS pending
+              FROM counts c`,
+        );
+        if (counted!.ranked < counted!.applicants && waitForPending) {
+          return { status: 'waiting', pending: counted!.applicants - counted!.ranked };
+        }
+        pending = counted!.pending ?? [];
+      }
       await tx
         .update(screeningRuns)
         .set({
@@ -133,6 +158,7 @@ export class ScreeningRepository {
           finishedAt: sql`now()`,
         })
         .where(eq(screeningRuns.id, run.id));
+      return { status: 'completed', pending };
     });
   }
 
