@@ -150,11 +150,11 @@ describe('schema and analyst SQL on PostgreSQL', () => {
 
   // A screening run of the fixture's posting with the default parameters, and the results a document has.
   const screenings = () => new ScreeningRepository(database.db);
-  const newRun = (options: { hardGate?: boolean; top?: number } = {}) =>
+  const newRun = (options: { hardGate?: boolean; top?: number; scope?: 'applicants' | 'pool' } = {}) =>
     screenings().createRun({
       tenantId: fixture.tenantId,
       postingId: fixture.postingId,
-      scope: 'applicants',
+      scope: options.scope ?? 'applicants',
       trigger: 'api',
       params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: options.hardGate ?? false },
       top: options.top,
@@ -182,13 +182,17 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     expect(stored.map((r) => [r.rank, r.documentId])).toEqual(expected.map((e, i) => [i + 1, e.documentId]));
   });
 
-  it('waits for an applicant without vectors, or ranks without it and lists it as pending', async () => {
-    const unready = await new DocumentRepository(database.db).create({
+  /** A resume of the fixture's tenant without vectors, in the given status. */
+  const resumeWithoutVectors = (status: 'queued' | 'embedding' | 'failed') =>
+    new DocumentRepository(database.db).create({
       tenantId: fixture.tenantId,
       kind: 'resume',
       source: { type: 'text' },
-      status: 'queued',
+      status,
     });
+
+  it('waits for an applicant still in the pipeline, or ranks without it and lists it as pending', async () => {
+    const unready = await resumeWithoutVectors('embedding');
     await new PostingRepository(database.db).addApplicants(fixture.tenantId, fixture.postingId, [unready.id]);
     try {
       const run = await newRun();
@@ -209,6 +213,40 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       expect(await screenings().complete(run, { waitForPending: false })).toEqual({ status: 'gone' });
     } finally {
       await database.db.delete(schema.documents).where(sql`id = ${unready.id}`);
+    }
+  });
+
+  it('never waits for a failed applicant: it is listed as pending at once', async () => {
+    const failed = await resumeWithoutVectors('failed');
+    await new PostingRepository(database.db).addApplicants(fixture.tenantId, fixture.postingId, [failed.id]);
+    try {
+      const run = await newRun();
+      expect(await screenings().complete(run, { waitForPending: true })).toEqual({
+        status: 'completed',
+        pending: [failed.id],
+      });
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
+    } finally {
+      await database.db.delete(schema.documents).where(sql`id = ${failed.id}`);
+    }
+  });
+
+  it('lists the pool’s resumes that are not ready, and waits for those still in the pipeline', async () => {
+    const [queued, failed] = [await resumeWithoutVectors('queued'), await resumeWithoutVectors('failed')];
+    try {
+      const run = await newRun({ scope: 'pool', top: 5 });
+      expect(await screenings().complete(run, { waitForPending: true })).toEqual({
+        status: 'waiting',
+        pending: 1,
+      });
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(0);
+      expect(await screenings().complete(run, { waitForPending: false })).toEqual({
+        status: 'completed',
+        pending: [queued.id, failed.id].sort(),
+      });
+      expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(5);
+    } finally {
+      await database.db.delete(schema.documents).where(sql`id IN (${queued.id}, ${failed.id})`);
     }
   });
 

@@ -6,10 +6,11 @@ import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
 const RECHECK_MS = 2000;
 
 /**
- * Ranks a screening run. While the posting or some applicants still lack vectors for the run's models, the run
- * waits (deferred, rechecked every few seconds) up to `screening.waitSeconds`; then it completes with those
- * documents listed in `pendingDocumentIds` — never a silently partial ranking. The ranking itself is SQL
- * (libs/db), appended in one transaction, and is its own readiness check; a redelivered job appends nothing twice.
+ * Ranks a screening run. While the posting lacks vectors for the run's models, or documents it would rank are
+ * still in the pipeline, the run waits (deferred, rechecked every few seconds) up to `screening.waitSeconds`; then
+ * it completes with the documents it could not rank listed in `pendingDocumentIds` — never a silently partial
+ * ranking. Failed documents are listed at once, never waited for. The ranking itself is SQL (libs/db), appended
+ * in one transaction, and is its own readiness check; a redelivered job appends nothing twice.
  */
 export async function handleRank(
   { tenantId, runId }: JobPayload<'rank'>,
@@ -30,7 +31,7 @@ export async function handleRank(
     case 'waiting':
       return {
         outcome: 'deferred',
-        reason: `${ranked.pending} applicants not embedded yet`,
+        reason: `${ranked.pending} documents still in the pipeline`,
         retryInMs: RECHECK_MS,
       };
     case 'posting_not_ready': {

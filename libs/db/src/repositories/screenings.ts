@@ -1,7 +1,7 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
-import { documents, screeningResults, screeningRuns, type ScoreParams } from '../schema';
+import { documentStatus, documents, screeningResults, screeningRuns, type ScoreParams } from '../schema';
 import type { RankedCandidate } from './rankings';
 
 export type ScreeningRun = typeof screeningRuns.$inferSelect;
@@ -15,11 +15,14 @@ export interface ScreeningResult extends RankedCandidate {
   file: string | null;
 }
 
+/** Statuses of a document the pipeline has not finished with, or failed on. */
+const UNREADY = documentStatus.enumValues.filter((status) => status !== 'ready');
+
 /** What an attempt to complete a run did. */
 export type CompletedRun =
   /** Ranked and stored; `pending` lists the applicants that had no vectors for the run's models (not ranked). */
   | { status: 'completed'; pending: string[] }
-  /** Nothing stored: some applicants lack vectors and the run was asked to wait for them. */
+  /** Nothing stored: `pending` documents are still in the pipeline and the run was asked to wait for them. */
   | { status: 'waiting'; pending: number }
   /** Nothing stored: the posting's own document lacks vectors for the run's models. */
   | { status: 'posting_not_ready' }
@@ -75,11 +78,13 @@ export class ScreeningRepository {
 
   /**
    * Ranks in the database (shortlist_rank_applicants, or shortlist_rank_pool through the HNSW index), appends the
-   * results and completes the run, in one transaction. The ranking is also the readiness check: an applicant
-   * without vectors for both of the run's models is not ranked, and — counted in the same statement, so that no
-   * document can slip between the check and the ranking — either makes the run wait (`waitForPending`: nothing
-   * is stored) or is listed in the run's `pendingDocumentIds`. A run already completed is left as it is (a
-   * redelivered job appends nothing twice).
+   * results and completes the run, in one transaction. The ranking is also the readiness check. A document the
+   * run cannot rank (an applicant without vectors for both of the run's models; for a pool run, a resume of the
+   * tenant that is not `ready`) is listed in the run's `pendingDocumentIds` — or, while such a document is still
+   * in the pipeline and `waitForPending` is set, nothing is stored and the run waits. Failed documents are never
+   * waited for. Applicants are counted in the statement that ranks them, so that none can become ready unseen
+   * between a check and the ranking. A run already completed is left as it is (a redelivered job appends nothing
+   * twice).
    */
   async complete(run: ScreeningRun, { waitForPending }: { waitForPending: boolean }): Promise<CompletedRun> {
     return this.db.transaction(async (tx): Promise<CompletedRun> => {
@@ -102,30 +107,54 @@ export class ScreeningRepository {
       if (!posting?.ready) return { status: 'posting_not_ready' };
       const p: ScoreParams = run.params;
       const top = run.top ?? null;
-      let pending: string[] = [];
+      let outcome: { pending: string[] | null; inPipeline: number; stored: boolean };
       if (run.scope === 'pool') {
-        await tx.execute(
-          sql`INSERT INTO screening_results
-                (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
-              SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
-                     r.semantic, r.domain, r.same_domain
-              FROM shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
-                ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
-                ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid) r`,
+        // The resumes the index cannot return yet, read before it is searched: one that becomes ready meanwhile
+        // is listed and may be ranked as well, never left out unlisted.
+        const [unready] = await queryRows<{ pending: string[] | null; in_pipeline: number }>(
+          tx,
+          sql`SELECT array_agg(d.id ORDER BY d.id) AS pending,
+                     count(*) FILTER (WHERE d.status <> 'failed')::int AS in_pipeline
+              FROM documents d
+              WHERE d.tenant_id = ${run.tenantId} AND d.kind = 'resume' AND d.duplicate_of IS NULL
+                AND d.status IN (${sql.join(
+                  UNREADY.map((status) => sql`${status}::document_status`),
+                  sql`, `,
+                )})`,
         );
+        outcome = { pending: unready!.pending, inPipeline: unready!.in_pipeline, stored: false };
+        if (!waitForPending || outcome.inPipeline === 0) {
+          await tx.execute(
+            sql`INSERT INTO screening_results
+                  (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
+                SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
+                       r.semantic, r.domain, r.same_domain
+                FROM shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
+                  ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
+                  ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid) r`,
+          );
+          outcome.stored = true;
+        }
       } else {
         // Every applicant with both vectors is ranked (the hard gate is applied here, after the count, renumbering
         // the ranks it leaves); the applicants the ranking lacks are the pending ones.
-        const [counted] = await queryRows<{ ranked: number; applicants: number; pending: string[] | null }>(
+        const [counted] = await queryRows<{ pending: string[] | null; in_pipeline: number; stored: boolean }>(
           tx,
           sql`WITH ranked AS MATERIALIZED (
                 SELECT * FROM shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8,
                   ${p.boost}::float8, ${p.penalty}::float8, false, ${run.semanticModelId}::uuid,
                   ${run.domainModelId}::uuid)
-              ), counts AS (
-                SELECT (SELECT count(*) FROM ranked)::int AS ranked,
-                       (SELECT count(*) FROM applicants a
-                        WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId})::int AS applicants
+              ), missing AS MATERIALIZED (
+                SELECT a.document_id, d.status FROM applicants a
+                JOIN documents d ON d.tenant_id = a.tenant_id AND d.id = a.document_id
+                WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId}
+                  -- Looked for only when the ranking lacks some.
+                  AND (SELECT count(*) FROM ranked) < (SELECT count(*) FROM applicants c
+                       WHERE c.tenant_id = ${run.tenantId} AND c.posting_id = ${run.postingId})
+                  AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.document_id = a.document_id)
+              ), waiting AS (
+                SELECT ${waitForPending}::boolean
+                       AND EXISTS (SELECT 1 FROM missing m WHERE m.status <> 'failed') AS waits
               ), stored AS (
                 INSERT INTO screening_results
                   (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
@@ -134,21 +163,16 @@ export class ScreeningRepository {
                 FROM (SELECT row_number() OVER (ORDER BY r.rank) AS rank, r.document_id, r.final, r.unclipped,
                              r.semantic, r.domain, r.same_domain
                       FROM ranked r WHERE r.same_domain OR NOT ${p.hardGate}::boolean) g
-                WHERE (${top}::int IS NULL OR g.rank <= ${top}::int)
-                  AND (NOT ${waitForPending}::boolean OR (SELECT c.ranked = c.applicants FROM counts c))
+                WHERE (${top}::int IS NULL OR g.rank <= ${top}::int) AND NOT (SELECT w.waits FROM waiting w)
               )
-              SELECT c.ranked, c.applicants,
-                     (SELECT array_agg(a.document_id ORDER BY a.document_id) FROM applicants a
-                      WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId}
-                        AND c.ranked < c.applicants
-                        AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.document_id = a.document_id)) AS pending
-              FROM counts c`,
+              SELECT (SELECT array_agg(m.document_id ORDER BY m.document_id) FROM missing m) AS pending,
+                     (SELECT count(*) FROM missing m WHERE m.status <> 'failed')::int AS in_pipeline,
+                     NOT (SELECT w.waits FROM waiting w) AS stored`,
         );
-        if (counted!.ranked < counted!.applicants && waitForPending) {
-          return { status: 'waiting', pending: counted!.applicants - counted!.ranked };
-        }
-        pending = counted!.pending ?? [];
+        outcome = { pending: counted!.pending, inPipeline: counted!.in_pipeline, stored: counted!.stored };
       }
+      if (!outcome.stored) return { status: 'waiting', pending: outcome.inPipeline };
+      const pending = outcome.pending ?? [];
       await tx
         .update(screeningRuns)
         .set({
