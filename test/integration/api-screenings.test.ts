@@ -7,7 +7,7 @@ import { rankCandidates, type ScoreParams } from '@shortlist/scoring';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { runCliAsync } from '../support/cli';
 import type { TestDatabase } from '../support/database';
-import { waitFor } from '../support/net';
+import { freePort, waitFor } from '../support/net';
 import { dot, seededRandom } from '../support/vectors';
 
 const fixtures = join(__dirname, '..', 'fixtures');
@@ -43,6 +43,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
   let postingId: string;
   let postingDocument: string;
   let resumes: string[];
+  let workerPort: number;
 
   const call = async (method: string, path: string, body?: unknown, k = key) => {
     const response = await fetch(`${base}${path}`, {
@@ -66,8 +67,16 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     );
 
   beforeAll(async () => {
-    // LOG_LEVEL info: the worker's report of a finished night is a log line.
-    stack = await startApiStack({ workerEnv: { SCREENING_WAIT_SECONDS: '4', LOG_LEVEL: 'info' } });
+    // The worker's report of a finished night is a log line (LOG_LEVEL info) and metrics (its health port).
+    workerPort = await freePort();
+    stack = await startApiStack({
+      workerEnv: {
+        SCREENING_WAIT_SECONDS: '4',
+        LOG_LEVEL: 'info',
+        WORKER_HEALTH_PORT: String(workerPort),
+        HOST: '127.0.0.1',
+      },
+    });
     ({ database, prefix, base } = stack);
     ({ acme: key, globex: otherKey } = stack.keys);
 
@@ -275,6 +284,11 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       200,
     );
     expect(report).toEqual([expect.objectContaining({ day: '2031-01-02', completed: 1, failed: 0 })]);
+    // ... and on the worker's /metrics, for alerting.
+    const metrics = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+    expect(metrics).toMatch(/^shortlist_nightly_runs\{outcome="completed"\} 1$/m);
+    expect(metrics).toMatch(/^shortlist_nightly_runs\{outcome="failed"\} 0$/m);
+    expect(metrics).toMatch(/^shortlist_nightly_finished_timestamp_seconds \d{10}/m);
     expect((await runCliAsync(['rescore', '--now', '--day', 'yesterday'], env)).status).toBe(64);
     // The worker (NIGHTLY_CRON defaults to 02:00 UTC) put the schedule in place; it can be taken out.
     expect((await runCliAsync(['rescore', '--unschedule'], env)).stdout).toBe('nightly schedule removed\n');

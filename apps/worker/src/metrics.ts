@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { JobName } from '@shortlist/queue';
 
 /** What a worker reports on /metrics, and what its health check reads. */
@@ -20,6 +20,18 @@ export class WorkerMetrics {
   readonly embeddedTokens = new Counter({
     name: 'shortlist_worker_embedded_tokens_total',
     help: 'Tokens embedded (both models run on each); rate() of it is the embedding throughput.',
+    registers: [this.registry],
+  });
+  /** The last nightly re-score this worker reported (the worker that ran its report job; max() across workers). */
+  readonly nightFinished = new Gauge({
+    name: 'shortlist_nightly_finished_timestamp_seconds',
+    help: 'When the last nightly re-score this worker reported had all its runs finished (Unix seconds).',
+    registers: [this.registry],
+  });
+  readonly nightRuns = new Gauge({
+    name: 'shortlist_nightly_runs',
+    help: 'Runs of the last nightly re-score this worker reported, by outcome (completed, failed).',
+    labelNames: ['outcome'],
     registers: [this.registry],
   });
   /** When each queue last handed this worker a job (ms since epoch). */

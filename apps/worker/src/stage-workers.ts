@@ -52,8 +52,12 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
             throw new DelayedError(outcome.reason);
           }
           if (outcome.outcome === 'done' && outcome.tokens) metrics.embeddedTokens.inc(outcome.tokens);
-          if (outcome.outcome === 'done' && outcome.report)
+          if (outcome.outcome === 'done' && outcome.report) {
             log.info(outcome.report, 'nightly re-score finished');
+            metrics.nightFinished.set(Date.now() / 1000);
+            metrics.nightRuns.set({ outcome: 'completed' }, outcome.report.completed);
+            metrics.nightRuns.set({ outcome: 'failed' }, outcome.report.failed);
+          }
           log.debug({ queue: name, subject, ...outcome }, 'job finished');
           return outcome;
         } catch (error) {
