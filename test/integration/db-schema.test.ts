@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { Client } from 'pg';
 import {
   DocumentRepository,
@@ -182,19 +182,36 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     expect(stored.map((r) => [r.rank, r.documentId])).toEqual(expected.map((e, i) => [i + 1, e.documentId]));
   });
 
-  /** A resume of the fixture's tenant without vectors, in the given status. */
-  const resumeWithoutVectors = (status: 'queued' | 'embedding' | 'failed') =>
-    new DocumentRepository(database.db).create({
-      tenantId: fixture.tenantId,
-      kind: 'resume',
-      source: { type: 'text' },
-      status,
-    });
-
-  it('waits for an applicant still in the pipeline, or ranks without it and lists it as pending', async () => {
-    const unready = await resumeWithoutVectors('embedding');
-    await new PostingRepository(database.db).addApplicants(fixture.tenantId, fixture.postingId, [unready.id]);
+  /**
+   * Runs `test` with resumes of the fixture's tenant that have no vectors, in the given statuses (applicants of
+   * the fixture's posting when `applicants`), and erases them after it: later tests rank the fixture as it was.
+   */
+  async function withResumesWithoutVectors(
+    statuses: ('queued' | 'embedding' | 'failed')[],
+    { applicants }: { applicants: boolean },
+    test: (ids: string[]) => Promise<void>,
+  ) {
+    const ids: string[] = [];
+    for (const status of statuses) {
+      const document = await new DocumentRepository(database.db).create({
+        tenantId: fixture.tenantId,
+        kind: 'resume',
+        source: { type: 'text' },
+        status,
+      });
+      ids.push(document.id);
+    }
     try {
+      if (applicants)
+        await new PostingRepository(database.db).addApplicants(fixture.tenantId, fixture.postingId, ids);
+      await test(ids);
+    } finally {
+      await database.db.delete(schema.documents).where(inArray(schema.documents.id, ids));
+    }
+  }
+
+  it('waits for an applicant still in the pipeline, or ranks without it and lists it as pending', () =>
+    withResumesWithoutVectors(['embedding'], { applicants: true }, async ([unready]) => {
       const run = await newRun();
       expect(await screenings().complete(run, { waitForPending: true })).toEqual({
         status: 'waiting',
@@ -203,37 +220,26 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(0);
       expect(await screenings().complete(run, { waitForPending: false })).toEqual({
         status: 'completed',
-        pending: [unready.id],
+        pending: [unready],
       });
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
-      expect((await screenings().findRun(fixture.tenantId, run.id))!.pendingDocumentIds).toEqual([
-        unready.id,
-      ]);
+      expect((await screenings().findRun(fixture.tenantId, run.id))!.pendingDocumentIds).toEqual([unready]);
       // Done once: a redelivered job finds it completed.
       expect(await screenings().complete(run, { waitForPending: false })).toEqual({ status: 'gone' });
-    } finally {
-      await database.db.delete(schema.documents).where(sql`id = ${unready.id}`);
-    }
-  });
+    }));
 
-  it('never waits for a failed applicant: it is listed as pending at once', async () => {
-    const failed = await resumeWithoutVectors('failed');
-    await new PostingRepository(database.db).addApplicants(fixture.tenantId, fixture.postingId, [failed.id]);
-    try {
+  it('never waits for a failed applicant: it is listed as pending at once', () =>
+    withResumesWithoutVectors(['failed'], { applicants: true }, async ([failed]) => {
       const run = await newRun();
       expect(await screenings().complete(run, { waitForPending: true })).toEqual({
         status: 'completed',
-        pending: [failed.id],
+        pending: [failed],
       });
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(fixture.resumes.length);
-    } finally {
-      await database.db.delete(schema.documents).where(sql`id = ${failed.id}`);
-    }
-  });
+    }));
 
-  it('lists the pool’s resumes that are not ready, and waits for those still in the pipeline', async () => {
-    const [queued, failed] = [await resumeWithoutVectors('queued'), await resumeWithoutVectors('failed')];
-    try {
+  it('lists the pool’s resumes that are not ready, and waits for those still in the pipeline', () =>
+    withResumesWithoutVectors(['queued', 'failed'], { applicants: false }, async (unready) => {
       const run = await newRun({ scope: 'pool', top: 5 });
       expect(await screenings().complete(run, { waitForPending: true })).toEqual({
         status: 'waiting',
@@ -242,13 +248,10 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(0);
       expect(await screenings().complete(run, { waitForPending: false })).toEqual({
         status: 'completed',
-        pending: [queued.id, failed.id].sort(),
+        pending: [...unready].sort(),
       });
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(5);
-    } finally {
-      await database.db.delete(schema.documents).where(sql`id IN (${queued.id}, ${failed.id})`);
-    }
-  });
+    }));
 
   it('takes a run’s results with it when the run or its posting is deleted', async () => {
     const db = database.db;

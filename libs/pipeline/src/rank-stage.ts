@@ -21,8 +21,8 @@ export async function handleRank(
   if (!run) return skipped('run_erased');
   if (run.status === 'completed' || run.status === 'failed') return skipped(`already_${run.status}`);
   await screenings.markRunning(tenantId, runId);
-  const waiting = Date.now() - run.createdAt.getTime() < deps.screening.waitSeconds * 1000;
-  const ranked = await screenings.complete(run, { waitForPending: waiting });
+  const withinWait = Date.now() - run.createdAt.getTime() < deps.screening.waitSeconds * 1000;
+  const ranked = await screenings.complete(run, { waitForPending: withinWait });
   switch (ranked.status) {
     case 'completed':
       return done;
@@ -35,7 +35,8 @@ export async function handleRank(
         retryInMs: RECHECK_MS,
       };
     case 'posting_not_ready': {
-      if (waiting) return { outcome: 'deferred', reason: 'posting not embedded yet', retryInMs: RECHECK_MS };
+      if (withinWait)
+        return { outcome: 'deferred', reason: 'posting not embedded yet', retryInMs: RECHECK_MS };
       const reason = 'posting_not_ready';
       await screenings.failRun(tenantId, runId, reason);
       throw new PermanentFailure(reason, `the posting has no vectors after ${deps.screening.waitSeconds} s`);

@@ -1,7 +1,7 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
-import { documentStatus, documents, screeningResults, screeningRuns, type ScoreParams } from '../schema';
+import { documentStatus, documents, screeningResults, screeningRuns } from '../schema';
 import type { RankedCandidate } from './rankings';
 
 export type ScreeningRun = typeof screeningRuns.$inferSelect;
@@ -105,74 +105,12 @@ export class ScreeningRepository {
             FROM postings p WHERE p.tenant_id = ${run.tenantId} AND p.id = ${run.postingId}`,
       );
       if (!posting?.ready) return { status: 'posting_not_ready' };
-      const p: ScoreParams = run.params;
-      const top = run.top ?? null;
-      let outcome: { pending: string[] | null; inPipeline: number; stored: boolean };
-      if (run.scope === 'pool') {
-        // The resumes the index cannot return yet, read before it is searched: one that becomes ready meanwhile
-        // is listed and may be ranked as well, never left out unlisted.
-        const [unready] = await queryRows<{ pending: string[] | null; in_pipeline: number }>(
-          tx,
-          sql`SELECT array_agg(d.id ORDER BY d.id) AS pending,
-                     count(*) FILTER (WHERE d.status <> 'failed')::int AS in_pipeline
-              FROM documents d
-              WHERE d.tenant_id = ${run.tenantId} AND d.kind = 'resume' AND d.duplicate_of IS NULL
-                AND d.status IN (${sql.join(
-                  UNREADY.map((status) => sql`${status}::document_status`),
-                  sql`, `,
-                )})`,
-        );
-        outcome = { pending: unready!.pending, inPipeline: unready!.in_pipeline, stored: false };
-        if (!waitForPending || outcome.inPipeline === 0) {
-          await tx.execute(
-            sql`INSERT INTO screening_results
-                  (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
-                SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
-                       r.semantic, r.domain, r.same_domain
-                FROM shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
-                  ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
-                  ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid) r`,
-          );
-          outcome.stored = true;
-        }
-      } else {
-        // Every applicant with both vectors is ranked (the hard gate is applied here, after the count, renumbering
-        // the ranks it leaves); the applicants the ranking lacks are the pending ones.
-        const [counted] = await queryRows<{ pending: string[] | null; in_pipeline: number; stored: boolean }>(
-          tx,
-          sql`WITH ranked AS MATERIALIZED (
-                SELECT * FROM shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8,
-                  ${p.boost}::float8, ${p.penalty}::float8, false, ${run.semanticModelId}::uuid,
-                  ${run.domainModelId}::uuid)
-              ), missing AS MATERIALIZED (
-                SELECT a.document_id, d.status FROM applicants a
-                JOIN documents d ON d.tenant_id = a.tenant_id AND d.id = a.document_id
-                WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId}
-                  -- Looked for only when the ranking lacks some.
-                  AND (SELECT count(*) FROM ranked) < (SELECT count(*) FROM applicants c
-                       WHERE c.tenant_id = ${run.tenantId} AND c.posting_id = ${run.postingId})
-                  AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.document_id = a.document_id)
-              ), waiting AS (
-                SELECT ${waitForPending}::boolean
-                       AND EXISTS (SELECT 1 FROM missing m WHERE m.status <> 'failed') AS waits
-              ), stored AS (
-                INSERT INTO screening_results
-                  (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
-                SELECT ${run.id}::uuid, ${run.tenantId}::uuid, g.rank, g.document_id, g.final, g.unclipped,
-                       g.semantic, g.domain, g.same_domain
-                FROM (SELECT row_number() OVER (ORDER BY r.rank) AS rank, r.document_id, r.final, r.unclipped,
-                             r.semantic, r.domain, r.same_domain
-                      FROM ranked r WHERE r.same_domain OR NOT ${p.hardGate}::boolean) g
-                WHERE (${top}::int IS NULL OR g.rank <= ${top}::int) AND NOT (SELECT w.waits FROM waiting w)
-              )
-              SELECT (SELECT array_agg(m.document_id ORDER BY m.document_id) FROM missing m) AS pending,
-                     (SELECT count(*) FROM missing m WHERE m.status <> 'failed')::int AS in_pipeline,
-                     NOT (SELECT w.waits FROM waiting w) AS stored`,
-        );
-        outcome = { pending: counted!.pending, inPipeline: counted!.in_pipeline, stored: counted!.stored };
-      }
-      if (!outcome.stored) return { status: 'waiting', pending: outcome.inPipeline };
-      const pending = outcome.pending ?? [];
+      const { pending, inPipeline } =
+        run.scope === 'pool'
+          ? await storePoolRanking(tx, run, waitForPending)
+          : await storeApplicantsRanking(tx, run, waitForPending);
+      // Both stored nothing in that case.
+      if (waitForPending && inPipeline > 0) return { status: 'waiting', pending: inPipeline };
       await tx
         .update(screeningRuns)
         .set({
@@ -263,4 +201,97 @@ export class ScreeningRepository {
     for (const row of rows) counts[row.status] = row.n;
     return counts;
   }
+}
+
+/** What a ranking left out: the documents it could not rank, and how many of them are still in the pipeline. */
+interface LeftOut {
+  pending: string[];
+  inPipeline: number;
+}
+
+/** Appends a ranking's rows (`rank, document_id, final, unclipped, semantic, domain, same_domain`) to a run. */
+function appendResults(run: ScreeningRun, ranking: SQL, where: SQL = sql`true`): SQL {
+  return sql`INSERT INTO screening_results
+               (run_id, tenant_id, rank, document_id, final, unclipped, semantic, domain, same_domain)
+             SELECT ${run.id}::uuid, ${run.tenantId}::uuid, r.rank, r.document_id, r.final, r.unclipped,
+                    r.semantic, r.domain, r.same_domain
+             FROM ${ranking} r WHERE ${where}`;
+}
+
+/**
+ * The pool's top k through the HNSW index. The resumes it cannot return yet are read before it is searched: one
+ * that becomes ready meanwhile is listed and may be ranked as well, never left out unlisted.
+ */
+async function storePoolRanking(
+  tx: Pick<Database, 'execute'>,
+  run: ScreeningRun,
+  waitForPending: boolean,
+): Promise<LeftOut> {
+  const [unready] = await queryRows<{ pending: string[] | null; in_pipeline: number }>(
+    tx,
+    sql`SELECT array_agg(d.id ORDER BY d.id) AS pending,
+               count(*) FILTER (WHERE d.status <> 'failed')::int AS in_pipeline
+        FROM documents d
+        WHERE d.tenant_id = ${run.tenantId} AND d.kind = 'resume' AND d.duplicate_of IS NULL
+          AND d.status IN (${sql.join(
+            UNREADY.map((status) => sql`${status}::document_status`),
+            sql`, `,
+          )})`,
+  );
+  const leftOut = { pending: unready!.pending ?? [], inPipeline: unready!.in_pipeline };
+  if (waitForPending && leftOut.inPipeline > 0) return leftOut;
+  const p = run.params;
+  await tx.execute(
+    appendResults(
+      run,
+      sql`shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
+            ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
+            ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)`,
+    ),
+  );
+  return leftOut;
+}
+
+/**
+ * Every applicant with both vectors, ranked exactly, in one statement with the count of those it lacks (so that
+ * none can become ready unseen between a check and the ranking). The hard gate is applied after that count,
+ * renumbering the ranks it leaves.
+ */
+async function storeApplicantsRanking(
+  tx: Pick<Database, 'execute'>,
+  run: ScreeningRun,
+  waitForPending: boolean,
+): Promise<LeftOut> {
+  const p = run.params;
+  const top = run.top ?? null;
+  const [leftOut] = await queryRows<{ pending: string[] | null; in_pipeline: number }>(
+    tx,
+    sql`WITH ranked AS MATERIALIZED (
+          SELECT * FROM shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8,
+            ${p.boost}::float8, ${p.penalty}::float8, false, ${run.semanticModelId}::uuid,
+            ${run.domainModelId}::uuid)
+        ), missing AS MATERIALIZED (
+          SELECT a.document_id, d.status FROM applicants a
+          JOIN documents d ON d.tenant_id = a.tenant_id AND d.id = a.document_id
+          WHERE a.tenant_id = ${run.tenantId} AND a.posting_id = ${run.postingId}
+            -- Looked for only when the ranking lacks some.
+            AND (SELECT count(*) FROM ranked) < (SELECT count(*) FROM applicants c
+                 WHERE c.tenant_id = ${run.tenantId} AND c.posting_id = ${run.postingId})
+            AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.document_id = a.document_id)
+        ), in_pipeline AS (
+          SELECT count(*)::int AS n FROM missing m WHERE m.status <> 'failed'
+        ), stored AS (
+          ${appendResults(
+            run,
+            sql`(SELECT row_number() OVER (ORDER BY g.rank) AS rank, g.document_id, g.final, g.unclipped,
+                        g.semantic, g.domain, g.same_domain
+                 FROM ranked g WHERE g.same_domain OR NOT ${p.hardGate}::boolean)`,
+            sql`(${top}::int IS NULL OR r.rank <= ${top}::int)
+                AND NOT (${waitForPending}::boolean AND (SELECT i.n FROM in_pipeline i) > 0)`,
+          )}
+        )
+        SELECT (SELECT array_agg(m.document_id ORDER BY m.document_id) FROM missing m) AS pending,
+               (SELECT i.n FROM in_pipeline i) AS in_pipeline`,
+  );
+  return { pending: leftOut!.pending ?? [], inPipeline: leftOut!.in_pipeline };
 }
