@@ -36,11 +36,14 @@ function migrationsHash(): string {
 
 /**
  * A database migrated to the current migrations, used as the TEMPLATE of every test database (cloning is
- * far quicker than migrating). Named after the migrations' hash, so an edited migration gets a new template.
+ * far quicker than migrating). Named after the migrations' hash and when it was built
+ * (`shortlist_tpl_<hash>_<unix seconds>`), so an edited migration gets a new template, and a template of other
+ * migrations is dropped only once it is stale: jest runs of two checkouts with different migrations (a branch
+ * beside main) may share this server at the same time.
  */
 export async function prepareTemplateDatabase(url: string): Promise<string> {
-  const name = `shortlist_tpl_${migrationsHash()}`;
-  await admin(url, async (client) => {
+  const prefix = `shortlist_tpl_${migrationsHash()}_`;
+  return admin(url, async (client) => {
     // Several jest runs may start at once: one builds, the others wait for it.
     await client.query('SELECT pg_advisory_lock(7202612)');
     try {
@@ -49,16 +52,21 @@ export async function prepareTemplateDatabase(url: string): Promise<string> {
         [`${TEST_DB_PREFIX.replace(/_/g, '\\_')}%`],
       );
       const now = Date.now() / 1000;
+      // Test databases: shortlist_test_<unix seconds>_<random>; templates: shortlist_tpl_<hash>_<unix seconds>.
+      const createdAt = (name: string) =>
+        Number(name.startsWith(TEST_DB_PREFIX) ? name.split('_')[2] : name.split('_').at(-1));
       for (const { datname } of rows) {
-        const created = Number(datname.slice(TEST_DB_PREFIX.length).split('_')[0]);
-        const staleTest = datname.startsWith(TEST_DB_PREFIX) && now - created > STALE_AFTER_SECONDS;
-        const staleTemplate = datname.startsWith('shortlist_tpl_') && datname !== name;
-        if (staleTest || staleTemplate)
+        const ours = datname.startsWith(prefix) && !datname.endsWith('_building');
+        if (ours) continue;
+        const age = now - createdAt(datname);
+        // Unparseable names (older layouts, interrupted builds) count as stale.
+        if (!(age < STALE_AFTER_SECONDS))
           await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       }
-      if (rows.some((r) => r.datname === name)) return;
+      const existing = rows.find((r) => r.datname.startsWith(prefix) && !r.datname.endsWith('_building'));
+      if (existing) return existing.datname;
+      const name = `${prefix}${Math.floor(now)}`;
       const building = `${name}_building`;
-      await client.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
       await client.query(`CREATE DATABASE "${building}"`);
       const handle = await openPostgres(withDatabase(url, building), { max: 1 });
       try {
@@ -67,11 +75,11 @@ export async function prepareTemplateDatabase(url: string): Promise<string> {
         await handle.close();
       }
       await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+      return name;
     } finally {
       await client.query('SELECT pg_advisory_unlock(7202612)');
     }
   });
-  return name;
 }
 
 export interface TestDatabase extends PostgresHandle {
