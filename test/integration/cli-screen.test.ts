@@ -1,9 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { runCli, runCliAsync } from '../support/cli';
+import { runCli, runCliAsync, startCli } from '../support/cli';
 import { seededRandom } from '../support/vectors';
 
 const fixtures = join(__dirname, '..', 'fixtures');
@@ -153,44 +152,50 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     mkdirSync(many);
     const random = seededRandom(7);
     const words = ['kafka', 'spark', 'postgres', 'nursing', 'payroll', 'latency', 'terraform', 'litigation'];
-    for (let i = 0; i < 24; i++) {
-      const text = Array.from({ length: 12_000 }, () => words[Math.floor(random() * words.length)]).join(' ');
+    for (let i = 0; i < 16; i++) {
+      const text = Array.from({ length: 6_000 }, () => words[Math.floor(random() * words.length)]).join(' ');
       writeFileSync(join(many, `r${i}.txt`), `resume ${i}\n${text}`);
     }
+    const args = ['screen', '--job', job, '--resumes', many, '--models', MODELS];
     const dataDir = join(work, 'interrupted');
-    const bin = join(__dirname, '..', '..', 'apps', 'cli', 'bin', 'shortlist.js');
-    const child = spawn(
-      process.execPath,
-      [bin, 'screen', '--job', job, '--resumes', many, '--models', MODELS, '--data-dir', dataDir],
-      { env: { ...process.env, ...ENV } },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await new Promise((r) => setTimeout(r, 4000));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toMatch(/interrupted; .* run the same command to resume/);
+    const first = startCli([...args, '--data-dir', dataDir], ENV);
+    // Interrupt once the first resume is embedded: there is work done to keep and work left to resume.
+    await first.stderrLine(/embedded [1-9]\d*\/\d+/);
+    first.interruptGroup();
+    const interrupted = await first.exited;
+    expect(interrupted.status).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted; .* run the same command to resume/);
 
-    const resumed = await runCliAsync(
-      [
-        'screen',
-        '--job',
-        job,
-        '--resumes',
-        many,
-        '--models',
-        MODELS,
-        '--data-dir',
-        dataDir,
-        '--format',
-        'json',
-      ],
-      ENV,
-    );
+    const resumed = await runCliAsync([...args, '--data-dir', dataDir, '--format', 'json'], ENV);
     expect(resumed.status).toBe(0);
-    expect(reportSchema.parse(JSON.parse(resumed.stdout)).results).toHaveLength(24);
+    expect(reportSchema.parse(JSON.parse(resumed.stdout)).results).toHaveLength(16);
     const [, embedded] = /\d+ new or changed extracted, (\d+) embedded/.exec(resumed.stderr)!;
-    expect(Number(embedded)).toBeLessThan(24);
+    expect(Number(embedded)).toBeLessThan(16);
+  }, 120_000);
+
+  it("keeps a document whose parser a terminal's Ctrl-C reached: it is extracted on the next run", async () => {
+    // PDFs and DOCX files are parsed in child processes; a terminal sends SIGINT to every process of its
+    // foreground group. Our own shutdown must never be recorded as the document's failure.
+    const pdfs = join(work, 'pdfs');
+    mkdirSync(pdfs);
+    const pdf = readFileSync(join(fixtures, 'docs', 'resume.pdf'));
+    const docx = readFileSync(join(fixtures, 'docs', 'resume.docx'));
+    for (let i = 0; i < 16; i++) {
+      // Bytes after %%EOF are ignored by PDF readers: same text, different files.
+      writeFileSync(join(pdfs, `r${i}.pdf`), Buffer.concat([pdf, Buffer.from(`\n% copy ${i}\n`)]));
+    }
+    writeFileSync(join(pdfs, 'r.docx'), docx);
+    const args = ['screen', '--job', job, '--resumes', pdfs, '--models', MODELS];
+    const dataDir = join(work, 'parsers-interrupted');
+    const first = startCli([...args, '--data-dir', dataDir], ENV);
+    await first.stderrLine(/extracted [1-9]\d*\/\d+/); // parsers are at work on the next ones
+    first.interruptGroup();
+    expect((await first.exited).status).toBe(130);
+
+    const again = await runCliAsync([...args, '--data-dir', dataDir, '--format', 'json'], ENV);
+    const report = reportSchema.parse(JSON.parse(again.stdout));
+    expect(report.skipped).toEqual([]);
+    expect(report.results).toHaveLength(17);
+    expect(again.status).toBe(0);
   }, 120_000);
 });

@@ -22,6 +22,9 @@ async function parse(request: ChildRequest): Promise<string> {
   }
 }
 
+// The worker is gone (it crashed or quit at once): nobody waits for this answer.
+process.once('disconnect', () => process.exit(1));
+
 process.once('message', (request: ChildRequest) => {
   const reply = (message: ChildReply) => process.send!(message, () => process.exit(0));
   parse(request).then(

@@ -65,6 +65,10 @@ function runChild(request: ChildRequest, limits: ExtractLimits): Promise<string>
     execArgv: [...execArgv, `--max-old-space-size=${limits.memoryMb}`],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
+    // A process group of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) must reach only us,
+    // so that our orderly stop lets the parse finish instead of recording the document as extract_crashed.
+    // Only this process signals the child; it exits by itself when we are gone (its IPC channel closes).
+    detached: true,
   });
   return new Promise<string>((resolve, reject) => {
     let stderr = '';

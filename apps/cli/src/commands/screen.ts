@@ -5,6 +5,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, loadConfig } from '@shortlist/config';
 import { ModelLoadError } from '@shortlist/embedding';
+import type { StageProgress } from '@shortlist/pipeline';
 import { runCommand } from '../run-command';
 import { isDirectory, screenFolder, type ScreeningReport } from '../screen/embedded-screening';
 import { FORMATS, render, type Format } from '../screen/render';
@@ -40,6 +41,23 @@ export const hasModels = (dir: string) =>
 function usage(message: string): void {
   process.stderr.write(`shortlist: ${message}\n`);
   process.exitCode = ExitCode.usage;
+}
+
+/**
+ * Progress without a terminal (a log file, a pipe, CI): plain lines on stderr — a stage's first finished document,
+ * then at most one line a second per stage.
+ */
+function progressLines(): (progress: StageProgress) => void {
+  const printedAt = new Map<string, number>();
+  return ({ name, total, finished }) => {
+    if ((name !== 'extract' && name !== 'embed') || finished === 0) return;
+    const last = printedAt.get(name);
+    if (last !== undefined && Date.now() - last < 1000) return;
+    printedAt.set(name, Date.now());
+    process.stderr.write(
+      `shortlist: ${name === 'extract' ? 'extracted' : 'embedded'} ${finished}/${total}\n`,
+    );
+  };
 }
 
 /** Runs the embedded screening with progress on a terminal, prints or writes the ranking, reports skipped files. */
@@ -88,14 +106,16 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       embed: { ...config.embed },
       extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
       signal: controller.signal,
-      onProgress: ({ name, total, finished }) => {
-        if (!bars || (name !== 'extract' && name !== 'embed')) return;
-        const stage = name === 'extract' ? 'extracting' : 'embedding ';
-        const bar = stageBars.get(name) ?? bars.create(total, 0, { stage });
-        stageBars.set(name, bar);
-        bar.setTotal(total);
-        bar.update(finished, { stage });
-      },
+      onProgress: bars
+        ? ({ name, total, finished }) => {
+            if (name !== 'extract' && name !== 'embed') return;
+            const stage = name === 'extract' ? 'extracting' : 'embedding ';
+            const bar = stageBars.get(name) ?? bars.create(total, 0, { stage });
+            stageBars.set(name, bar);
+            bar.setTotal(total);
+            bar.update(finished, { stage });
+          }
+        : progressLines(),
     });
   } finally {
     bars?.stop();
