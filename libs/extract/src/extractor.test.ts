@@ -69,10 +69,11 @@ describe('extractFile', () => {
   });
 
   it('kills a parser that runs past the wall clock', async () => {
-    const started = Date.now();
-    const error = await failure(join(bad, 'hang.pdf'), { timeoutMs: 1500, memoryMb: 2048 });
-    expect(['extract_timeout', 'extract_memory']).toContain(error.reason);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // hang.pdf also grows (~50 MB/s): a memory limit it cannot reach within the test's own timeout makes sure
+    // that it is the wall clock, and only the wall clock, that stops it.
+    const error = await failure(join(bad, 'hang.pdf'), { timeoutMs: 1500, memoryMb: 8192 });
+    expect(error.reason).toBe('extract_timeout');
+    expect(error.message).toBe('parsing took longer than 1500 ms');
   });
 
   it('kills a parser that outgrows its memory limit', async () => {
