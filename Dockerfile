@@ -4,9 +4,10 @@
 # `npm run check:images` (infra/docker/smoke.ts). Plain Dockerfile syntax: no frontend image to pull, so a build
 # host that reaches only the npm registry (and a local base image, infra/docker/base-image-offline.sh) builds it.
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
-# onnxruntime-node's install script would fetch CUDA binaries at build time; the CPU build is bundled.
+# onnxruntime-node's install script would fetch CUDA binaries at build time; the CPU build is bundled. (The
+# installs below skip install scripts anyway; this also covers an npm older than 11.19, which ignores allowScripts.)
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 COPY apps/api/package.json apps/api/
@@ -54,7 +55,9 @@ CMD ["node", "apps/worker/dist/main.js"]
 # (ONNXRUNTIME_NODE_INSTALL=cuda12, from the ONNX Runtime GitHub release); CUDA 12 and cuDNN 9 come from the base.
 FROM deps AS cuda-deps
 ENV NODE_ENV=production
-RUN npm ci --omit=dev --ignore-scripts && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node \
+# The script is run directly: package.json's allowScripts denies it to npm installs (see README).
+RUN npm ci --omit=dev --ignore-scripts \
+  && (cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install) \
   && npm cache clean --force && prune-onnxruntime.sh
 
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS worker-cuda

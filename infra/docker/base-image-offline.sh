@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Builds the Dockerfile's base image, node:20-bookworm-slim, without Docker Hub: a Debian bookworm root file
-# system from Debian's own mirror (debootstrap) plus this machine's Node.js 20, laid out as the official image is
+# Builds the Dockerfile's base image, node:24-bookworm-slim, without Docker Hub: a Debian bookworm root file
+# system from Debian's own mirror (debootstrap) plus Node.js 24 (the release in .node-version, from the npm
+# registry's node-linux-<arch> package) and this machine's npm, laid out as the official image is
 # (/usr/local/bin/node, npm under /usr/local/lib/node_modules, user `node` uid/gid 1000). For build hosts that
 # reach Debian's mirror and the npm registry but not Docker Hub (air-gapped CI; this project's own sandbox).
 # Where Docker Hub is reachable, do not run this: `docker build` pulls the real image. A host whose egress goes
 # through a TLS-inspecting proxy passes its CA bundle (CA_FILE, default $NODE_EXTRA_CA_CERTS): it is trusted by
 # Node.js in the image (NODE_EXTRA_CA_CERTS), as on the host.
-#   infra/docker/base-image-offline.sh            # tags node:20-bookworm-slim
+#   infra/docker/base-image-offline.sh            # tags node:24-bookworm-slim
 set -euo pipefail
 
-TAG=${BASE_TAG:-node:20-bookworm-slim}
+TAG=${BASE_TAG:-node:24-bookworm-slim}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-node_bin=$(command -v node) || { echo "base-image-offline: Node.js 20 is needed on this machine" >&2; exit 69; }
-major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
-[ "$major" = 20 ] || { echo "base-image-offline: Node.js 20 is needed, this machine has $("$node_bin" -v)" >&2; exit 69; }
+node_bin=$("$ROOT/infra/node/with-node.sh" sh -c 'command -v node')
+command -v npm >/dev/null || { echo "base-image-offline: npm is needed on this machine" >&2; exit 69; }
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 command -v debootstrap >/dev/null || apt-get install -y debootstrap >/dev/null
 
