@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { runCli, runCliAsync, startCli } from '../support/cli';
+import { waitFor } from '../support/net';
+import { childProcesses, processExists } from '../support/processes';
 import { seededRandom } from '../support/vectors';
 
 const fixtures = join(__dirname, '..', 'fixtures');
@@ -172,6 +174,34 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     const [, embedded] = /\d+ new or changed extracted, (\d+) embedded/.exec(resumed.stderr)!;
     expect(Number(embedded)).toBeLessThan(16);
   }, 120_000);
+
+  it('quits on a second Ctrl-C with exit 130, killing the parsers still running', async () => {
+    const stuck = join(work, 'stuck');
+    mkdirSync(stuck);
+    copyFileSync(join(fixtures, 'bad', 'hang.pdf'), join(stuck, 'hang.pdf'));
+    const cli = startCli(
+      [
+        'screen',
+        '--job',
+        job,
+        '--resumes',
+        stuck,
+        '--models',
+        MODELS,
+        '--data-dir',
+        join(work, 'stuck-data'),
+      ],
+      { ...ENV, EXTRACT_TIMEOUT_MS: '600000', EXTRACT_MEMORY_MB: '8192' },
+    );
+    const parser = await waitFor('the parser to be running', () =>
+      childProcesses(cli.child.pid!).find((c) => c.command.includes('extract-child')),
+    );
+    cli.interruptGroup();
+    await cli.stderrLine(/stopping after the documents in hand/);
+    cli.interruptGroup();
+    expect((await cli.exited).status).toBe(130);
+    await waitFor('the parser to be gone', () => !processExists(parser.pid));
+  });
 
   it("keeps a document whose parser a terminal's Ctrl-C reached: it is extracted on the next run", async () => {
     // PDFs and DOCX files are parsed in child processes; a terminal sends SIGINT to every process of its

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DocumentRepository, TenantRepository, openPostgres, queryRows, type Database } from '@shortlist/db';
@@ -11,9 +11,11 @@ import { startOwnPostgres } from '../support/own-postgres';
 import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
 import { createTestBucket, type TestBucket } from '../support/s3';
 import { seededRandom } from '../support/vectors';
+import { childProcesses, processExists } from '../support/processes';
 import { startWorker, type WorkerProcess } from '../support/worker';
 
-const MODELS = join(__dirname, '..', 'fixtures', 'models', 'tiny');
+const FIXTURES = join(__dirname, '..', 'fixtures');
+const MODELS = join(FIXTURES, 'models', 'tiny');
 const WORDS = [
   'kafka',
   'spark',
@@ -61,17 +63,20 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
     await database?.drop();
   });
 
-  function worker(extra: Record<string, string> = {}): WorkerProcess {
-    const started = startWorker({
-      DATABASE_URL: database.url,
-      REDIS_PREFIX: prefix,
-      S3_BUCKET: bucket.bucket,
-      MODELS_DIR: MODELS,
-      EMBED_CHUNK_TOKENS: '64',
-      EMBED_CHUNK_OVERLAP: '16',
-      WORKER_LOCK_SECONDS: '2',
-      ...extra,
-    });
+  function worker(extra: Record<string, string> = {}, wrapper: string[] = []): WorkerProcess {
+    const started = startWorker(
+      {
+        DATABASE_URL: database.url,
+        REDIS_PREFIX: prefix,
+        S3_BUCKET: bucket.bucket,
+        MODELS_DIR: MODELS,
+        EMBED_CHUNK_TOKENS: '64',
+        EMBED_CHUNK_OVERLAP: '16',
+        WORKER_LOCK_SECONDS: '2',
+        ...extra,
+      },
+      wrapper,
+    );
     running.push(started);
     return started;
   }
@@ -99,6 +104,25 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
       ids.map((documentId) => ({ tenantId: tenant, documentId })),
     );
     return ids;
+  }
+
+  /** One stored document of the given bytes, enqueued for extraction as the API does. */
+  async function ingestFile(bytes: Buffer, filename: string): Promise<string> {
+    const stored = await bucket.store.put(`uploads/${prefix}/${filename}`, bytes);
+    const { document } = await new DocumentRepository(database.db).createOrLinkDuplicate({
+      tenantId,
+      kind: 'resume',
+      source: { type: 'upload', key: stored.key, filename },
+      sha256: stored.sha256,
+      sizeBytes: stored.size,
+    });
+    await queues.enqueue('extract', { tenantId, documentId: document.id });
+    return document.id;
+  }
+
+  async function statusOf(id: string): Promise<{ status: string; failureReason: string | null }> {
+    const { status, failureReason } = (await new DocumentRepository(database.db).findById(tenantId, id))!;
+    return { status, failureReason };
   }
 
   async function statusCounts(ids: string[], db: Database = database.db): Promise<Record<string, number>> {
@@ -143,7 +167,7 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
 
   it('finishes the jobs in hand on SIGTERM and leaves none stalled', async () => {
     const ids = await ingest(30);
-    const first = worker();
+    const first = worker({ WORKER_DRAIN_SECONDS: '120' });
     await waitFor('the worker to be busy', async () => (await queues.queue('embed').getActiveCount()) > 0);
     first.child.kill('SIGTERM');
     const { code } = await first.exited;
@@ -158,6 +182,61 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
     await waitFor('the rest to be ready', allReady(ids), 90_000);
     expect(await vectorsPerDocument(ids)).toEqual(ids.map(() => 2));
   });
+
+  it('stops within its drain deadline whatever the jobs in hand, killing their parsers and failing no document', async () => {
+    // A parser that would run for ten minutes: without a deadline, SIGTERM would wait for it.
+    const id = await ingestFile(readFileSync(join(FIXTURES, 'bad', 'hang.pdf')), 'hang.pdf');
+    const first = worker({
+      EXTRACT_TIMEOUT_MS: '600000',
+      EXTRACT_MEMORY_MB: '8192',
+      WORKER_DRAIN_SECONDS: '1',
+      LOG_LEVEL: 'info',
+    });
+    const parser = await waitFor('the parser to be running', () =>
+      childProcesses(first.child.pid!).find((c) => c.command.includes('extract-child')),
+    );
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    expect(first.output()).toMatch(/"inHand":\{"extract":1\}.*"msg":"finishing jobs in hand"/);
+    expect(first.output()).toMatch(/"left":\{"extract":1\}.*"msg":"drain deadline passed/);
+    await waitFor('the parser to be killed', () => !processExists(parser.pid));
+    expect(await statusOf(id)).toEqual({ status: 'extracting', failureReason: null }); // unfinished, not failed
+
+    // The job was left to other workers: one takes it over once the lock lapses (and fails it on its own terms).
+    worker({ EXTRACT_TIMEOUT_MS: '1500', EXTRACT_MEMORY_MB: '8192' });
+    await waitFor(
+      'the document to be taken over',
+      async () => (await statusOf(id)).status === 'failed',
+      60_000,
+    );
+    expect(await statusOf(id)).toEqual({ status: 'failed', failureReason: 'extract_timeout' });
+  }, 120_000);
+
+  it("fails a document as scratch_space_full, naming the directory, when the worker's disk is full", async () => {
+    // The worker in a mount namespace of its own, its TMPDIR a 256 KiB tmpfs: a 1 MiB document cannot be written.
+    const scratch = mkdtempSync(join(tmpdir(), 'shortlist-scratch-'));
+    const wrapper = [
+      'unshare',
+      '--user',
+      '--map-root-user',
+      '--mount',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size=256k tmpfs "$0" && exec "$@"',
+      scratch,
+    ];
+    try {
+      const big = await ingestFile(Buffer.from('resume '.repeat(150_000)), 'big.txt');
+      const small = (await ingest(1))[0]!;
+      const started = worker({ TMPDIR: scratch, LOG_LEVEL: 'info' }, wrapper);
+      await waitFor('the small document to be ready', async () => (await statusOf(small)).status === 'ready');
+      await waitFor('the big one to fail', async () => (await statusOf(big)).status === 'failed');
+      expect(await statusOf(big)).toEqual({ status: 'failed', failureReason: 'scratch_space_full' });
+      expect(started.output()).toContain(`no space left in this worker's scratch directory ${scratch}`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('reports health and metrics, and resumes after Redis restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shortlist-redis-'));

@@ -1,24 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { TestEnvironment } from 'jest-environment-node';
-
-/** Live (not yet reaped, not zombie) child processes of this process, from /proc. */
-function liveChildren(): { pid: number; command: string }[] {
-  const children: { pid: number; command: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the last ')'.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) !== process.pid || state === 'Z') continue;
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      children.push({ pid: Number(entry), command });
-    } catch {
-      // The process ended while we looked: not left running.
-    }
-  }
-  return children;
-}
+import { childProcesses } from './processes';
 
 /**
  * Node's test environment, plus one rule: a test file that leaves a child process running (a worker, an API
@@ -29,10 +10,10 @@ export default class NoLeftoverProcessesEnvironment extends TestEnvironment {
   override async teardown(): Promise<void> {
     await super.teardown();
     const deadline = Date.now() + 10_000;
-    let left = liveChildren();
+    let left = childProcesses(process.pid);
     while (left.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      left = liveChildren();
+      left = childProcesses(process.pid);
     }
     if (left.length === 0) return;
     for (const { pid } of left) {

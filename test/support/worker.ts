@@ -10,9 +10,13 @@ export interface WorkerProcess {
   output(): string;
 }
 
-/** The built worker (`npm test` builds it first) as a real child process, with the given environment on top. */
-export function startWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [main], {
+/**
+ * The built worker (`npm test` builds it first) as a real child process, with the given environment on top;
+ * `wrapper` is a command line that execs the rest (`unshare ... sh -c '...; exec "$@"'`).
+ */
+export function startWorker(env: Record<string, string>, wrapper: string[] = []): WorkerProcess {
+  const [command, ...args] = [...wrapper, process.execPath, main];
+  const child = spawn(command, args, {
     env: { ...process.env, LOG_LEVEL: 'warn', EMBED_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

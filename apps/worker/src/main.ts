@@ -10,9 +10,9 @@ import { WorkerMetrics } from './metrics';
 import { startStageWorkers } from './stage-workers';
 
 /**
- * The pipeline worker: BullMQ workers for the extract and embed stages over the shared stage handlers, a sweeper
- * for documents stranded by crashes, and /healthz + /metrics on WORKER_HEALTH_PORT. SIGTERM finishes the jobs
- * in hand (BullMQ's close waits for them) and exits; nothing is left stalled.
+ * The pipeline worker: BullMQ workers for every queue of the job catalogue (extract, embed, rank, nightly and
+ * its report) over the shared stage handlers, a sweeper for documents stranded by crashes, and /healthz +
+ * /metrics on WORKER_HEALTH_PORT. SIGTERM finishes the jobs in hand within a deadline and exits.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const modelIds = await registerEngineModels(database.db, engine.models);
   const queues = new JobQueues(connection, config.redis.prefix);
 
+  const stopNow = new AbortController();
   const deps: PipelineDependencies = {
     db: database.db,
     store,
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
     embedding: { embedder: engine, modelIds },
     screening: { waitSeconds: config.worker.screeningWaitSeconds },
+    shutdown: stopNow.signal,
   };
   const metrics = new WorkerMetrics();
   const workers = startStageWorkers({
@@ -85,13 +87,49 @@ async function main(): Promise<void> {
       })
     : undefined;
 
+  /** The jobs this worker holds now, by queue (for the drain's log lines). */
+  const inHand = () => Object.fromEntries([...metrics.active].filter(([, n]) => n > 0));
   let stopping = false;
+  /**
+   * SIGTERM: take no new job and finish the jobs in hand — for at most WORKER_DRAIN_SECONDS (default: the lock
+   * time), logging what it waits for every 5 s. Past that, parsers are killed and the jobs left unfinished (never
+   * marked failed): their locks lapse and other workers take them over, as after a crash. So a drain ends within
+   * that deadline plus the time to stop the inference thread, however long the jobs in hand would have run.
+   */
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'finishing jobs in hand, then exiting');
+    const deadlineMs = config.worker.drainSeconds * 1000;
+    log.info(
+      { signal, inHand: inHand(), deadlineSeconds: config.worker.drainSeconds },
+      'finishing jobs in hand',
+    );
     clearInterval(sweeper);
-    await Promise.all(workers.map((w) => w.close()));
+    const closed = Promise.all(workers.map((w) => w.close())).then(() => true);
+    const started = Date.now();
+    const progress = setInterval(
+      () =>
+        log.info(
+          { waitingFor: inHand(), secondsLeft: Math.round((deadlineMs - (Date.now() - started)) / 1000) },
+          'still finishing jobs in hand',
+        ),
+      5000,
+    );
+    let deadline: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      closed,
+      new Promise<false>((resolve) => (deadline = setTimeout(() => resolve(false), deadlineMs))),
+    ]);
+    clearInterval(progress);
+    clearTimeout(deadline);
+    if (!drained) {
+      log.warn(
+        { left: inHand(), deadlineSeconds: config.worker.drainSeconds },
+        'drain deadline passed: leaving the jobs in hand to other workers (retried, or taken over once their locks lapse)',
+      );
+      stopNow.abort();
+      await Promise.all(workers.map((w) => w.close(true)));
+    }
     health?.close();
     await queues.close();
     await engine.close();

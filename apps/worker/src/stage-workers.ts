@@ -64,7 +64,7 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
           if (error instanceof DelayedError) throw error;
           if (error instanceof PermanentFailure) {
             metrics.jobs.inc({ queue: name, outcome: 'failed' });
-            log.info({ queue: name, subject, reason: error.reason }, 'failed for good');
+            log.info({ queue: name, subject, reason: error.reason, err: error.message }, 'failed for good');
             throw new UnrecoverableError(error.message);
           }
           metrics.jobs.inc({ queue: name, outcome: 'retry' });

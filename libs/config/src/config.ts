@@ -122,6 +122,11 @@ const variables = {
     schema: positiveInt.default(30),
     expected: "seconds (a positive integer): how soon a crashed worker's jobs are taken over",
   },
+  WORKER_DRAIN_SECONDS: {
+    schema: positiveInt.optional(),
+    expected:
+      'seconds (a positive integer) a stopping worker gives the jobs in hand before leaving them to others',
+  },
 } as const;
 
 type Variables = typeof variables;
@@ -166,6 +171,8 @@ export interface Config {
     sweepStaleSeconds: number;
     healthPort: number | undefined;
     lockSeconds: number;
+    /** SIGTERM: how long the jobs in hand may take before they are left to other workers (default: lockSeconds). */
+    drainSeconds: number;
     screeningWaitSeconds: number;
     /** UTC cron of the nightly re-score; undefined: off. */
     nightlyCron: string | undefined;
@@ -230,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sweepStaleSeconds: e.SWEEP_STALE_SECONDS,
       healthPort: e.WORKER_HEALTH_PORT,
       lockSeconds: e.WORKER_LOCK_SECONDS,
+      drainSeconds: e.WORKER_DRAIN_SECONDS ?? e.WORKER_LOCK_SECONDS,
       screeningWaitSeconds: e.SCREENING_WAIT_SECONDS,
       nightlyCron: e.NIGHTLY_CRON === 'off' ? undefined : e.NIGHTLY_CRON,
     },

@@ -4,9 +4,9 @@ import type { DocumentFormat } from './sniff';
 /** Parent -> extraction child: one document per child process. */
 export interface ChildRequest {
   path: string;
-  format: Exclude<DocumentFormat, 'text'>;
+  format: DocumentFormat;
   maxInflatedBytes: number;
 }
 
-/** Child -> parent. */
+/** Child -> parent: the text normalised (normaliseText), or why there is none. */
 export type ChildReply = { ok: true; text: string } | { ok: false; reason: FailureReason; message: string };

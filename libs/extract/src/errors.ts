@@ -22,3 +22,14 @@ export class ExtractionError extends Error {
     super(message);
   }
 }
+
+/**
+ * The extraction was stopped from outside (the process is shutting down): nothing is known about the document,
+ * so this must never be stored as its failure — the job is simply not finished.
+ */
+export class ExtractionAbortedError extends Error {
+  override readonly name = 'ExtractionAbortedError';
+  constructor() {
+    super('extraction stopped: the process is shutting down');
+  }
+}

@@ -4,6 +4,7 @@ import { decodeText } from './decode-text';
 import { docxText } from './docx-text';
 import { ExtractionError } from './errors';
 import { htmlText } from './html-text';
+import { normaliseText } from './normalise';
 import { pdfText } from './pdf-text';
 
 /**
@@ -19,6 +20,8 @@ async function parse(request: ChildRequest): Promise<string> {
       return docxText(bytes, { maxEntries: 2000, maxInflatedBytes: request.maxInflatedBytes });
     case 'html':
       return htmlText(decodeText(bytes));
+    case 'text':
+      return decodeText(bytes);
   }
 }
 
@@ -28,7 +31,7 @@ process.once('disconnect', () => process.exit(1));
 process.once('message', (request: ChildRequest) => {
   const reply = (message: ChildReply) => process.send!(message, () => process.exit(0));
   parse(request).then(
-    (text) => reply({ ok: true, text }),
+    (text) => reply({ ok: true, text: normaliseText(text) }),
     (error: unknown) =>
       reply(
         error instanceof ExtractionError

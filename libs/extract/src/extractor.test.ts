@@ -1,7 +1,8 @@
-import { existsSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractFile, type ExtractLimits } from './extractor';
+import { IN_PROCESS_TEXT_BYTES, extractFile, type ExtractLimits } from './extractor';
 import { ExtractionError } from './errors';
 
 const docs = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'docs');
@@ -18,6 +19,10 @@ async function failure(path: string, custom: ExtractLimits = limits): Promise<Ex
 }
 
 describe('extractFile', () => {
+  let scratch: string;
+  beforeAll(() => (scratch = mkdtempSync(join(tmpdir(), 'shortlist-extractor-'))));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
   it.each([
     ['resume.txt', 'text'],
     ['resume.pdf', 'pdf'],
@@ -44,6 +49,29 @@ describe('extractFile', () => {
     expect((await extractFile(join(bad, 'utf16.txt'), limits)).text).toBe(
       'Résumé in UTF-16: Zoë Ångström, data engineer.',
     );
+  });
+
+  it('decodes plain text bigger than IN_PROCESS_TEXT_BYTES in the child process, normalised', async () => {
+    const path = join(scratch, 'big-latin1.txt');
+    const line = 'José Müller,\u0000 ingénieur   logiciel à Zürich\n';
+    writeFileSync(
+      path,
+      Buffer.from(line.repeat(Math.ceil((IN_PROCESS_TEXT_BYTES * 1.5) / line.length)), 'latin1'),
+    );
+    const { format, text } = await extractFile(path, limits);
+    expect(format).toBe('text');
+    expect(text.split('\n')[0]).toBe('José Müller, ingénieur logiciel à Zürich');
+  });
+
+  it("detects the encoding of megabytes off the caller's thread: the child's wall clock applies", async () => {
+    // Charset detection of 20 MB of random bytes takes seconds: in the child, the time limit cuts it short.
+    const path = join(scratch, 'random-20mb.bin');
+    writeFileSync(
+      path,
+      randomBytes(20 * 1024 * 1024).map((b) => (b === 0x25 ? 0x26 : b)),
+    ); // no '%PDF-'
+    const error = await failure(path, { timeoutMs: 500, memoryMb: 2048 });
+    expect(error.reason).toBe('extract_timeout');
   });
 
   it('strips NULs and control characters', async () => {

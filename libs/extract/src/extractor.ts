@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ChildReply, ChildRequest } from './child-protocol';
 import { decodeText } from './decode-text';
 import { DEFAULT_ZIP_LIMITS } from './docx-text';
-import { ExtractionError } from './errors';
+import { ExtractionAbortedError, ExtractionError } from './errors';
 import { hasText, normaliseText } from './normalise';
 import { sniffFormat, type DocumentFormat } from './sniff';
 
@@ -24,25 +24,39 @@ export interface ExtractedText {
   text: string;
 }
 
+/** Plain text up to this size is decoded in the calling process (a few milliseconds at most). */
+export const IN_PROCESS_TEXT_BYTES = 256 * 1024;
+
 /**
- * The text of a document file. The format comes from its bytes; plain text is decoded here (no parser runs);
- * PDF, DOCX and HTML are parsed in a child process that is killed past the wall-clock or memory limit.
- * Every failure is an ExtractionError with a reason code.
+ * The text of a document file. The format comes from its bytes; small plain text is decoded here (no parser runs);
+ * bigger text, PDF, DOCX and HTML are decoded or parsed, and normalised, in a child process that is killed past the wall-clock or memory limit.
+ * Every failure of the document is an ExtractionError with a reason code; `signal` (a shutdown) kills the parser
+ * and rejects with ExtractionAbortedError instead, which says nothing about the document.
  */
-export async function extractFile(path: string, limits: ExtractLimits): Promise<ExtractedText> {
+export async function extractFile(
+  path: string,
+  limits: ExtractLimits,
+  signal?: AbortSignal,
+): Promise<ExtractedText> {
+  if (signal?.aborted) throw new ExtractionAbortedError();
   const head = Buffer.alloc(1024);
   const handle = await open(path);
-  const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
+  const [{ bytesRead }, { size }] = await Promise.all([
+    handle.read(head, 0, head.length, 0),
+    handle.stat(),
+  ]).finally(() => handle.close());
   if (bytesRead === 0) throw new ExtractionError('no_text', 'the file is empty (0 bytes)');
   const format = sniffFormat(head.subarray(0, bytesRead));
-  const raw =
-    format === 'text'
-      ? decodeText(await readFile(path))
+  // Small plain text is decoded here (no process to start); anything bigger in the child too: charset detection
+  // and normalisation of megabytes take seconds, which the worker's event loop (job locks, health) cannot spare.
+  const text =
+    format === 'text' && size <= IN_PROCESS_TEXT_BYTES
+      ? normaliseText(decodeText(await readFile(path)))
       : await runChild(
           { path, format, maxInflatedBytes: limits.maxInflatedBytes ?? DEFAULT_ZIP_LIMITS.maxInflatedBytes },
           limits,
+          signal,
         );
-  const text = normaliseText(raw);
   if (!hasText(text)) {
     throw new ExtractionError(
       'no_text',
@@ -59,7 +73,7 @@ function childScript(): { script: string; execArgv: string[] } {
   return { script: join(__dirname, 'extract-child.ts'), execArgv: ['--import', 'tsx'] };
 }
 
-function runChild(request: ChildRequest, limits: ExtractLimits): Promise<string> {
+function runChild(request: ChildRequest, limits: ExtractLimits, signal?: AbortSignal): Promise<string> {
   const { script, execArgv } = childScript();
   const child = fork(script, [], {
     execArgv: [...execArgv, `--max-old-space-size=${limits.memoryMb}`],
@@ -72,12 +86,14 @@ function runChild(request: ChildRequest, limits: ExtractLimits): Promise<string>
   });
   return new Promise<string>((resolve, reject) => {
     let stderr = '';
-    let verdict: ExtractionError | undefined;
+    let verdict: ExtractionError | ExtractionAbortedError | undefined;
     let reply: ChildReply | undefined;
-    const kill = (error: ExtractionError) => {
+    const kill = (error: ExtractionError | ExtractionAbortedError) => {
       verdict ??= error;
       child.kill('SIGKILL');
     };
+    const abort = () => kill(new ExtractionAbortedError());
+    signal?.addEventListener('abort', abort, { once: true });
     const timer = setTimeout(
       () => kill(new ExtractionError('extract_timeout', `parsing took longer than ${limits.timeoutMs} ms`)),
       limits.timeoutMs,
@@ -92,9 +108,10 @@ function runChild(request: ChildRequest, limits: ExtractLimits): Promise<string>
     });
     child.on('message', (message: ChildReply) => (reply = message));
     child.on('error', (error) => kill(new ExtractionError('extract_crashed', error.message)));
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code, exitSignal) => {
       clearTimeout(timer);
       clearInterval(sampler);
+      signal?.removeEventListener('abort', abort);
       if (verdict) return reject(verdict);
       if (reply?.ok) return resolve(reply.text);
       if (reply) return reject(new ExtractionError(reply.reason, reply.message));
@@ -103,7 +120,7 @@ function runChild(request: ChildRequest, limits: ExtractLimits): Promise<string>
           new ExtractionError('extract_memory', `parsing needed more than ${limits.memoryMb} MB`),
         );
       }
-      reject(new ExtractionError('extract_crashed', `the parser exited (${signal ?? `code ${code}`})`));
+      reject(new ExtractionError('extract_crashed', `the parser exited (${exitSignal ?? `code ${code}`})`));
     });
     child.send(request);
   });

@@ -1,6 +1,6 @@
 export { extractFile } from './extractor';
 export type { ExtractLimits, ExtractedText } from './extractor';
-export { ExtractionError } from './errors';
+export { ExtractionAbortedError, ExtractionError } from './errors';
 export type { FailureReason } from './errors';
 export { hasText, normaliseText } from './normalise';
 export { sniffFormat } from './sniff';

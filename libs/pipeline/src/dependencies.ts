@@ -24,4 +24,9 @@ export interface PipelineDependencies {
   embedding?: { embedder: Embedder; modelIds: { semantic: string; domain: string } };
   /** How long a screening run waits for its documents' vectors before it completes with them listed as pending. */
   screening: { waitSeconds: number };
+  /**
+   * Aborted when the process stops without waiting for the jobs in hand (a drain past its deadline, a second
+   * Ctrl-C): long work (a parser) is killed, and the job is left unfinished — never recorded as a failure.
+   */
+  shutdown?: AbortSignal;
 }

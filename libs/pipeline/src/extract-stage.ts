@@ -10,6 +10,16 @@ import { HashingLimiter, ObjectNotFoundError, ObjectTooLargeError } from '@short
 import type { PipelineDependencies } from './dependencies';
 import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
 
+/** The disk ran out of room (or of the user's quota). */
+function isOutOfSpace(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+function outOfSpace(dir: string, error: NodeJS.ErrnoException): string {
+  return `no space left in this worker's scratch directory ${dir} (${error.code}) for the document's bytes: free space there or set TMPDIR`;
+}
+
 /**
  * Stage 1: the stored bytes -> normalised text. Streams the object to a scratch file under the size cap (hashing
  * it on the way: a document registered by reference learns its sha256 here and may turn out to be a duplicate),
@@ -42,7 +52,10 @@ export async function handleExtract(
     throw new PermanentFailure(reason, message);
   };
 
-  const scratch = await mkdtemp(join(tmpdir(), 'shortlist-extract-'));
+  const scratch = await mkdtemp(join(tmpdir(), 'shortlist-extract-')).catch(async (error: unknown) => {
+    if (isOutOfSpace(error)) return await fail('scratch_space_full', outOfSpace(tmpdir(), error));
+    throw error;
+  });
   try {
     const path = join(scratch, 'document');
     const limiter = new HashingLimiter(deps.extract.maxDocumentBytes);
@@ -54,6 +67,9 @@ export async function handleExtract(
     } catch (error) {
       if (error instanceof ObjectNotFoundError) return await fail('source_missing', error.message);
       if (error instanceof ObjectTooLargeError) return await fail('too_large', error.message);
+      // This worker's disk, not the document: the reason says so, and a retry (POST .../retry, or the same
+      // bytes uploaded again) processes it afresh once there is room.
+      if (isOutOfSpace(error)) return await fail('scratch_space_full', outOfSpace(scratch, error));
       throw error; // the store is unreachable: retry
     }
     if (!document.sha256) {
@@ -62,10 +78,10 @@ export async function handleExtract(
     }
     let text: string;
     try {
-      ({ text } = await extractFile(path, deps.extract));
+      ({ text } = await extractFile(path, deps.extract, deps.shutdown));
     } catch (error) {
       if (error instanceof ExtractionError) return await fail(error.reason, error.message);
-      throw error;
+      throw error; // ExtractionAbortedError (we are stopping) included: the job is not finished, nothing is recorded
     }
     await documents.saveText(tenantId, documentId, text);
   } finally {

@@ -87,12 +87,20 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     : undefined;
   const stageBars = new Map<string, SingleBar>();
   const controller = new AbortController();
+  const quit = new AbortController();
   const interrupt = () => {
     process.stderr.write(
       '\nshortlist: stopping after the documents in hand (Ctrl-C again to quit at once)\n',
     );
     controller.abort();
-    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+    process.once('SIGINT', () => {
+      // Kills the parsers still running (they are in process groups of their own); the run unwinds after the
+      // inference batch in hand. Exiting right here would tear the inference thread down mid-run (onnxruntime
+      // aborts the process: SIGABRT, not 130).
+      process.stderr.write('\nshortlist: quitting (Ctrl-C again to exit without closing anything)\n');
+      quit.abort();
+      process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+    });
   };
   process.once('SIGINT', interrupt);
   let report: ScreeningReport;
@@ -106,6 +114,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       embed: { ...config.embed },
       extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
       signal: controller.signal,
+      quit: quit.signal,
       onProgress: bars
         ? ({ name, total, finished }) => {
             if (name !== 'extract' && name !== 'embed') return;

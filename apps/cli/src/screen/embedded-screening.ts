@@ -14,6 +14,7 @@ import {
   type RankedCandidate,
 } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
+import { ExtractionAbortedError } from '@shortlist/extract';
 import {
   InProcessRunner,
   createScreeningRun,
@@ -41,6 +42,8 @@ export interface ScreeningOptions {
   onProgress?: (progress: StageProgress) => void;
   /** Aborted (Ctrl-C): finish what is running, keep it, stop. */
   signal?: AbortSignal;
+  /** Aborted (a second Ctrl-C) just before the process exits: parsers still running are killed. */
+  quit?: AbortSignal;
 }
 
 /** No ranking without the job description: it could not be read (65), or Ctrl-C came before it was (130). */
@@ -118,6 +121,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
         embedding: { embedder: engine, modelIds },
         // Nothing else will embed a document later: rank what is there now, listing the rest.
         screening: { waitSeconds: 0 },
+        shutdown: options.quit,
       },
       { extract: 2, embed: 32, rank: 1 },
       options.onProgress,
@@ -203,7 +207,8 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       top: options.top ?? null,
     });
     if (!interrupted) await runner.enqueue('rank', { tenantId, runId: run.id });
-    const errors = await runner.drain();
+    // A parser we killed to quit is no error: its document is simply not done (the next run does it).
+    const errors = (await runner.drain()).filter((e) => !(e.error instanceof ExtractionAbortedError));
     options.signal?.removeEventListener('abort', stopOnAbort);
     if (errors.length > 0) throw errors[0]!.error;
 
