@@ -14,6 +14,7 @@ import { installErrorHandler } from './http-error';
 import { installMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
 import { documentRoutes } from './routes/documents';
+import { domainSetRoutes } from './routes/domain-sets';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { screeningRoutes } from './routes/screenings';
 
@@ -71,6 +72,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const intake = new DocumentIntake(options.database.db, options.store, queues, options.ingest);
   documentRoutes(app, { db: options.database.db, store: options.store, queues, intake });
   screeningRoutes(app, { db: options.database.db, queues, intake });
+  domainSetRoutes(app, { db: options.database.db, queues });
   await adminRoutes(app, queues, options.adminToken);
   return app;
 }

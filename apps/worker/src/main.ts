@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       rank: 2,
       nightly: 1,
       nightlyReport: 1,
+      classify: 1,
     },
     lockSeconds: config.worker.lockSeconds,
     log,

@@ -20,3 +20,5 @@ export { RankingRepository } from './repositories/rankings';
 export { ScreeningRepository } from './repositories/screenings';
 export type { CompletedRun, NewScreeningRun, ScreeningResult, ScreeningRun } from './repositories/screenings';
 export type { RankedCandidate, RankOptions, SimilarCandidate } from './repositories/rankings';
+export { DomainRepository, documentDomainOf } from './repositories/domains';
+export type { DocumentDomain, DomainLabel, DomainSet } from './repositories/domains';

@@ -193,6 +193,99 @@ export const embeddings = pgTable(
 
 export type { ScoreParams };
 
+/**
+ * Sets of professional domains a document is classified into. The set with `tenant_id` NULL is the model card's
+ * 13 (shared reference data, id CARD_DOMAIN_SET_ID, kept in step with libs/scoring's descriptions by the
+ * processes that embed); a tenant may make sets of its own and activate one (at most one active per tenant; none
+ * active: the card's).
+ */
+export const domainSets = pgTable(
+  'domain_sets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    active: boolean('active').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('domain_sets_one_active_per_tenant_idx')
+      .on(t.tenantId)
+      .where(sql`${t.active}`),
+  ],
+);
+
+export const domainLabels = pgTable(
+  'domain_labels',
+  {
+    setId: uuid('set_id')
+      .notNull()
+      .references(() => domainSets.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ name: 'domain_labels_pkey', columns: [t.setId, t.key] })],
+);
+
+/** A label's description embedded by a domain model: its prototype. Recomputed when the description changes. */
+export const domainPrototypes = pgTable(
+  'domain_prototypes',
+  {
+    setId: uuid('set_id').notNull(),
+    key: text('key').notNull(),
+    modelId: uuid('model_id')
+      .notNull()
+      .references(() => models.id),
+    /** The description it was made of: a prototype of another text is stale. */
+    description: text('description').notNull(),
+    /** L2-normalised. */
+    embedding: vector('embedding').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'domain_prototypes_pkey', columns: [t.setId, t.modelId, t.key] }),
+    foreignKey({
+      name: 'domain_prototypes_label_fk',
+      columns: [t.setId, t.key],
+      foreignColumns: [domainLabels.setId, domainLabels.key],
+    }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * Each document's nearest domain and runner-up (cosine of its domain vector to the prototypes), under one set and
+ * one domain model, which it records: rewritten when the document is embedded again (a model upgrade) or when its
+ * tenant's set changes.
+ */
+export const documentDomains = pgTable(
+  'document_domains',
+  {
+    documentId: uuid('document_id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    setId: uuid('set_id')
+      .notNull()
+      .references(() => domainSets.id, { onDelete: 'cascade' }),
+    modelId: uuid('model_id')
+      .notNull()
+      .references(() => models.id),
+    label: text('label').notNull(),
+    similarity: doublePrecision('similarity').notNull(),
+    runnerUp: text('runner_up'),
+    runnerUpSimilarity: doublePrecision('runner_up_similarity'),
+    classifiedAt: timestamp('classified_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('document_domains_tenant_label_idx').on(t.tenantId, t.label),
+    foreignKey({
+      name: 'document_domains_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
+  ],
+);
+
 export const postings = pgTable(
   'postings',
   {
@@ -258,6 +351,8 @@ export const screeningRuns = pgTable(
     semanticModelId: uuid('semantic_model_id').references(() => models.id),
     domainModelId: uuid('domain_model_id').references(() => models.id),
     /** Documents that were not ready when the run finished: listed, never silently left out. */
+    /** Domain keys the run was restricted to (candidates classified into one of them); NULL: all. */
+    domains: text('domains').array(),
     pendingDocumentIds: uuid('pending_document_ids')
       .array()
       .notNull()

@@ -1,10 +1,11 @@
 import { DocumentRepository, EmbeddingRepository } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
+import { classifyDocuments } from './domain-classification';
 import { PermanentFailure, skipped, type StageOutcome } from './outcome';
 
 /**
- * Stage 2: text -> one vector per model. Many of these run at once in a worker; the embedder batches their
+ * Stage 2: text -> one vector per model, and the document's domain (nearest prototype of its tenant's set). Many of these run at once in a worker; the embedder batches their
  * chunks. Vectors and the move to `ready` are written in one transaction, as upserts: a rerun rewrites the same
  * rows.
  */
@@ -62,5 +63,8 @@ export async function handleEmbed(
     ],
     result.tokens.length,
   );
+  // After the vectors are stored: a failure here leaves the document ready and unlabelled, which the nightly
+  // sweep finds and classifies.
+  await classifyDocuments(deps, tenantId, [documentId]);
   return { outcome: 'done', tokens: result.tokens.length };
 }

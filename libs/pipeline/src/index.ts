@@ -13,3 +13,4 @@ export { registerEngineModels } from './models';
 export { PermanentFailure, done, skipped } from './outcome';
 export type { StageOutcome } from './outcome';
 export type { Embedder, Enqueue, PipelineDependencies } from './dependencies';
+export { classifyDocuments, ensurePrototypes, handleClassify } from './domain-classification';

@@ -1,4 +1,10 @@
-import { DocumentRepository, ModelRepository, PostingRepository, ScreeningRepository } from '@shortlist/db';
+import {
+  DocumentRepository,
+  DomainRepository,
+  ModelRepository,
+  PostingRepository,
+  ScreeningRepository,
+} from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
 import { done, type StageOutcome } from './outcome';
@@ -11,7 +17,8 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 /**
  * The nightly re-score. First a sweep: every ready document lacking a vector of the active models is handed to
- * `embed` (this is how a model upgrade rolls out). Then every open posting with applicants gets a new run with
+ * `embed` (this is how a model upgrade rolls out: the embed job also classifies it with the new domain model),
+ * and tenants with documents lacking a domain from the active domain model get a `classify` job. Then every open posting with applicants gets a new run with
  * trigger `nightly` and the key `nightly:<day>` — running this twice the same day, or from two schedulers, makes
  * no second run. Last, a report job waits for the night's runs.
  */
@@ -30,6 +37,17 @@ export async function handleNightly(
       for (const d of page) await deps.enqueue('embed', { tenantId: d.tenantId, documentId: d.id });
       if (page.length < PAGE) break;
       after = page.at(-1)!.id;
+    }
+  }
+  // Documents without a domain from the active domain model under their tenant's set (embedded before
+  // classification existed, or a set change whose job was lost); documents embedded tonight are classified
+  // by their embed job.
+  const domainModel = active[1];
+  if (domainModel) {
+    for (const { tenantId, setId } of await new DomainRepository(deps.db).tenantsNeedingClassification(
+      domainModel.id,
+    )) {
+      await deps.enqueue('classify', { tenantId, setId });
     }
   }
   const postings = new PostingRepository(deps.db);

@@ -1,17 +1,24 @@
 import {
+  DomainRepository,
   PostingRepository,
   ScreeningRepository,
   type Database,
   type Posting,
   type ScreeningRun,
 } from '@shortlist/db';
-import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
+import {
+  CARD_DOMAINS,
+  CARD_DOMAIN_SET_ID,
+  InvalidScoreParamsError,
+  resolveParams,
+  type ScoreOverrides,
+} from '@shortlist/scoring';
 
 /** Why a screening cannot start; the API answers each with its own status. */
 export class ScreeningRequestError extends Error {
   override readonly name = 'ScreeningRequestError';
   constructor(
-    readonly code: 'invalid_params' | 'no_applicants' | 'no_models',
+    readonly code: 'invalid_params' | 'no_applicants' | 'no_models' | 'unknown_domain',
     message: string,
   ) {
     super(message);
@@ -24,6 +31,8 @@ export interface ScreeningRequest {
   trigger: ScreeningRun['trigger'];
   top?: number | null;
   overrides?: ScoreOverrides;
+  /** Rank only candidates classified into one of these domains (keys of the tenant's domain set). */
+  domains?: string[] | undefined;
   /** One run per posting and key (the nightly re-score uses `nightly:<day>`). */
   idempotencyKey?: string;
 }
@@ -55,6 +64,24 @@ export async function createScreeningRun(
       'the posting has no applicants: add some (POST /v1/postings/:id/applicants) or screen the pool',
     );
   }
+  const domains = request.domains ? [...new Set(request.domains)] : null;
+  if (domains) {
+    const repository = new DomainRepository(db);
+    const setId = await repository.activeSetId(posting.tenantId);
+    // The card's labels reach the database with the first process that embeds: its keys are known before.
+    const known = new Set(
+      setId === CARD_DOMAIN_SET_ID
+        ? CARD_DOMAINS.map((d) => d.key)
+        : (await repository.findSet(posting.tenantId, setId))?.domains.map((d) => d.key),
+    );
+    const unknown = domains.filter((d) => !known.has(d));
+    if (unknown.length > 0) {
+      throw new ScreeningRequestError(
+        'unknown_domain',
+        `domains: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the domain set (GET /v1/domain-sets)`,
+      );
+    }
+  }
   const screenings = new ScreeningRepository(db);
   const models = await screenings.coveringModels(posting.tenantId, posting.id);
   if (!models) {
@@ -72,6 +99,7 @@ export async function createScreeningRun(
     top: request.top ?? (request.scope === 'pool' ? 50 : null),
     semanticModelId: models.semantic,
     domainModelId: models.domain,
+    domains,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   });
   return { run };

@@ -1,5 +1,6 @@
 import type { JobName, JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
+import { handleClassify } from './domain-classification';
 import { handleEmbed } from './embed-stage';
 import { handleExtract } from './extract-stage';
 import { handleNightly, handleNightlyReport } from './nightly-stage';
@@ -21,4 +22,5 @@ export const STAGE_HANDLERS: { [N in JobName]: StageHandler<N> } = {
   rank: handleRank,
   nightly: handleNightly,
   nightlyReport: handleNightlyReport,
+  classify: handleClassify,
 };

@@ -26,6 +26,12 @@ export const JOB_PAYLOADS = {
   nightly: z.object({ day: DAY.optional() }),
   /** Waits for the night's runs and reports when they are all finished. */
   nightlyReport: z.object({ day: DAY }),
+  /**
+   * Classifies a tenant's documents into its domain set again (the set changed, or the nightly sweep found
+   * documents without a domain). `setId` is the set that asked for it: a job per set change, never swallowed by
+   * one still running for the previous set.
+   */
+  classify: z.object({ tenantId: z.uuid(), setId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
@@ -39,6 +45,7 @@ export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string {
   if ('documentId' in payload) return payload.documentId;
   if ('runId' in payload) return payload.runId;
+  if ('setId' in payload) return `${name}-${payload.tenantId}-${payload.setId}`;
   return `${name}-${payload.day ?? new Date().toISOString().slice(0, 10)}`;
 }
 

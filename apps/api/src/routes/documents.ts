@@ -1,11 +1,12 @@
 import '@fastify/multipart';
 import '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DocumentRepository, type Database } from '@shortlist/db';
+import { DocumentRepository, DomainRepository, type Database } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import type { Accepted, DocumentInput, DocumentIntake, DocumentKind } from '../document-intake';
 import { HttpError, errorSchema } from '../http-error';
+import { domainLabelSchema } from './screenings';
 
 const KINDS = ['resume', 'posting'] as const;
 const MAX_BATCH = 10_000;
@@ -86,6 +87,7 @@ const documentView = {
       },
     },
     metadata,
+    domainLabel: domainLabelSchema,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
@@ -111,6 +113,66 @@ export interface DocumentRouteDependencies {
 /** The document endpoints of the contract: accept (upload, text, S3 reference, batch), read, erase. */
 export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependencies): void {
   const documents = new DocumentRepository(deps.db);
+  const domains = new DomainRepository(deps.db);
+
+  app.get<{ Querystring: { kind?: 'resume' | 'posting'; domain?: string; cursor?: string; limit: number } }>(
+    '/v1/documents',
+    {
+      schema: {
+        summary: "The tenant's documents in id order, filtered by kind and by domain label",
+        tags: ['documents'],
+        security: [{ bearer: [] }],
+        querystring: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: KINDS },
+            domain: { type: 'string', minLength: 1, maxLength: 63, description: 'a key of the domain set' },
+            cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              documents: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string', format: 'uuid' },
+                    kind: { type: 'string', enum: KINDS },
+                    status: { type: 'string' },
+                    duplicateOf: { type: 'string', format: 'uuid' },
+                    file: { type: 'string' },
+                    domainLabel: domainLabelSchema,
+                    createdAt: { type: 'string', format: 'date-time' },
+                  },
+                  required: ['id', 'kind', 'status', 'createdAt'],
+                },
+              },
+              nextCursor: { type: 'string', format: 'uuid' },
+            },
+            required: ['documents'],
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { kind, domain, cursor, limit } = request.query;
+      const page = await documents.list(request.tenantId, {
+        ...(kind ? { kind } : {}),
+        ...(domain ? { domain } : {}),
+        ...(cursor ? { afterId: cursor } : {}),
+        limit,
+      });
+      return {
+        documents: page.map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v != null))),
+        ...(page.length === limit ? { nextCursor: page.at(-1)!.id } : {}),
+      };
+    },
+  );
 
   app.post<{ Body: CreateBody }>(
     '/v1/documents',
@@ -146,7 +208,8 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
     async (request) => {
       const view = await documents.describe(request.tenantId, request.params.id);
       if (!view) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
-      return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== null));
+      const domainLabel = await domains.findDocumentDomain(request.tenantId, request.params.id);
+      return { ...Object.fromEntries(Object.entries(view).filter(([, v]) => v !== null)), domainLabel };
     },
   );
 

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import {
   DocumentRepository,
+  DomainRepository,
   PostingRepository,
   ScreeningRepository,
   type Database,
+  type ScreeningResult,
   type ScreeningRun,
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
@@ -41,6 +43,22 @@ const postingView = {
   required: ['id', 'documentId', 'title', 'status'],
 } as const;
 
+/** A document's domain: the nearest label of its tenant's domain set, and the runner-up (cosines). */
+export const domainLabelSchema = {
+  type: 'object',
+  description:
+    "The document's domain (nearest prototype of the tenant's domain set, domain model cosine) and runner-up.",
+  properties: {
+    label: { type: 'string' },
+    similarity: { type: 'number' },
+    runnerUp: {
+      type: ['object', 'null'],
+      properties: { label: { type: 'string' }, similarity: { type: 'number' } },
+    },
+  },
+  required: ['label', 'similarity', 'runnerUp'],
+} as const;
+
 const resultSchema = {
   type: 'object',
   properties: {
@@ -50,8 +68,9 @@ const resultSchema = {
     final: { type: 'number' },
     unclipped: { type: 'number' },
     semantic: { type: 'number' },
-    domain: { type: 'number' },
+    domain: { type: 'number', description: "cosine of the resume's and the posting's domain vectors" },
     sameDomain: { type: 'boolean' },
+    domainLabel: domainLabelSchema,
   },
   required: ['rank', 'documentId', 'final', 'unclipped', 'semantic', 'domain', 'sameDomain'],
 } as const;
@@ -67,6 +86,8 @@ const runView = {
     top: { type: 'integer' },
     params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
     models: { type: 'object', properties: { semantic: uuid, domain: uuid } },
+    domains: { type: 'array', items: { type: 'string' } },
+    postingDomainLabel: domainLabelSchema,
     pendingDocumentIds: { type: 'array', items: uuid },
     failureReason: { type: 'string' },
     total: { type: 'integer' },
@@ -94,13 +115,25 @@ const CSV_COLUMNS = [
   'domain',
   'sameDomain',
   'file',
+  'domainLabel',
+  'domainSimilarity',
+  'domainRunnerUp',
 ] as const;
+
+/** A result as a CSV row: the domain label flattened into three columns. */
+const csvRow = (r: ScreeningResult) => ({
+  ...r,
+  domainLabel: r.domainLabel?.label,
+  domainSimilarity: r.domainLabel?.similarity,
+  domainRunnerUp: r.domainLabel?.runnerUp?.label,
+});
 
 /** Postings, their applicants, screening runs (append-only) and their exports. */
 export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDependencies): void {
   const documents = new DocumentRepository(deps.db);
   const postings = new PostingRepository(deps.db);
   const screenings = new ScreeningRepository(deps.db);
+  const domains = new DomainRepository(deps.db);
 
   const postingOf = async (tenantId: string, id: string) => {
     const posting = await postings.findById(tenantId, id);
@@ -221,7 +254,9 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
 
   app.post<{
     Params: { id: string };
-    Body: { scope?: 'applicants' | 'pool'; top?: number; params?: ScoreOverrides } | undefined;
+    Body:
+      | { scope?: 'applicants' | 'pool'; top?: number; params?: ScoreOverrides; domains?: string[] }
+      | undefined;
   }>(
     '/v1/postings/:id/screenings',
     {
@@ -236,6 +271,14 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
             scope: { type: 'string', enum: ['applicants', 'pool'], default: 'applicants' },
             top: { type: 'integer', minimum: 1, maximum: 10_000 },
             params: paramsSchema,
+            domains: {
+              type: 'array',
+              description:
+                'Rank only candidates classified into one of these domains (keys of the domain set).',
+              items: { type: 'string', minLength: 1, maxLength: 63 },
+              minItems: 1,
+              maxItems: 100,
+            },
           },
           additionalProperties: false,
         },
@@ -258,10 +301,13 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           trigger: 'api',
           top: request.body?.top ?? null,
           overrides: request.body?.params,
+          domains: request.body?.domains,
         }));
       } catch (error) {
         if (error instanceof ScreeningRequestError) {
-          const status = { invalid_params: 400, no_applicants: 422, no_models: 409 }[error.code];
+          const status = { invalid_params: 400, unknown_domain: 400, no_applicants: 422, no_models: 409 }[
+            error.code
+          ];
           throw new HttpError(status, status === 400 ? 'invalid_request' : error.code, error.message);
         }
         throw error;
@@ -293,10 +339,14 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
     async (request) => {
       const run = await runOf(request.tenantId, request.params.runId);
       const { limit, offset } = request.query;
-      const [total, results] = await Promise.all([
+      const [total, results, posting] = await Promise.all([
         screenings.countResults(request.tenantId, run.id),
         screenings.listResults(request.tenantId, run.id, limit, offset),
+        postings.findById(request.tenantId, run.postingId),
       ]);
+      const postingDomainLabel = posting
+        ? await domains.findDocumentDomain(request.tenantId, posting.documentId)
+        : undefined;
       return {
         id: run.id,
         postingId: run.postingId,
@@ -306,6 +356,8 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         ...(run.top !== null ? { top: run.top } : {}),
         params: run.params,
         models: { semantic: run.semanticModelId, domain: run.domainModelId },
+        ...(run.domains ? { domains: run.domains } : {}),
+        ...(postingDomainLabel ? { postingDomainLabel } : {}),
         pendingDocumentIds: run.pendingDocumentIds,
         ...(run.failureReason ? { failureReason: run.failureReason } : {}),
         total,
@@ -313,7 +365,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         offset,
         createdAt: run.createdAt,
         ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
-        results: results.map((r) => (r.file === null ? { ...r, file: undefined } : r)),
+        results: results.map((r) => ({ ...r, file: r.file ?? undefined })),
       };
     },
   );
@@ -339,7 +391,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="screening-${run.id}.csv"`)
-        .send(toCsv(CSV_COLUMNS, results));
+        .send(toCsv(CSV_COLUMNS, results.map(csvRow)));
     },
   );
 }

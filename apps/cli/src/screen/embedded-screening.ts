@@ -4,6 +4,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import {
   DocumentRepository,
+  DomainRepository,
   ModelRepository,
   PostingRepository,
   ScreeningRepository,
@@ -11,6 +12,7 @@ import {
   migrate,
   openPglite,
   type Document,
+  type DocumentDomain,
   type RankedCandidate,
 } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
@@ -57,11 +59,14 @@ export class JobDescriptionError extends SetupError {
   }
 }
 
-/** A ranked candidate with the file(s) it was read from, relative to the resumes folder. */
-export type ScreenedFile = RankedCandidate & { file: string };
+/**
+ * A ranked candidate with the file(s) it was read from, relative to the resumes folder, and its domain label
+ * (`domain` stays the cosine of the domain vectors).
+ */
+export type ScreenedFile = RankedCandidate & { file: string; domainLabel: DocumentDomain | undefined };
 
 export interface ScreeningReport {
-  posting: { file: string; documentId: string; title: string };
+  posting: { file: string; documentId: string; title: string; domainLabel: DocumentDomain | undefined };
   models: { semantic: { id: string; name: string }; domain: { id: string; name: string } };
   params: ScoreParams;
   results: ScreenedFile[];
@@ -232,7 +237,12 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       models.findById(finished.domainModelId!),
     ]);
     return {
-      posting: { file: options.job, documentId: jobDocument.id, title: posting.title },
+      posting: {
+        file: options.job,
+        documentId: jobDocument.id,
+        title: posting.title,
+        domainLabel: await new DomainRepository(db).findDocumentDomain(tenantId, jobDocument.id),
+      },
       models: {
         semantic: { id: semantic!.id, name: semantic!.name },
         domain: { id: domain!.id, name: domain!.name },
@@ -247,6 +257,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
         semantic: r.semantic,
         domain: r.domain,
         sameDomain: r.sameDomain,
+        domainLabel: r.domainLabel,
       })),
       skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)),
       processed: { extracted: toExtract, embedded: toEmbed, files: files.length },

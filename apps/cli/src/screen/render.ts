@@ -1,4 +1,5 @@
 import { toCsv } from '@shortlist/scoring';
+import type { DocumentDomain } from '@shortlist/db';
 import type { ScreeningReport } from './embedded-screening';
 
 export const FORMATS = ['table', 'csv', 'json', 'html'] as const;
@@ -6,7 +7,16 @@ export type Format = (typeof FORMATS)[number];
 
 const fixed = (value: number, digits: number) => value.toFixed(digits);
 
-/** The ranking as a terminal table: rank, file, final, semantic, domain and a mark for same-domain. */
+/** A domain label as a cell: `healthcare 0.62 (technology 0.48)`. */
+const labelCell = (label: DocumentDomain | undefined) =>
+  label
+    ? `${label.label} ${fixed(label.similarity, 2)}${label.runnerUp ? ` (${label.runnerUp.label} ${fixed(label.runnerUp.similarity, 2)})` : ''}`
+    : '';
+
+/**
+ * The ranking as a terminal table: rank, file, final, semantic, domain, a mark for same-domain, and the resume's
+ * domain label with its runner-up.
+ */
 function table(report: ScreeningReport): string {
   const rows = report.results.map((r) => [
     String(r.rank),
@@ -15,17 +25,19 @@ function table(report: ScreeningReport): string {
     fixed(r.semantic, 3),
     fixed(r.domain, 3),
     r.sameDomain ? '✓' : '',
+    labelCell(r.domainLabel),
   ]);
-  const header = ['rank', 'file', 'final', 'semantic', 'domain', 'same domain'];
+  const header = ['rank', 'file', 'final', 'semantic', 'domain', 'same domain', 'domain label (runner-up)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]!].length)));
-  const numeric = [true, false, true, true, true, false];
+  const numeric = [true, false, true, true, true, false, false];
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
+  const posting = report.posting.domainLabel;
   return [
-    `${report.posting.title}: ${report.results.length} ranked`,
+    `${report.posting.title}: ${report.results.length} ranked${posting ? `; the posting's domain: ${labelCell(posting)}` : ''}`,
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
@@ -57,7 +69,7 @@ function html(report: ScreeningReport): string {
   const rows = report.results
     .map(
       (r) =>
-        `<tr><td>${r.rank}</td><td>${escapeHtml(r.file)}</td><td>${fixed(r.final, 1)}</td><td>${fixed(r.semantic, 4)}</td><td>${fixed(r.domain, 4)}</td><td>${r.sameDomain ? 'yes' : 'no'}</td></tr>`,
+        `<tr><td>${r.rank}</td><td>${escapeHtml(r.file)}</td><td>${fixed(r.final, 1)}</td><td>${fixed(r.semantic, 4)}</td><td>${fixed(r.domain, 4)}</td><td>${r.sameDomain ? 'yes' : 'no'}</td><td>${escapeHtml(labelCell(r.domainLabel))}</td></tr>`,
     )
     .join('\n');
   const skipped = report.skipped.length
@@ -72,9 +84,9 @@ td:nth-child(1),td:nth-child(3),td:nth-child(4),td:nth-child(5){text-align:right
 </style></head><body>
 <h1>${escapeHtml(report.posting.title)}</h1>
 <p>${report.results.length} ranked; models ${escapeHtml(report.models.semantic.name)} / ${escapeHtml(report.models.domain.name)};
-threshold ${report.params.threshold}, boost ${report.params.boost}, penalty ${report.params.penalty}${report.params.hardGate ? ', hard gate' : ''}.</p>
+${report.posting.domainLabel ? `the posting's domain: ${escapeHtml(labelCell(report.posting.domainLabel))}; ` : ''}threshold ${report.params.threshold}, boost ${report.params.boost}, penalty ${report.params.penalty}${report.params.hardGate ? ', hard gate' : ''}.</p>
 ${histogram(report)}
-<table id="ranking"><thead><tr><th>rank</th><th>file</th><th>final</th><th>semantic</th><th>domain</th><th>same domain</th></tr></thead>
+<table id="ranking"><thead><tr><th>rank</th><th>file</th><th>final</th><th>semantic</th><th>domain</th><th>same domain</th><th>domain label (runner-up)</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
@@ -98,8 +110,25 @@ export function render(report: ScreeningReport, format: Format): string {
       return `${table(report)}\n`;
     case 'csv':
       return toCsv(
-        ['rank', 'file', 'documentId', 'final', 'unclipped', 'semantic', 'domain', 'sameDomain'] as const,
-        report.results,
+        [
+          'rank',
+          'file',
+          'documentId',
+          'final',
+          'unclipped',
+          'semantic',
+          'domain',
+          'sameDomain',
+          'domainLabel',
+          'domainSimilarity',
+          'domainRunnerUp',
+        ] as const,
+        report.results.map((r) => ({
+          ...r,
+          domainLabel: r.domainLabel?.label,
+          domainSimilarity: r.domainLabel?.similarity,
+          domainRunnerUp: r.domainLabel?.runnerUp?.label,
+        })),
       );
     case 'json':
       return `${JSON.stringify(

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, type Database } from '../client';
-import { documents, documentTexts } from '../schema';
+import { documentDomains, documents, documentTexts } from '../schema';
+import { documentDomainOf, type DocumentDomain } from './domains';
 
 export type Document = typeof documents.$inferSelect;
 export type NewDocument = Pick<typeof documents.$inferInsert, 'tenantId' | 'kind' | 'source'> &
@@ -96,6 +97,53 @@ export class DocumentRepository {
       .from(documents)
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
     return row;
+  }
+
+  /**
+   * A page of the tenant's documents in id order after `afterId`, each with its stored domain label; filtered by
+   * kind and by domain label (a duplicate has its original's label).
+   */
+  async list(
+    tenantId: string,
+    filter: { kind?: Document['kind']; domain?: string; afterId?: string; limit: number },
+  ): Promise<
+    (Pick<Document, 'id' | 'kind' | 'status' | 'duplicateOf' | 'createdAt'> & {
+      file: string | null;
+      domainLabel: DocumentDomain | undefined;
+    })[]
+  > {
+    const rows = await this.db
+      .select({
+        id: documents.id,
+        kind: documents.kind,
+        status: documents.status,
+        duplicateOf: documents.duplicateOf,
+        createdAt: documents.createdAt,
+        file: sql<string | null>`${documents.source}->>'filename'`,
+        label: documentDomains.label,
+        similarity: documentDomains.similarity,
+        runner_up: documentDomains.runnerUp,
+        runner_up_similarity: documentDomains.runnerUpSimilarity,
+      })
+      .from(documents)
+      .leftJoin(
+        documentDomains,
+        eq(documentDomains.documentId, sql`coalesce(${documents.duplicateOf}, ${documents.id})`),
+      )
+      .where(
+        and(
+          eq(documents.tenantId, tenantId),
+          filter.kind ? eq(documents.kind, filter.kind) : undefined,
+          filter.domain ? eq(documentDomains.label, filter.domain) : undefined,
+          filter.afterId ? sql`${documents.id} > ${filter.afterId}::uuid` : undefined,
+        ),
+      )
+      .orderBy(documents.id)
+      .limit(filter.limit);
+    return rows.map(({ label, similarity, runner_up, runner_up_similarity, ...document }) => ({
+      ...document,
+      domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
+    }));
   }
 
   /** The owner's view of a document; a duplicate reports its original's status, failure and token count. */

@@ -1,18 +1,24 @@
 import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
-import { documentStatus, documents, screeningResults, screeningRuns } from '../schema';
+import { documentDomains, documentStatus, documents, screeningResults, screeningRuns } from '../schema';
+import { documentDomainOf, type DocumentDomain } from './domains';
 import type { RankedCandidate } from './rankings';
 
 export type ScreeningRun = typeof screeningRuns.$inferSelect;
 export type NewScreeningRun = Pick<
   typeof screeningRuns.$inferInsert,
   'tenantId' | 'postingId' | 'scope' | 'trigger' | 'params' | 'top' | 'semanticModelId' | 'domainModelId'
-> & { idempotencyKey?: string };
+> & { idempotencyKey?: string; domains?: string[] | null };
 
-/** A stored result: a ranked candidate, and the file name its document was uploaded with, when it had one. */
+/**
+ * A stored result: a ranked candidate, the file name its document was uploaded with (when it had one), and its
+ * stored domain label (when it has been classified). `domain` stays the cosine of the two domain vectors (the
+ * public contract); the label is `domainLabel`.
+ */
 export interface ScreeningResult extends RankedCandidate {
   file: string | null;
+  domainLabel: DocumentDomain | undefined;
 }
 
 /** Statuses of a document the pipeline has not finished with, or failed on. */
@@ -132,14 +138,14 @@ export class ScreeningRepository {
     return row!.n;
   }
 
-  /** A page of a run's results in rank order. */
+  /** A page of a run's results in rank order, with each candidate's stored domain label. */
   async listResults(
     tenantId: string,
     runId: string,
     limit: number,
     offset: number,
   ): Promise<ScreeningResult[]> {
-    return this.db
+    const rows = await this.db
       .select({
         rank: screeningResults.rank,
         documentId: screeningResults.documentId,
@@ -149,16 +155,25 @@ export class ScreeningRepository {
         domain: screeningResults.domain,
         sameDomain: screeningResults.sameDomain,
         file: sql<string | null>`${documents.source}->>'filename'`,
+        label: documentDomains.label,
+        similarity: documentDomains.similarity,
+        runner_up: documentDomains.runnerUp,
+        runner_up_similarity: documentDomains.runnerUpSimilarity,
       })
       .from(screeningResults)
       .leftJoin(
         documents,
         and(eq(documents.tenantId, screeningResults.tenantId), eq(documents.id, screeningResults.documentId)),
       )
+      .leftJoin(documentDomains, eq(documentDomains.documentId, screeningResults.documentId))
       .where(and(eq(screeningResults.tenantId, tenantId), eq(screeningResults.runId, runId)))
       .orderBy(asc(screeningResults.rank))
       .limit(limit)
       .offset(offset);
+    return rows.map(({ label, similarity, runner_up, runner_up_similarity, ...result }) => ({
+      ...result,
+      domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
+    }));
   }
 
   /**
@@ -209,6 +224,15 @@ interface LeftOut {
   inPipeline: number;
 }
 
+/** Whether a document's stored domain label is one of these (a run restricted to domains). */
+function inDomains(domains: string[], documentId: SQL): SQL {
+  return sql`EXISTS (SELECT 1 FROM document_domains dd WHERE dd.document_id = ${documentId}
+                       AND dd.label = ANY(${sql`ARRAY[${sql.join(
+                         domains.map((d) => sql`${d}`),
+                         sql`, `,
+                       )}]::text[]`}))`;
+}
+
 /** Appends a ranking's rows (`rank, document_id, final, unclipped, semantic, domain, same_domain`) to a run. */
 function appendResults(run: ScreeningRun, ranking: SQL, where: SQL = sql`true`): SQL {
   return sql`INSERT INTO screening_results
@@ -241,12 +265,17 @@ async function storePoolRanking(
   const leftOut = { pending: unready!.pending ?? [], inPipeline: unready!.in_pipeline };
   if (waitForPending && leftOut.inPipeline > 0) return leftOut;
   const p = run.params;
+  const pool = sql`shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
+            ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
+            ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)`;
   await tx.execute(
     appendResults(
       run,
-      sql`shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
-            ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
-            ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)`,
+      run.domains
+        ? sql`(SELECT row_number() OVER (ORDER BY g.rank) AS rank, g.document_id, g.final, g.unclipped,
+                      g.semantic, g.domain, g.same_domain
+               FROM ${pool} g WHERE ${inDomains(run.domains, sql`g.document_id`)})`
+        : pool,
     ),
   );
   return leftOut;
@@ -285,7 +314,8 @@ async function storeApplicantsRanking(
             run,
             sql`(SELECT row_number() OVER (ORDER BY g.rank) AS rank, g.document_id, g.final, g.unclipped,
                         g.semantic, g.domain, g.same_domain
-                 FROM ranked g WHERE g.same_domain OR NOT ${p.hardGate}::boolean)`,
+                 FROM ranked g WHERE (g.same_domain OR NOT ${p.hardGate}::boolean)
+                   AND ${run.domains ? inDomains(run.domains, sql`g.document_id`) : sql`true`})`,
             sql`(${top}::int IS NULL OR r.rank <= ${top}::int)
                 AND NOT (${waitForPending}::boolean AND (SELECT i.n FROM in_pipeline i) > 0)`,
           )}
