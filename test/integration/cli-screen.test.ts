@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CARD_DOMAINS } from '@shortlist/scoring';
 import { runCli, runCliAsync, startCli } from '../support/cli';
 import { waitFor } from '../support/net';
 import { childProcesses, processExists } from '../support/processes';
@@ -28,6 +29,12 @@ const reportSchema = z.object({
       semantic: z.number().min(-1).max(1),
       domain: z.number().min(-1).max(1),
       sameDomain: z.boolean(),
+      // The resume's domain: the nearest of the card's 13 to its domain vector, and the runner-up.
+      domainLabel: z.object({
+        label: z.enum(CARD_DOMAINS.map((d) => d.key)),
+        similarity: z.number().min(-1).max(1),
+        runnerUp: z.object({ label: z.enum(CARD_DOMAINS.map((d) => d.key)), similarity: z.number() }),
+      }),
     }),
   ),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
@@ -88,7 +95,9 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
 
   it('writes CSV and a self-contained HTML report', () => {
     const csv = screen(['--format', 'csv']).stdout.trimEnd().split('\r\n');
-    expect(csv[0]).toBe('rank,file,documentId,final,unclipped,semantic,domain,sameDomain');
+    expect(csv[0]).toBe(
+      'rank,file,documentId,final,unclipped,semantic,domain,sameDomain,domainLabel,domainSimilarity,domainRunnerUp',
+    );
     expect(csv).toHaveLength(6);
     const out = join(work, 'report.html');
     expect(screen(['--format', 'html', '--out', out, '--top', '3']).status).toBe(1);

@@ -41,7 +41,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     await expect(migrate(database)).resolves.toEqual({ applied: 0, total: MIGRATION_COUNT });
   });
 
-  it('carries tenant_id on every table but the shared model catalogue', async () => {
+  it('carries tenant_id on every table but the shared model catalogue and the labels of domain sets', async () => {
     const rows = await queryRows<{ table_name: string; has_tenant: boolean }>(
       database.db,
       sql`SELECT t.table_name, EXISTS (SELECT 1 FROM information_schema.columns c
@@ -49,8 +49,10 @@ describe('schema and analyst SQL on PostgreSQL', () => {
           FROM information_schema.tables t WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE'`,
     );
     const without = rows.filter((r) => !r.has_tenant).map((r) => r.table_name);
-    expect(without).toEqual(['models']);
-    expect(rows).toHaveLength(10);
+    // A set's labels and prototypes belong to their set, which carries tenant_id (NULL for the card's 13,
+    // shared reference data like the models).
+    expect(without.sort()).toEqual(['domain_labels', 'domain_prototypes', 'models']);
+    expect(rows).toHaveLength(14);
   });
 
   it('ranks applicants by the hybrid score exactly as an independent recomputation', async () => {
