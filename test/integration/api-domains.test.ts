@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '@shortlist/db';
 import { CARD_DOMAINS, CARD_DOMAIN_SET_ID } from '@shortlist/scoring';
 import { startApiStack, type ApiStack } from '../support/api-stack';
+import { runCliAsync } from '../support/cli';
 import { waitFor } from '../support/net';
 
 interface Label {
@@ -210,5 +211,22 @@ describe('domain labels through the API, the worker and SQL', () => {
     expect((await call('DELETE', `/v1/domain-sets/${CARD_DOMAIN_SET_ID}`)).status).toBe(400);
     expect((await call('DELETE', `/v1/domain-sets/${set.id}`)).status).toBe(204);
     await labelledFrom(CARD_KEYS);
+  });
+
+  it('labels again, in the nightly sweep, documents left without a label', async () => {
+    const before = await labelledFrom(CARD_KEYS);
+    // As after an upgrade to this release: documents with vectors and no label.
+    await queryRows(
+      stack.database.db,
+      sql`DELETE FROM document_domains WHERE tenant_id = (SELECT tenant_id FROM tenants WHERE name = 'acme')`,
+    );
+    expect((await document(resumes[0]!)).domainLabel).toBeUndefined();
+    const night = await runCliAsync(['rescore', '--now', '--day', '2031-02-03'], {
+      REDIS_PREFIX: stack.prefix,
+      DATABASE_URL: stack.database.url,
+    });
+    expect(night.status).toBe(0);
+    const after = await labelledFrom(CARD_KEYS);
+    expect(after.map((v) => v.domainLabel)).toEqual(before.map((v) => v.domainLabel));
   });
 });
