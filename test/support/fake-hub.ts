@@ -19,6 +19,8 @@ export interface FakeHub {
   cutNext: Set<string>;
   /** Paths served with altered bytes (a corrupted transfer). */
   corrupt: Set<string>;
+  /** Paths whose next download sends half the bytes, then nothing more while holding the connection open. */
+  stallNext: Set<string>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   const requests: FakeHub['requests'] = [];
   const cutNext = new Set<string>();
   const corrupt = new Set<string>();
+  const stallNext = new Set<string>();
   const server: Server = createServer((req: IncomingMessage, res) => {
     const url = new URL(req.url!, 'http://hub');
     requests.push({ url: url.pathname, range: req.headers.range });
@@ -83,6 +86,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       res.writeHead(200, headers);
     }
     if (cut) return void res.end(body.subarray(0, Math.floor(body.length / 2)));
+    if (stallNext.delete(path)) return void res.write(body.subarray(0, Math.floor(body.length / 2)));
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -91,6 +95,11 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     requests,
     cutNext,
     corrupt,
-    close: () => new Promise((r) => server.close(() => r())),
+    stallNext,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // a stalled download's connection is still open
+      }),
   };
 }

@@ -49,6 +49,10 @@ const variables = {
     expected: 'an http(s):// URL of a Hugging Face hub',
   },
   HF_TOKEN: { schema: z.string().min(1).optional(), expected: 'a Hugging Face access token' },
+  HF_STALL_SECONDS: {
+    schema: positiveInt.default(30),
+    expected: 'seconds (a positive integer) a model download may go without receiving a byte',
+  },
   EMBED_PROVIDER: {
     schema: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
     expected: 'cpu, cuda or webgpu',
@@ -150,7 +154,7 @@ export interface Config {
     secretAccessKey: string | undefined;
     forcePathStyle: boolean;
   };
-  models: { dir: string; hubEndpoint: string; hubToken: string | undefined };
+  models: { dir: string; hubEndpoint: string; hubToken: string | undefined; hubStallSeconds: number };
   embed: {
     provider: 'cpu' | 'cuda' | 'webgpu';
     quantized: boolean;
@@ -221,7 +225,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Self-hosted S3 servers (MinIO, s3rver) need path-style addressing; AWS itself prefers virtual hosts.
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
     },
-    models: { dir: e.MODELS_DIR, hubEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), hubToken: e.HF_TOKEN },
+    models: {
+      dir: e.MODELS_DIR,
+      hubEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ''),
+      hubToken: e.HF_TOKEN,
+      hubStallSeconds: e.HF_STALL_SECONDS,
+    },
     embed: {
       provider: e.EMBED_PROVIDER,
       quantized: e.EMBED_QUANTIZED,

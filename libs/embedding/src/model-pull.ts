@@ -44,6 +44,34 @@ export interface PullOptions {
   quantized?: boolean;
   /** Bytes received so far for a file, for progress display. */
   onProgress?: (event: { role: Role; path: string; received: number; total: number }) => void;
+  /** Longest the hub may send nothing (no answer, no byte of a download) before the pull gives up; default 30 s. */
+  stallMs?: number;
+}
+
+/**
+ * Aborts a request once it has gone `ms` without progress: a hub that accepts the connection and then stops
+ * sending would otherwise hold a pull (and the demo waiting on it) for ever. `progress()` restarts the clock.
+ */
+class StallWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly ms: number) {
+    this.progress();
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  progress(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => this.controller.abort(new Error(`the hub sent nothing for ${this.ms / 1000} s`)),
+      this.ms,
+    );
+    this.timer.unref();
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 export interface PulledFile {
@@ -65,28 +93,42 @@ function unreachable(endpoint: string, cause: string): HubUnreachableError {
 async function request(
   url: string,
   options: PullOptions,
+  watch: StallWatch,
   headers: Record<string, string> = {},
 ): Promise<Response> {
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   try {
-    return await fetch(url, { headers: { ...auth, ...headers }, redirect: 'follow' });
+    return await fetch(url, { headers: { ...auth, ...headers }, redirect: 'follow', signal: watch.signal });
   } catch (error) {
+    if (watch.signal.aborted) throw unreachable(options.endpoint, (watch.signal.reason as Error).message);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw unreachable(options.endpoint, cause?.code ?? cause?.message ?? (error as Error).message);
   }
 }
 
+const stallWatch = (options: PullOptions) => new StallWatch(options.stallMs ?? 30_000);
+
 async function listFiles(repo: string, options: PullOptions): Promise<TreeEntry[]> {
   const revision = options.revision ?? 'main';
   const url = `${options.endpoint}/api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true`;
-  const response = await request(url, options);
-  if (response.status === 401 || response.status === 403) {
-    throw new ModelPullError(`the hub refused access to ${repo} (HTTP ${response.status}): set HF_TOKEN`);
+  const watch = stallWatch(options);
+  try {
+    const response = await request(url, options, watch);
+    if (response.status === 401 || response.status === 403) {
+      throw new ModelPullError(`the hub refused access to ${repo} (HTTP ${response.status}): set HF_TOKEN`);
+    }
+    if (response.status === 404)
+      throw new ModelPullError(`no repository ${repo} (revision ${revision}) on the hub`);
+    if (!response.ok) throw unreachable(options.endpoint, `HTTP ${response.status} listing ${repo}`);
+    return ((await response.json()) as TreeEntry[]).filter((e) => e.type === 'file');
+  } catch (error) {
+    if (watch.signal.aborted && !(error instanceof HubUnreachableError)) {
+      throw unreachable(options.endpoint, (watch.signal.reason as Error).message);
+    }
+    throw error;
+  } finally {
+    watch.stop();
   }
-  if (response.status === 404)
-    throw new ModelPullError(`no repository ${repo} (revision ${revision}) on the hub`);
-  if (!response.ok) throw unreachable(options.endpoint, `HTTP ${response.status} listing ${repo}`);
-  return ((await response.json()) as TreeEntry[]).filter((e) => e.type === 'file');
 }
 
 /** The files to fetch: the ONNX export (full or INT8), its external-data files, tokenizer and config. */
@@ -129,9 +171,12 @@ async function download(role: Role, repo: string, entry: TreeEntry, target: stri
   // Resume: ask only for the bytes the partial file lacks.
   const have = existsSync(partial) ? Math.min((await stat(partial)).size, total) : 0;
   const url = `${options.endpoint}/${repo}/resolve/${encodeURIComponent(options.revision ?? 'main')}/${entry.path}`;
-  const response = await request(url, options, have > 0 ? { range: `bytes=${have}-` } : {});
-  if (!response.ok || !response.body)
+  const watch = stallWatch(options);
+  const response = await request(url, options, watch, have > 0 ? { range: `bytes=${have}-` } : {});
+  if (!response.ok || !response.body) {
+    watch.stop();
     throw unreachable(options.endpoint, `HTTP ${response.status} for ${entry.path}`);
+  }
   const resumed = response.status === 206;
   let received = resumed ? have : 0;
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
@@ -141,12 +186,15 @@ async function download(role: Role, repo: string, entry: TreeEntry, target: stri
   let interruption: Error | undefined;
   try {
     for await (const chunk of body) {
+      watch.progress();
       received += (chunk as Buffer).length;
       options.onProgress?.({ role, path: entry.path, received, total });
       if (!file.write(chunk)) await once(file, 'drain');
     }
   } catch (error) {
-    interruption = error as Error;
+    interruption = watch.signal.aborted ? (watch.signal.reason as Error) : (error as Error);
+  } finally {
+    watch.stop();
   }
   file.end();
   await once(file, 'finish');

@@ -2,7 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '@shortlist/config';
+import { HubUnreachableError, ModelPullError, ROLES, locateModel } from '@shortlist/embedding';
 import { runCommand } from '../run-command';
+import { pullNbkModels } from './models';
 import { hasModels, runScreen } from './screen';
 
 /** The checkout's root (the bundle runs from apps/cli/dist, the sources from apps/cli/src/commands). */
@@ -13,25 +15,57 @@ function repositoryRoot(): string {
   throw new Error('the sample corpus (demo/) is not here: run the demo from a checkout of Shortlist');
 }
 
+/** Whether both roles have an ONNX model in the folder: fp32 (preferred) or only INT8; undefined if not. */
+async function installed(dir: string): Promise<{ quantized: boolean } | undefined> {
+  for (const quantized of [false, true]) {
+    const found = await Promise.all(
+      ROLES.map((role) =>
+        locateModel(dir, role, quantized).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (found.every(Boolean)) return { quantized };
+  }
+  return undefined;
+}
+
 /**
- * The best models at hand: the configured models directory (the nbk models, after `shortlist models pull`), else
- * the real small model that `npm run bench:embed` exports, else the bundled tiny random ones.
+ * The best models at hand: the configured models directory (the nbk models); else the nbk models pulled there
+ * from the hub (INT8: a quarter of the download; resumable, verified); only when the hub does not give them, the
+ * real small model that `npm run bench:embed` exports, else the bundled tiny random ones, with a warning.
  */
-function bestModels(root: string): { dir: string; note?: string } {
-  const configured = loadConfig().models.dir;
-  if (hasModels(configured)) return { dir: configured };
+async function bestModels(root: string): Promise<{ dir: string; quantized: boolean; note?: string }> {
+  const config = loadConfig();
+  const configured = config.models.dir;
+  const present = await installed(configured);
+  if (present) return { dir: configured, ...present };
+  process.stderr.write(
+    `shortlist demo: no models in ${configured}: fetching the nbk models (INT8) from ${config.models.hubEndpoint}\n`,
+  );
+  let why: string;
+  try {
+    await pullNbkModels(configured, { quantized: true });
+    return { dir: configured, quantized: true };
+  } catch (error) {
+    if (!(error instanceof HubUnreachableError || error instanceof ModelPullError)) throw error;
+    why = error.message;
+  }
   const minilm = join(root, '.shortlist', 'models', 'minilm');
   if (hasModels(minilm)) {
     return {
       dir: minilm,
-      note: `no nbk models in ${configured}: using all-MiniLM-L6-v2 (a real, general model) for both roles`,
+      quantized: false,
+      note: `the nbk models could not be fetched (${why}); using all-MiniLM-L6-v2 (a real, general model) for both roles`,
     };
   }
   return {
     dir: join(root, 'test', 'fixtures', 'models', 'tiny'),
+    quantized: false,
     note:
-      `no models in ${configured}: using the bundled tiny test models, whose random weights make the scores ` +
-      'meaningless (the demo still shows every step). `shortlist models pull` fetches the real ones.',
+      `the nbk models could not be fetched (${why}); using the bundled tiny test models, whose random weights ` +
+      'make the scores meaningless (the demo still shows every step). Run the demo again to resume the download.',
   };
 }
 
@@ -44,7 +78,7 @@ export function registerDemo(program: Command): void {
     .action(
       runCommand(async (options: { dataDir: string; top: string }) => {
         const root = repositoryRoot();
-        const models = bestModels(root);
+        const models = await bestModels(root);
         if (models.note) process.stderr.write(`shortlist demo: ${models.note}\n`);
         const postings = readdirSync(join(root, 'demo', 'postings')).sort();
         for (const posting of postings) {
@@ -56,6 +90,7 @@ export function registerDemo(program: Command): void {
             format: 'table',
             dataDir: options.dataDir,
             models: models.dir,
+            quantized: models.quantized,
           });
           if (process.exitCode === 130) return;
         }

@@ -16,6 +16,54 @@ import { runCommand } from '../run-command';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/**
+ * Pulls both nbk models into a models directory (resumable, each file verified against the hub's listing), with a
+ * progress bar per file on a terminal, then one line per file. Throws HubUnreachableError (no hub, or one that
+ * stalls past HF_STALL_SECONDS) or ModelPullError.
+ */
+export async function pullNbkModels(
+  dir: string,
+  options: { quantized: boolean; revision?: string },
+): Promise<void> {
+  const config = loadConfig();
+  const bars = process.stderr.isTTY
+    ? new MultiBar(
+        { format: ' {role} {file} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s' },
+        Presets.shades_classic,
+      )
+    : undefined;
+  const active = new Map<string, ReturnType<MultiBar['create']>>();
+  const pulled: string[] = [];
+  try {
+    for (const role of ROLES) {
+      const files = await pullModel(role, NBK_REPOSITORIES[role], dir, {
+        endpoint: config.models.hubEndpoint,
+        token: config.models.hubToken,
+        revision: options.revision ?? 'main',
+        quantized: options.quantized,
+        stallMs: config.models.hubStallSeconds * 1000,
+        onProgress: ({ path, received, total }) => {
+          if (!bars) return;
+          const key = `${role}/${path}`;
+          let bar = active.get(key);
+          if (!bar) {
+            bar = bars.create(total, 0, { role, file: path });
+            active.set(key, bar);
+          }
+          bar.update(received);
+        },
+      });
+      pulled.push(
+        ...files.map((f) => `${role}: ${f.path} ${mb(f.size)}${f.skipped ? ' (already installed)' : ''}`),
+      );
+    }
+  } finally {
+    // The bars share the terminal until every download is done; the summary follows them.
+    bars?.stop();
+  }
+  process.stderr.write(pulled.map((line) => `${line}\n`).join(''));
+}
+
 export function registerModels(program: Command): void {
   const models = program.command('models').description('install and inspect the embedding models');
 
@@ -27,47 +75,11 @@ export function registerModels(program: Command): void {
     .option('--revision <rev>', 'repository revision', 'main')
     .action(
       runCommand(async (options: { models?: string; quantized?: boolean; revision: string }) => {
-        const config = loadConfig();
-        const dir = options.models ?? config.models.dir;
-        // Bars on a terminal; one line per file when piped.
-        const bars = process.stderr.isTTY
-          ? new MultiBar(
-              { format: ' {role} {file} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s' },
-              Presets.shades_classic,
-            )
-          : undefined;
-        const active = new Map<string, ReturnType<MultiBar['create']>>();
-        const pulled: string[] = [];
+        const dir = options.models ?? loadConfig().models.dir;
         try {
-          for (const role of ROLES) {
-            const files = await pullModel(role, NBK_REPOSITORIES[role], dir, {
-              endpoint: config.models.hubEndpoint,
-              token: config.models.hubToken,
-              revision: options.revision,
-              quantized: options.quantized ?? false,
-              onProgress: ({ path, received, total }) => {
-                if (!bars) return;
-                const key = `${role}/${path}`;
-                let bar = active.get(key);
-                if (!bar) {
-                  bar = bars.create(total, 0, { role, file: path });
-                  active.set(key, bar);
-                }
-                bar.update(received);
-              },
-            });
-            pulled.push(
-              ...files.map(
-                (f) => `${role}: ${f.path} ${mb(f.size)}${f.skipped ? ' (already installed)' : ''}`,
-              ),
-            );
-          }
-          // The bars share the terminal until every download is done; the summary follows them.
-          bars?.stop();
-          process.stderr.write(pulled.map((line) => `${line}\n`).join(''));
+          await pullNbkModels(dir, { quantized: options.quantized ?? false, revision: options.revision });
           process.stdout.write(`models installed in ${dir}\n`);
         } catch (error) {
-          bars?.stop();
           if (error instanceof HubUnreachableError || error instanceof ModelPullError) {
             process.stderr.write(`shortlist: ${error.message}\n`);
             process.exitCode = error instanceof HubUnreachableError ? ExitCode.unavailable : ExitCode.failure;

@@ -18,6 +18,8 @@ export interface ScreenArguments {
   out?: string;
   dataDir: string;
   models?: string;
+  /** Overrides EMBED_QUANTIZED (the demo, with only the INT8 files pulled). */
+  quantized?: boolean;
 }
 
 const positive = (value: string) => {
@@ -111,7 +113,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       dataDir: args.dataDir,
       models: modelsDir,
       top: args.top,
-      embed: { ...config.embed },
+      embed: { ...config.embed, quantized: args.quantized ?? config.embed.quantized },
       extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
       signal: controller.signal,
       quit: quit.signal,

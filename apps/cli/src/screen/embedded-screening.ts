@@ -5,6 +5,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import {
   DocumentRepository,
   DomainRepository,
+  EmbeddingRepository,
   ModelRepository,
   PostingRepository,
   ScreeningRepository,
@@ -118,6 +119,12 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     await store.ensureReady();
     const tenantId = (await new TenantRepository(db).ensure('local')).tenantId;
     const modelIds = await registerEngineModels(db, engine.models);
+    // This data directory is one user's: the models they run now are the ones its rankings use (after a switch,
+    // say from the fallback models to the pulled nbk ones, documents get their vectors and labels again).
+    const modelRepository = new ModelRepository(db);
+    await modelRepository.activate(modelIds.semantic);
+    await modelRepository.activate(modelIds.domain);
+    const vectors = new EmbeddingRepository(db);
     const runner = new InProcessRunner(
       {
         db,
@@ -172,17 +179,26 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     // Hand on whatever is unfinished, by status: the handlers take each document from where it stands.
     const all = [jobDocument, ...fileDocuments.values()];
     let toExtract = 0;
+    let toEmbedAgain = 0;
     for (const document of all) {
       if (document.status === 'queued' || document.status === 'extracting') toExtract++;
       if (document.status !== 'ready' && document.status !== 'failed') {
         await runner.enqueue('extract', { tenantId, documentId: document.id });
+      } else if (
+        document.status === 'ready' &&
+        !document.duplicateOf &&
+        !(await vectors.hasVectors(document.id, [modelIds.semantic, modelIds.domain]))
+      ) {
+        toEmbedAgain++;
+        await runner.enqueue('embed', { tenantId, documentId: document.id });
       }
     }
     await runner.drain();
     // Where each document stands now, read once: what this run embedded, and which files failed.
     const now = new Map<string, Document>();
     for (const document of all) now.set(document.id, (await documents.findById(tenantId, document.id))!);
-    const toEmbed = all.filter((d) => d.status !== 'ready' && now.get(d.id)!.status === 'ready').length;
+    const toEmbed =
+      all.filter((d) => d.status !== 'ready' && now.get(d.id)!.status === 'ready').length + toEmbedAgain;
 
     const interrupted = options.signal?.aborted ?? false;
     const postingDocument = now.get(jobDocument.id)!;
@@ -231,7 +247,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       if (status === 'failed')
         skipped.push({ file: relative(options.resumes, file), reason: failureReason ?? 'failed' });
     }
-    const models = new ModelRepository(db);
+    const models = modelRepository;
     const [semantic, domain] = await Promise.all([
       models.findById(finished.semanticModelId!),
       models.findById(finished.domainModelId!),
