@@ -190,7 +190,9 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('rank,documentId,final,unclipped,semantic,domain,sameDomain,file');
+    expect(lines[0]).toBe(
+      'rank,documentId,final,unclipped,semantic,domain,sameDomain,file,domainLabel,domainSimilarity,domainRunnerUp',
+    );
     expect(lines).toHaveLength(211);
     const [rank, documentId, final] = lines[1]!.split(',');
     expect([Number(rank), documentId, Number(final)]).toEqual([
