@@ -19,15 +19,16 @@ import {
  * .shortlist/models/minilm): pipeline bugs that random weights cannot show — pooling over padding, a wrong
  * attention mask, chunk weights, lost text in PDF/DOCX extraction, a swapped model role — pull these figures
  * towards chance. The same corpus on the tiny random models must miss the floors, so the floors can fail.
- * The floors sit well under what the real model measured here (bench:quality has the full corpus and the
- * figures); no timing is asserted.
+ * The floors sit well under what the real models measured on this subset (hybrid P@5 0.88, nDCG@10 0.96,
+ * semantic-only nDCG@10 0.96, labels 93.5%; the tiny models: 0.23, 0.26, 0.26, 17%; chance P@5 0.09);
+ * bench:quality has the full corpus. No timing is asserted.
  */
 
 const FLOORS = {
-  hybridPrecisionAt5: 0.6,
-  hybridNdcgAt10: 0.6,
-  semanticNdcgAt10: 0.55,
-  labelAccuracy: 0.7,
+  hybridPrecisionAt5: 0.7,
+  hybridNdcgAt10: 0.8,
+  semanticNdcgAt10: 0.8,
+  labelAccuracy: 0.8,
 };
 
 /** One posting per domain; per domain three ordinary resumes and a near-duplicate; some hard cases. */
