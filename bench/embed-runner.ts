@@ -12,8 +12,9 @@ async function main(): Promise<void> {
       models: { type: 'string' },
       in: { type: 'string' },
       quantized: { type: 'boolean', default: false },
-      'chunk-tokens': { type: 'string', default: '512' },
-      overlap: { type: 'string', default: '64' },
+      // Unset: the engine's default single-pass limit (4,096 on CPU, 8,192 on a GPU).
+      'pass-tokens': { type: 'string' },
+      overlap: { type: 'string' },
       'batch-tokens': { type: 'string', default: '8192' },
       provider: { type: 'string', default: 'cpu' },
       threads: { type: 'string' },
@@ -26,8 +27,8 @@ async function main(): Promise<void> {
   const engine = await EmbeddingEngine.open({
     modelsDir: values.models!,
     quantized: values.quantized,
-    chunkTokens: Number(values['chunk-tokens']),
-    chunkOverlap: Number(values.overlap),
+    ...(values['pass-tokens'] ? { passTokens: Number(values['pass-tokens']) } : {}),
+    ...(values.overlap ? { passOverlap: Number(values.overlap) } : {}),
     batchTokens: Number(values['batch-tokens']),
     provider: values.provider as Provider,
     ...(values.threads ? { threads: Number(values.threads) } : {}),

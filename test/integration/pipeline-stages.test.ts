@@ -39,7 +39,7 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     [database, bucket, engine] = await Promise.all([
       createTestDatabase(),
       createTestBucket(),
-      EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, chunkTokens: 64, chunkOverlap: 16 }),
+      EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, passTokens: 64, passOverlap: 16 }),
     ]);
     deps = {
       db: database.db,
@@ -246,8 +246,8 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
       modelsDir: MODELS,
       quantized: true,
       threads: 1,
-      chunkTokens: 64,
-      chunkOverlap: 16,
+      passTokens: 64,
+      passOverlap: 16,
     });
     try {
       const next = await registerEngineModels(database.db, upgraded.models);
