@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     screening: { waitSeconds: config.worker.screeningWaitSeconds },
   };
   const metrics = new WorkerMetrics();
+  metrics.observe(engine);
   const workers = startStageWorkers({
     connection,
     prefix: config.redis.prefix,
