@@ -427,6 +427,8 @@ async function main(): Promise<void> {
   } finally {
     for (const worker of started) await stopProcess(worker);
     await stopProcess(api);
+    // Lazily connected: a run of (c) alone never used it.
+    if (redis.status === 'wait') await redis.connect();
     await deletePrefix(redis, prefix);
     redis.disconnect();
     await bucket
