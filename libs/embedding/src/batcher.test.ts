@@ -52,24 +52,40 @@ describe('Batcher', () => {
     await expect(Promise.all(short)).resolves.toEqual([[8], [8], [8], [8]]);
   });
 
-  it('bounds attention: rows x padded length² never exceeds one pass at the limit', async () => {
-    // 32-token rows: the linear budget (1,024) would take 32 of them; attention (64² = 4,096) takes 4.
-    const { batcher, model } = batcherWith({ batchTokens: 1024, maxRowTokens: 64 });
+  it('bounds attention: rows x padded length² stays within one pass at the limit', async () => {
+    const { batcher, model } = batcherWith({ batchTokens: 8192, maxRowTokens: 2048 });
     const blocker = batcher.submit([row(4, 9)]);
     const first = await model.next();
-    const docs = [1, 2, 3, 4, 5, 6].map((tag) => batcher.submit([row(32, tag)]));
+    // 1,024-token rows: the linear budget (8,192) would take 8 of them; attention (2,048² or 512 x 8,192) takes 4.
+    const docs = [1, 2, 3, 4, 5, 6].map((tag) => batcher.submit([row(1024, tag)]));
     first.finish();
     await blocker;
     const sizes: number[] = [];
     for (let done = 0; done < 6;) {
       const batch = await model.next();
       const length = Math.max(...batch.rows.map((r) => r.length));
-      expect(batch.rows.length * length * length).toBeLessThanOrEqual(64 * 64);
+      expect(batch.rows.length * length * length).toBeLessThanOrEqual(2048 * 2048);
       sizes.push(batch.rows.length);
       done += batch.rows.length;
       batch.finish();
     }
     expect(sizes).toEqual([4, 2]);
+    await Promise.all(docs);
+  });
+
+  it('lets short rows fill the linear budget even under a small single-pass limit', async () => {
+    const { batcher, model } = batcherWith({ batchTokens: 1024, maxRowTokens: 64 });
+    const blocker = batcher.submit([row(4, 9)]);
+    const first = await model.next();
+    const docs = Array.from({ length: 20 }, (_, i) => batcher.submit([row(64, i + 1)]));
+    first.finish();
+    await blocker;
+    const second = await model.next();
+    expect(second.rows).toHaveLength(16); // 16 x 64 = 1,024 tokens
+    second.finish();
+    const third = await model.next();
+    expect(third.rows).toHaveLength(4);
+    third.finish();
     await Promise.all(docs);
   });
 

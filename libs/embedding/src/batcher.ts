@@ -3,9 +3,10 @@
  * time, and decides at each step who goes next:
  *
  * - Memory: a batch's attention costs rows x padded length² (the [heads, length, length] score tensors), the
- *   rest rows x padded length. Both stay within what one row of `maxRowTokens` costs (the single-pass limit,
- *   chosen so that one such pass fits the worker's memory), and rows x length within `batchTokens` as well: one
- *   long pass goes alone, many short ones go together.
+ *   rest rows x padded length. Attention stays within what one row of `maxRowTokens` costs (the single-pass
+ *   limit, chosen so that one such pass fits the worker's memory) or what a full batch of SHORT_ROW-token rows
+ *   costs, whichever is more; rows x length stays within `batchTokens`: one long pass goes alone, many short
+ *   ones go together.
  * - Fairness: every document is a flow, every tenant a group of flows. The next batch is led by the tenant that
  *   has been served the fewest tokens, and within it the document served the fewest (start-time fair queueing:
  *   a newcomer starts at the current virtual time, not at zero, so a stream of small documents cannot starve a
@@ -16,10 +17,16 @@
  *   as possible, with everything that arrived meanwhile.
  */
 
+/**
+ * Rows this long may always fill the linear budget, whatever the single-pass limit: their attention is small
+ * beside the rest of the model (a full batch of them was the old 512-token default, ~0.6 GiB peak on CPU).
+ */
+const SHORT_ROW = 512;
+
 export interface BatcherOptions {
   /** Most tokens one batch may compute, padding included: rows x padded length. */
   batchTokens: number;
-  /** Longest row accepted; a batch's rows x padded length² stays within this length². */
+  /** Longest row accepted; a batch's rows x padded length² stays within this length² (or SHORT_ROW rows'). */
   maxRowTokens: number;
   /** Longest a pass waits for company before a partial batch goes (when the model is idle). */
   maxWaitMs: number;
@@ -213,7 +220,7 @@ export class Batcher<R> {
     lead.tenant.clock = lead.served;
     const { batchTokens, maxRowTokens, maxPaddingShare = 0.25 } = this.options;
     const linearBudget = Math.max(batchTokens, maxRowTokens);
-    const attentionBudget = maxRowTokens * maxRowTokens;
+    const attentionBudget = Math.max(maxRowTokens * maxRowTokens, SHORT_ROW * batchTokens);
     const batch: Item[] = [];
     let padded = 0;
     let real = 0;
