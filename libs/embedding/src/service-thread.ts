@@ -11,6 +11,10 @@ import { ModelLoadError } from './errors';
 
 /** How often one request is sent to a fresh thread after the thread died under it. */
 const MAX_ATTEMPTS = 3;
+/** The message that asks a service thread to exit once the request in hand is done. */
+const CLOSE = 'close';
+/** How long a closing thread may take to finish its request before it is terminated. */
+const CLOSE_GRACE_MS = 60_000;
 
 /** What a service thread sends its owner. */
 export type ServiceMessage<Ready, Result> =
@@ -161,11 +165,23 @@ export class ServiceThread<Init, Ready, Request, Result> {
     });
   }
 
+  /**
+   * Fails what is pending and lets the thread finish the request it is running, then exit: terminating a thread
+   * inside a native call (ONNX Runtime's run) aborts the whole process. Terminated after CLOSE_GRACE_MS anyway.
+   */
   async close(): Promise<void> {
     this.closing = true;
     for (const p of this.pending.values()) p.reject(new Error(`${this.options.name} thread closed`));
     this.pending.clear();
-    await this.thread.terminate();
+    const thread = this.thread;
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    thread.postMessage(CLOSE);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(
+      (resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)),
+    );
+    if ((await Promise.race([exited, late])) === 'late') await thread.terminate();
+    clearTimeout(timer);
   }
 }
 
@@ -190,12 +206,22 @@ export function serveRequests<Init, Ready, Request, Result>(
     (service) => {
       send({ type: 'ready', info: service.info });
       let queue = Promise.resolve();
-      port.on('message', ({ id, request }: RequestMessage<Request>) => {
+      let closing = false;
+      port.on('message', (message: RequestMessage<Request> | typeof CLOSE) => {
+        if (message === CLOSE) {
+          // Requests queued behind the one in hand were already failed by the owner; skip them, then let go.
+          closing = true;
+          queue = queue.then(() => port.close());
+          return;
+        }
+        const { id, request } = message;
         queue = queue.then(() =>
-          service.handle(request).then(
-            ({ result, transfer }) => send({ type: 'result', id, result }, transfer),
-            (error: unknown) => send({ type: 'error', id, message: (error as Error).message }),
-          ),
+          closing
+            ? undefined
+            : service.handle(request).then(
+                ({ result, transfer }) => send({ type: 'result', id, result }, transfer),
+                (error: unknown) => send({ type: 'error', id, message: (error as Error).message }),
+              ),
         );
       });
     },
