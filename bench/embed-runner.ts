@@ -1,39 +1,64 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EmbeddingEngine, type Provider } from '@shortlist/embedding';
+import { seededUniform } from '../test/support/vectors';
+import { DOMAIN_NAMES, text } from './corpus';
 
 /**
- * Child-process half of `npm run bench:embed`: embeds a JSONL corpus with the Shortlist engine (models loaded
- * before the clock starts, as the reference runner does) and prints one JSON line of figures.
+ * Child-process half of `npm run bench:embed` (one process per contender, so its peak RSS is its own; models
+ * loaded before the clock starts, as the reference runner does). Prints one JSON line of figures.
+ *
+ *   --in corpus.jsonl        the corpus, many documents in flight at once (as a worker with many active jobs)
+ *   --length N --reps R      one document of N tokens (specials included), embedded R times one after another
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       models: { type: 'string' },
       in: { type: 'string' },
+      length: { type: 'string' },
+      reps: { type: 'string', default: '3' },
       quantized: { type: 'boolean', default: false },
-      'chunk-tokens': { type: 'string', default: '512' },
-      overlap: { type: 'string', default: '64' },
+      // Unset: the engine's default single-pass limit (4,096 on CPU, 8,192 on a GPU).
+      'pass-tokens': { type: 'string' },
+      overlap: { type: 'string' },
       'batch-tokens': { type: 'string', default: '8192' },
       provider: { type: 'string', default: 'cpu' },
       threads: { type: 'string' },
     },
   });
-  const texts = readFileSync(values.in!, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => (JSON.parse(l) as { text: string }).text);
   const engine = await EmbeddingEngine.open({
     modelsDir: values.models!,
     quantized: values.quantized,
-    chunkTokens: Number(values['chunk-tokens']),
-    chunkOverlap: Number(values.overlap),
+    ...(values['pass-tokens'] ? { passTokens: Number(values['pass-tokens']) } : {}),
+    ...(values.overlap ? { passOverlap: Number(values.overlap) } : {}),
     batchTokens: Number(values['batch-tokens']),
+    maxDocumentTokens: 1_048_576,
     provider: values.provider as Provider,
     ...(values.threads ? { threads: Number(values.threads) } : {}),
   });
+  const label = `shortlist-${values.quantized ? 'int8' : 'fp32'}${values.provider === 'cpu' ? '' : `-${values.provider}`}`;
+  const figures = values.length
+    ? await oneDocument(engine, Number(values.length), Number(values.reps))
+    : await corpus(engine, values.in!);
+  await engine.close();
+  process.stdout.write(
+    `${JSON.stringify({
+      engine: label,
+      passTokens: engine.passPolicy.maxTokens,
+      ...figures,
+      paddingRatio: engine.paddingRatio,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    })}\n`,
+  );
+}
+
+async function corpus(engine: EmbeddingEngine, path: string) {
+  const texts = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (JSON.parse(l) as { text: string }).text);
   const start = performance.now();
-  // Many documents in flight at once, as a worker with many active jobs has: the batcher groups their chunks.
   const inFlight = 64;
   let tokens = 0;
   let next = 0;
@@ -45,18 +70,47 @@ async function main(): Promise<void> {
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  await engine.close();
-  process.stdout.write(
-    `${JSON.stringify({
-      engine: `shortlist-${values.quantized ? 'int8' : 'fp32'}${values.provider === 'cpu' ? '' : `-${values.provider}`}`,
-      documents: texts.length,
-      tokens,
-      seconds,
-      paddingRatio: engine.paddingRatio,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    })}\n`,
-  );
+  return { documents: texts.length, tokens, seconds: (performance.now() - start) / 1000 };
+}
+
+/** A text of exactly `length` tokens with this tokenizer, specials included (words of the benchmark corpus). */
+async function textOfTokens(engine: EmbeddingEngine, length: number): Promise<string> {
+  const words = text(DOMAIN_NAMES[0]!, length * 2, seededUniform(length)).split(' ');
+  const tokensOf = async (n: number) => (await engine.tokenize(words.slice(0, n).join(' '))).ids.length;
+  // The longest prefix of words within length - 2 content tokens, then single-letter words to make up the rest.
+  let low = 0;
+  let high = words.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if ((await tokensOf(mid)) <= length - 2) low = mid;
+    else high = mid - 1;
+  }
+  const missing = length - 2 - (await tokensOf(low));
+  return [...words.slice(0, low), ...Array.from({ length: missing }, () => 'a')].join(' ');
+}
+
+async function oneDocument(engine: EmbeddingEngine, length: number, reps: number) {
+  const document = await textOfTokens(engine, length);
+  const rssAfterLoad = process.memoryUsage().rss;
+  const seconds: number[] = [];
+  let last: Awaited<ReturnType<EmbeddingEngine['embed']>> | undefined;
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    last = await engine.embed(document);
+    seconds.push((performance.now() - start) / 1000);
+  }
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return {
+    length,
+    tokens: last!.tokens.length,
+    passes: last!.passes,
+    seconds,
+    tokensPerSecond: last!.tokens.length / median,
+    rssAfterLoadBytes: rssAfterLoad,
+    semantic: Array.from(last!.semantic),
+    domain: Array.from(last!.domain),
+  };
 }
 
 void main();

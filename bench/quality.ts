@@ -76,8 +76,6 @@ async function screenServices(corpus: string, labels: LabelledDocument[], models
     ingest: () => ({ maxDocumentBytes: 20 * 1024 * 1024, sourceAllowlist: [] }),
     workerEnv: {
       MODELS_DIR: models,
-      EMBED_CHUNK_TOKENS: '512',
-      EMBED_CHUNK_OVERLAP: '64',
       EMBED_THREADS: '0',
     },
   });

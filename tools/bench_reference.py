@@ -6,8 +6,10 @@ fixed-size batches padded to their longest row, mean pooling, L2 normalisation. 
 
 `--device cuda --dtype fp16` runs the PyTorch model on a GPU in half precision (the GPU comparison).
 
-Documents are chunked exactly as Shortlist chunks them (same tokenizer, chunk size and overlap), so every back end
-computes the same sequences and the comparison measures the runtime, not the algorithm. Prints one JSON object.
+Documents are split into windows exactly as Shortlist splits a document longer than its single-pass limit (same
+tokenizer, window size and overlap; bench:embed runs Shortlist with `--pass-tokens 512 --overlap 64` against these
+defaults), so every back end computes the same sequences and the comparison measures the runtime, not the
+algorithm. Prints one JSON object.
 
     tools/.venv/bin/python tools/bench_reference.py --engine onnx --models DIR --in corpus.jsonl
 """

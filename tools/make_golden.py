@@ -1,12 +1,14 @@
 """Golden reference embeddings: what Python `tokenizers` + `onnxruntime` + numpy pooling give for a fixed set of
 texts, which the TypeScript engine must reproduce (ids identical, cosine >= 0.99999).
 
-    tools/.venv/bin/python tools/make_golden.py   # writes test/fixtures/golden/tiny.json
+    tools/.venv/bin/python tools/make_golden.py   # writes test/fixtures/golden/tiny.json and tiny-windows.json
 
-The reference follows the engine's contract: a document's content tokens are split into chunks of at most
-`max_tokens` (special tokens included) overlapping by `overlap`; each chunk is framed by [CLS] ... [SEP], run
-through the model and mean-pooled over its tokens; chunk vectors are averaged weighted by their content tokens
-and L2-normalised.
+`tiny.json` is the model card's embedding, the engine's default: the whole document in one pass ([CLS] ... [SEP]),
+mean-pooled over its tokens, L2-normalised — for short texts and for long ones up to ~4,000 tokens (the CPU
+single-pass limit is 4,096). `tiny-windows.json` is what the engine does with a document longer than its
+single-pass limit, here set to 64 tokens so that small texts exercise it: content tokens split into windows of at
+most `max_tokens` (special tokens included) overlapping by `overlap`, each framed and mean-pooled, window vectors
+averaged weighted by their content tokens and L2-normalised.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from reference_embedding import chunks_of, load_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "test" / "fixtures" / "models" / "tiny"
-OUT = ROOT / "test" / "fixtures" / "golden" / "tiny.json"
-POLICY = {"max_tokens": 64, "overlap": 16}
+GOLDEN = ROOT / "test" / "fixtures" / "golden"
+WINDOWS = {"max_tokens": 64, "overlap": 16}
 
 SHORT = [
     "Senior Python engineer, 7 years of experience with PostgreSQL and Kubernetes.",
@@ -82,38 +84,54 @@ def long_text(seed: int, words: int) -> str:
 
 
 LONG = [long_text(seed, words) for seed, words in enumerate([60, 61, 62, 63, 100, 150, 200, 400, 800, 1500])]
+# One pass each under the CPU single-pass limit: the issue's 1,500-token document, and up to ~4,000 tokens.
+ONE_PASS_LONG = [long_text(100 + seed, words) for seed, words in enumerate([1360, 2500, 3600])]
 
 
-def embed(session: ort.InferenceSession, chunks: list[tuple[list[int], int]]) -> list[float]:
-    length = max(len(ids) for ids, _ in chunks)
-    ids = np.array([c + [0] * (length - len(c)) for c, _ in chunks], dtype=np.int64)
-    mask = np.array([[1] * len(c) + [0] * (length - len(c)) for c, _ in chunks], dtype=np.int64)
+def embed(session: ort.InferenceSession, passes: list[tuple[list[int], int]]) -> list[float]:
+    length = max(len(ids) for ids, _ in passes)
+    ids = np.array([c + [0] * (length - len(c)) for c, _ in passes], dtype=np.int64)
+    mask = np.array([[1] * len(c) + [0] * (length - len(c)) for c, _ in passes], dtype=np.int64)
     hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
     pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-    weights = np.array([w for _, w in chunks], dtype=np.float64)
+    weights = np.array([w for _, w in passes], dtype=np.float64)
     mean = (pooled.astype(np.float64) * weights[:, None]).sum(0) / weights.sum()
     return (mean / np.linalg.norm(mean)).tolist()
 
 
-def main() -> None:
-    tokenizer, prefix, suffix = load_tokenizer(MODELS / "semantic" / "tokenizer.json")
-    sessions = {role: ort.InferenceSession(str(MODELS / role / "model.onnx")) for role in ("semantic", "domain")}
+def golden(tokenizer, prefix, suffix, sessions, texts: list[str], policy: dict | None) -> list[dict]:
     documents = []
-    for i, text in enumerate(SHORT + UNICODE + NEAR_EMPTY + LONG):
+    for i, text in enumerate(texts):
         content = tokenizer.encode(text, add_special_tokens=False).ids
-        chunks = chunks_of(content, prefix, suffix, POLICY["max_tokens"], POLICY["overlap"])
+        passes = (
+            chunks_of(content, prefix, suffix, policy["max_tokens"], policy["overlap"])
+            if policy
+            else [(prefix + content + suffix, len(content))]
+        )
         documents.append(
             {
                 "id": f"doc-{i:02d}",
                 "text": text,
                 "tokens": tokenizer.encode(text).ids,
-                "chunks": len(chunks),
-                **{role: [round(x, 8) for x in embed(s, chunks)] for role, s in sessions.items()},
+                "passes": len(passes),
+                **{role: [round(x, 8) for x in embed(s, passes)] for role, s in sessions.items()},
             }
         )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"policy": POLICY, "documents": documents}, ensure_ascii=False) + "\n")
-    print(f"{OUT}: {len(documents)} documents, {sum(d['chunks'] for d in documents)} chunks")
+    return documents
+
+
+def main() -> None:
+    tokenizer, prefix, suffix = load_tokenizer(MODELS / "semantic" / "tokenizer.json")
+    sessions = {role: ort.InferenceSession(str(MODELS / role / "model.onnx")) for role in ("semantic", "domain")}
+    GOLDEN.mkdir(parents=True, exist_ok=True)
+    for name, texts, policy in [
+        ("tiny.json", SHORT + UNICODE + NEAR_EMPTY + LONG + ONE_PASS_LONG, None),
+        ("tiny-windows.json", SHORT + UNICODE + NEAR_EMPTY + LONG, WINDOWS),
+    ]:
+        documents = golden(tokenizer, prefix, suffix, sessions, texts, policy)
+        (GOLDEN / name).write_text(json.dumps({"policy": policy, "documents": documents}, ensure_ascii=False) + "\n")
+        longest = max(len(d["tokens"]) for d in documents)
+        print(f"{GOLDEN / name}: {len(documents)} documents, {sum(d['passes'] for d in documents)} passes, longest {longest} tokens")
 
 
 if __name__ == "__main__":

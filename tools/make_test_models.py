@@ -165,7 +165,8 @@ def quantize_int8(source: Path, target: Path) -> None:
     )
 
 
-def make(role: str, size: str, out: Path) -> None:
+def build_encoder(role: str, size: str) -> tuple[JinaBertEncoder, list[str]]:
+    """The random encoder of a role and size, and its vocabulary (the same weights on every call)."""
     spec = SIZES[size]
     torch.manual_seed(SEEDS[role])
     vocab = build_vocab(spec["vocab"])
@@ -174,6 +175,12 @@ def make(role: str, size: str, out: Path) -> None:
         for p in model.parameters():  # BERT's initialisation range keeps activations in a realistic span
             if p.dim() > 1:
                 p.normal_(0.0, 0.02 if size == "full" else 0.2)
+    return model, vocab
+
+
+def make(role: str, size: str, out: Path) -> None:
+    spec = SIZES[size]
+    model, vocab = build_encoder(role, size)
 
     target = out / role
     target.mkdir(parents=True, exist_ok=True)
@@ -207,7 +214,8 @@ def make(role: str, size: str, out: Path) -> None:
 
 
 class PooledOutput(nn.Module):
-    """A model with the wrong output for Shortlist: already pooled, [batch, hidden] (the engine must refuse it)."""
+    """A model that pools over padding too ([batch, hidden], the mask ignored): its vectors would depend on the
+    batch, so the engine must refuse it."""
 
     def __init__(self, encoder: JinaBertEncoder):
         super().__init__()
@@ -228,6 +236,34 @@ def make_pooled_output_model(out: Path) -> None:
     export_onnx(model, ids, torch.ones_like(ids), out / "model.onnx", per_token_output=False)
 
 
+class SentenceEmbedding(nn.Module):
+    """An export that pools itself (masked mean, like sentence-transformers' ONNX exports with the pooling inside)
+    and takes no token_type_ids: output `sentence_embedding` [batch, hidden]. The engine accepts it."""
+
+    def __init__(self, encoder: JinaBertEncoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids, attention_mask):
+        hidden = self.encoder(input_ids, attention_mask, torch.zeros_like(input_ids))
+        mask = attention_mask[..., None].to(hidden.dtype)
+        return (hidden * mask).sum(1) / mask.sum(1)
+
+
+def make_sentence_embedding_model(out: Path) -> None:
+    """The tiny semantic encoder (same weights) as a self-pooling export without token_type_ids."""
+    encoder, _ = build_encoder("semantic", "tiny")
+    ids = torch.tensor([[2, 10, 11, 3], [2, 12, 3, 0]])
+    out.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        SentenceEmbedding(encoder), (ids, (ids != 0).long()), str(out / "model.onnx"),
+        input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                      "sentence_embedding": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), required=True)
@@ -235,8 +271,9 @@ def main() -> None:
     args = parser.parse_args()
     for role in SEEDS:
         make(role, args.size, args.out)
-    if args.size == "tiny":  # a broken model for the bad-input tests, beside the good ones
+    if args.size == "tiny":  # beside the good ones: a broken model for the bad-input tests, a self-pooling one
         make_pooled_output_model(args.out.parent / "pooled-output")
+        make_sentence_embedding_model(args.out.parent / "sentence-embedding")
 
 
 if __name__ == "__main__":

@@ -23,13 +23,15 @@ run() { # label, command...
   if timeout 150 "$@" >/tmp/gpu/line 2>/tmp/gpu/err; then cat /tmp/gpu/line | tee -a "$results"
   else echo "FAILED: $label"; tail -20 /tmp/gpu/err; fi
 }
-runner=(/tmp/gpu/node /tmp/gpu/app/embed-runner.js --models "$models" --in "$corpus")
+# The references embed 512-token windows overlapping by 64 (bench_reference.py's defaults): so does Shortlist here.
+windows=(--pass-tokens 512 --overlap 64)
+runner=(/tmp/gpu/node /tmp/gpu/app/embed-runner.js --models "$models" --in "$corpus" "${windows[@]}")
 # Warm-up pass for each GPU engine so one-time kernel compilation is not timed; then the measured pass.
 run "PyTorch cuda fp16 (warm-up)" python3 tools/bench_reference.py --engine torch --device cuda --dtype fp16 --models "$models" --in "$corpus"
 run "PyTorch cuda fp16" python3 tools/bench_reference.py --engine torch --device cuda --dtype fp16 --models "$models" --in "$corpus"
 run "PyTorch cuda fp32" python3 tools/bench_reference.py --engine torch --device cuda --dtype fp32 --models "$models" --in "$corpus"
 run "Shortlist webgpu fp32" "${runner[@]}" --provider webgpu
 run "Shortlist webgpu fp32, 32k-token batches" "${runner[@]}" --provider webgpu --batch-tokens 32768
-run "Shortlist cpu fp32, 100 docs" /tmp/gpu/node /tmp/gpu/app/embed-runner.js --models "$models" --in /tmp/gpu/corpus-100.jsonl --provider cpu
+run "Shortlist cpu fp32, 100 docs" /tmp/gpu/node /tmp/gpu/app/embed-runner.js --models "$models" --in /tmp/gpu/corpus-100.jsonl "${windows[@]}" --provider cpu
 run "Python onnxruntime cpu fp32, 100 docs" python3 tools/bench_reference.py --engine onnx --models "$models" --in /tmp/gpu/corpus-100.jsonl
 run "PyTorch cuda fp16, 100 docs" python3 tools/bench_reference.py --engine torch --device cuda --dtype fp16 --models "$models" --in /tmp/gpu/corpus-100.jsonl

@@ -33,6 +33,7 @@ await Promise.all(
         main: join(root, 'apps', app, 'src', 'main.ts'),
         // Threads and child processes start from their own files beside main.js.
         'inference-thread': join(root, 'libs', 'embedding', 'src', 'inference-thread.ts'),
+        'tokenizer-thread': join(root, 'libs', 'embedding', 'src', 'tokenizer-thread.ts'),
         // The extraction child process (libs/extract forks it from beside main.js).
         'extract-child': join(root, 'libs', 'extract', 'src', 'extract-child.ts'),
       },

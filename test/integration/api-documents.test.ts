@@ -33,6 +33,7 @@ interface DocumentBody {
   failureReason?: string;
   duplicateOf?: string;
   tokens?: number;
+  truncated?: boolean;
 }
 
 describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process)', () => {
@@ -116,6 +117,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     const views = await settled(documents.map((d) => d.id));
     expect(views.map((v) => v.status)).toEqual(['ready', 'ready', 'ready', 'ready']);
     expect(views.every((v) => (v.tokens ?? 0) > 20)).toBe(true);
+    expect(views.map((v) => v.truncated)).toEqual([false, false, false, false]);
     const [vectors] = await queryRows<{ n: number }>(
       database.db,
       sql`SELECT count(*)::int AS n FROM embeddings WHERE document_id IN ${documents.map((d) => d.id)}`,

@@ -357,7 +357,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
           '--format',
           'json',
         ],
-        { EMBED_CHUNK_TOKENS: '64', EMBED_CHUNK_OVERLAP: '16', DATABASE_URL: '' },
+        { EMBED_PASS_TOKENS: '64', EMBED_PASS_OVERLAP: '16', DATABASE_URL: '' },
       );
       expect(cli.status).toBe(0);
       const embedded = (JSON.parse(cli.stdout) as { results: (Run['results'][number] & { file: string })[] })

@@ -39,8 +39,8 @@ describe('shortlist demo and the hub', () => {
       MODELS_DIR: join(work, 'models'),
       HF_ENDPOINT: hub.endpoint,
       HF_STALL_SECONDS: '1',
-      EMBED_CHUNK_TOKENS: '64',
-      EMBED_CHUNK_OVERLAP: '16',
+      EMBED_PASS_TOKENS: '64',
+      EMBED_PASS_OVERLAP: '16',
       DATABASE_URL: '',
     });
 

@@ -10,7 +10,7 @@ import { seededRandom } from '../support/vectors';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const MODELS = join(fixtures, 'models', 'tiny');
-const ENV = { EMBED_CHUNK_TOKENS: '64', EMBED_CHUNK_OVERLAP: '16', EMBED_THREADS: '1', DATABASE_URL: '' };
+const ENV = { EMBED_PASS_TOKENS: '64', EMBED_PASS_OVERLAP: '16', EMBED_THREADS: '1', DATABASE_URL: '' };
 
 const reportSchema = z.object({
   posting: z.object({ file: z.string(), documentId: z.uuid(), title: z.string() }),

@@ -50,7 +50,7 @@ describe('shortlist models pull, against a local server answering like the hub',
       expect(existsSync(join(dir, role, 'README.md'))).toBe(false);
     }
     const engine = await EmbeddingEngine.open({ modelsDir: dir });
-    await expect(engine.embed('Senior nurse')).resolves.toMatchObject({ chunks: 1 });
+    await expect(engine.embed('Senior nurse')).resolves.toMatchObject({ passes: 1 });
     await engine.close();
 
     const list = await runCli(['models', 'list', '--models', dir]);

@@ -9,7 +9,7 @@ import {
   TenantRepository,
   queryRows,
 } from '@shortlist/db';
-import { EmbeddingEngine } from '@shortlist/embedding';
+import { EmbeddingEngine, MAX_DOCUMENT_TOKENS } from '@shortlist/embedding';
 import {
   PermanentFailure,
   createScreeningRun,
@@ -39,7 +39,7 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     [database, bucket, engine] = await Promise.all([
       createTestDatabase(),
       createTestBucket(),
-      EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, chunkTokens: 64, chunkOverlap: 16 }),
+      EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, passTokens: 64, passOverlap: 16 }),
     ]);
     deps = {
       db: database.db,
@@ -137,17 +137,34 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(await rowsOf(id)).toEqual(first);
   });
 
-  it('embeds a document ten times the model context in full (every chunk)', async () => {
+  it('embeds the first EMBED_MAX_DOCUMENT_TOKENS of a document ten times the model context, and flags it', async () => {
     const id = await upload(join(fixtures, 'bad', 'long.txt'));
     await handleExtract(payload(id), deps);
-    await handleEmbed(payload(id), deps);
+    expect(await handleEmbed(payload(id), deps)).toEqual({
+      outcome: 'done',
+      tokens: MAX_DOCUMENT_TOKENS + 2,
+    });
     const [row] = (await rowsOf(id)) as {
+      text: string;
       token_count: number;
       vectors: { chunks: number; tokens: number }[];
     }[];
-    expect(row!.token_count).toBeGreaterThan(82_000);
-    // 64-token chunks overlapping by 16: every token is in some chunk.
-    expect(row!.vectors[0]!.chunks).toBeGreaterThanOrEqual(Math.ceil((row!.token_count - 2) / 48));
+    expect(row!.text.length).toBeGreaterThan(300_000); // ~82,000 tokens of text, all stored
+    expect(row!.token_count).toBe(MAX_DOCUMENT_TOKENS + 2);
+    // 64-token windows (62 content tokens) overlapping by 16: a stride of 46, every embedded token in some window.
+    expect(row!.vectors[0]!.chunks).toBe(Math.ceil((MAX_DOCUMENT_TOKENS - 62) / 46) + 1);
+    expect(await describe_(id)).toMatchObject({
+      status: 'ready',
+      tokens: MAX_DOCUMENT_TOKENS + 2,
+      truncated: true,
+    });
+  });
+
+  it('records that a document within the cap was embedded whole', async () => {
+    const id = await upload(join(fixtures, 'docs', 'resume.txt'));
+    await handleExtract(payload(id), deps);
+    await handleEmbed(payload(id), deps);
+    expect(await describe_(id)).toMatchObject({ status: 'ready', truncated: false });
   });
 
   it.each([
@@ -246,8 +263,8 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
       modelsDir: MODELS,
       quantized: true,
       threads: 1,
-      chunkTokens: 64,
-      chunkOverlap: 16,
+      passTokens: 64,
+      passOverlap: 16,
     });
     try {
       const next = await registerEngineModels(database.db, upgraded.models);

@@ -70,8 +70,9 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
         REDIS_PREFIX: prefix,
         S3_BUCKET: bucket.bucket,
         MODELS_DIR: MODELS,
-        EMBED_CHUNK_TOKENS: '64',
-        EMBED_CHUNK_OVERLAP: '16',
+        // Many 1,500-word documents: 64-token windows keep the tiny model fast (one pass is tested elsewhere).
+        EMBED_PASS_TOKENS: '64',
+        EMBED_PASS_OVERLAP: '16',
         WORKER_LOCK_SECONDS: '2',
         ...extra,
       },

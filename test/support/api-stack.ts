@@ -66,8 +66,9 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     REDIS_PREFIX: prefix,
     S3_BUCKET: bucket.bucket,
     MODELS_DIR: join(__dirname, '..', 'fixtures', 'models', 'tiny'),
-    EMBED_CHUNK_TOKENS: '64',
-    EMBED_CHUNK_OVERLAP: '16',
+    // Process behaviour, not fidelity, is tested here: 64-token windows keep the tiny model fast on long texts.
+    EMBED_PASS_TOKENS: '64',
+    EMBED_PASS_OVERLAP: '16',
     MAX_DOCUMENT_BYTES: String(ingest.maxDocumentBytes),
     ...options.workerEnv,
   });

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     shutdown: stopNow.signal,
   };
   const metrics = new WorkerMetrics();
+  metrics.observe(engine);
   const workers = startStageWorkers({
     connection,
     prefix: config.redis.prefix,

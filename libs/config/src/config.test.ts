@@ -52,6 +52,33 @@ describe('loadConfig', () => {
     }
   });
 
+  it('leaves the single-pass limit to the engine unless set, and reads the embedding limits', () => {
+    expect(loadConfig({}).embed).toMatchObject({
+      passTokens: undefined,
+      passOverlap: undefined,
+      maxDocumentTokens: undefined,
+      batchTokens: 8192,
+    });
+    expect(
+      loadConfig({ EMBED_PASS_TOKENS: '2048', EMBED_PASS_OVERLAP: '128', EMBED_MAX_DOCUMENT_TOKENS: '65536' })
+        .embed,
+    ).toMatchObject({ passTokens: 2048, passOverlap: 128, maxDocumentTokens: 65536 });
+    expect(() => loadConfig({ EMBED_PASS_TOKENS: '9000' })).toThrow(
+      'EMBED_PASS_TOKENS must be an integer 16-8192',
+    );
+  });
+
+  it('refuses the renamed chunk variables instead of ignoring them', () => {
+    expect(() => loadConfig({ EMBED_CHUNK_TOKENS: '512' })).toThrow(
+      new ConfigError(
+        'Configuration error: EMBED_CHUNK_TOKENS was replaced by EMBED_PASS_TOKENS (documents are now embedded in one pass up to it)',
+      ),
+    );
+    expect(() => loadConfig({ EMBED_CHUNK_OVERLAP: '64' })).toThrow(
+      'EMBED_CHUNK_OVERLAP was renamed EMBED_PASS_OVERLAP',
+    );
+  });
+
   it('names every wrong variable in the same line', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT must .*; LOG_LEVEL must/);
   });

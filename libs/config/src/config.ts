@@ -62,13 +62,17 @@ const variables = {
     schema: z.coerce.number().int().min(0).max(256).default(0),
     expected: 'an integer 0-256 (0: automatic)',
   },
-  EMBED_CHUNK_TOKENS: {
-    schema: z.coerce.number().int().min(16).max(8192).default(512),
-    expected: 'an integer 16-8192 (tokens per chunk)',
+  EMBED_PASS_TOKENS: {
+    schema: z.coerce.number().int().min(16).max(8192).optional(),
+    expected: 'an integer 16-8192 (most tokens embedded in one pass; longer documents go in windows)',
   },
-  EMBED_CHUNK_OVERLAP: {
-    schema: z.coerce.number().int().min(0).max(4096).default(64),
-    expected: 'an integer 0-4096',
+  EMBED_PASS_OVERLAP: {
+    schema: z.coerce.number().int().min(0).max(4096).optional(),
+    expected: 'an integer 0-4096 (tokens shared by consecutive windows)',
+  },
+  EMBED_MAX_DOCUMENT_TOKENS: {
+    schema: z.coerce.number().int().min(16).max(1_048_576).optional(),
+    expected: "an integer 16-1048576 (most tokens of a document's text embedded)",
   },
   EMBED_BATCH_TOKENS: {
     schema: z.coerce.number().int().min(16).max(1_048_576).default(8192),
@@ -159,8 +163,11 @@ export interface Config {
     provider: 'cpu' | 'cuda' | 'webgpu';
     quantized: boolean;
     threads: number;
-    chunkTokens: number;
-    chunkOverlap: number;
+    /** Single-pass limit; undefined: the engine's default for the provider (4,096 on CPU, the context on GPU). */
+    passTokens: number | undefined;
+    passOverlap: number | undefined;
+    /** Most tokens of a document embedded; undefined: the engine's default (16,384). */
+    maxDocumentTokens: number | undefined;
     batchTokens: number;
   };
   api: {
@@ -196,7 +203,18 @@ export class ConfigError extends SetupError {
   readonly exitCode = ExitCode.config;
 }
 
+/** Variables that were renamed: setting the old name is an error, never silently ignored. */
+const renamed: Record<string, string> = {
+  EMBED_CHUNK_TOKENS:
+    'EMBED_CHUNK_TOKENS was replaced by EMBED_PASS_TOKENS (documents are now embedded in one pass up to it)',
+  EMBED_CHUNK_OVERLAP: 'EMBED_CHUNK_OVERLAP was renamed EMBED_PASS_OVERLAP',
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const stale = Object.keys(renamed).filter((name) => env[name] !== undefined && env[name] !== '');
+  if (stale.length > 0) {
+    throw new ConfigError(`Configuration error: ${stale.map((name) => renamed[name]).join('; ')}`);
+  }
   // An empty variable is treated as unset, as shells and compose files often leave them empty.
   const present = Object.fromEntries(
     Object.keys(variables).flatMap((name) => {
@@ -235,8 +253,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       provider: e.EMBED_PROVIDER,
       quantized: e.EMBED_QUANTIZED,
       threads: e.EMBED_THREADS,
-      chunkTokens: e.EMBED_CHUNK_TOKENS,
-      chunkOverlap: e.EMBED_CHUNK_OVERLAP,
+      passTokens: e.EMBED_PASS_TOKENS,
+      passOverlap: e.EMBED_PASS_OVERLAP,
+      maxDocumentTokens: e.EMBED_MAX_DOCUMENT_TOKENS,
       batchTokens: e.EMBED_BATCH_TOKENS,
     },
     api: { host: e.HOST, port: e.PORT, adminToken: e.ADMIN_TOKEN },

@@ -103,6 +103,8 @@ export const documents = pgTable(
     sizeBytes: bigint('size_bytes', { mode: 'number' }),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     tokenCount: integer('token_count'),
+    /** Set when embedded: whether the text had more tokens than were embedded (EMBED_MAX_DOCUMENT_TOKENS). */
+    embedTruncated: boolean('embed_truncated'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,11 +1,21 @@
-import { Batcher } from './batcher';
-import { chunkTokens } from './chunking';
+import { Batcher, type BatchReport } from './batcher';
 import { EmptyDocumentError, ModelLoadError } from './errors';
 import { InferenceClient } from './inference-client';
 import type { Provider } from './inference-protocol';
 import { ROLES, loadManifest, locateModel, type ModelManifest, type Role } from './models-dir';
-import { combineChunks } from './pooling';
-import { DocumentTokenizer } from './tokenizer';
+import { splitIntoPasses, type PassPolicy } from './passes';
+import { combinePasses } from './pooling';
+import { ServiceThread } from './service-thread';
+import type { TokenizeRequest, TokenizeResult, TokenizerInfo, TokenizerInit } from './tokenizer-thread';
+
+/**
+ * Single-pass limit on CPU when none is configured: one 4,096-token pass peaks at ~2.1 GiB RSS in a fresh
+ * process (8,192 tokens: 6.5 GiB, over a CPU worker's 4 GiB), and 4,096 tokens hold every resume and posting
+ * of the sampled corpora in one pass (README: "How a document is embedded").
+ */
+export const CPU_PASS_TOKENS = 4096;
+/** Most tokens of a document embedded when none is configured: ~12,000 words, ~25 pages. */
+export const MAX_DOCUMENT_TOKENS = 16_384;
 
 export interface EngineOptions {
   modelsDir: string;
@@ -15,39 +25,48 @@ export interface EngineOptions {
   /** ONNX Runtime intra-op threads (0: ONNX Runtime decides). */
   threads?: number;
   /**
-   * Most tokens per chunk, specials included. 512 keeps attention memory small on CPU (the full 8,192-token
-   * context needs ~10 GB there); raise it on a GPU. Capped at the models' context.
+   * Most tokens embedded in one pass, specials included; a longer document is embedded in overlapping windows
+   * of this size. Default: the models' context (8,192) on a GPU, CPU_PASS_TOKENS on CPU; capped at the context.
    */
-  chunkTokens?: number;
-  /** Tokens shared by consecutive chunks. */
-  chunkOverlap?: number;
+  passTokens?: number;
+  /** Tokens shared by consecutive windows of a document longer than one pass (default 256, at most a quarter). */
+  passOverlap?: number;
+  /** Most tokens of a document's text embedded (the first ones); the result says when the text had more. */
+  maxDocumentTokens?: number;
   /** Most tokens (padding included) per inference batch. */
   batchTokens?: number;
-  /** Longest a chunk waits for others to share its batch. */
+  /** Longest a pass waits for others to share its batch while the model is idle. */
   maxWaitMs?: number;
 }
 
 export interface DocumentEmbedding {
-  /** The whole document's token ids, framed by the special tokens (as one sequence, before chunking). */
+  /** The embedded token ids, framed by the special tokens as one sequence (before any split into windows). */
   tokens: number[];
-  chunks: number;
+  /** The text had more than `maxDocumentTokens` tokens: only the first ones were embedded. */
+  truncated: boolean;
+  /** Model passes: 1, or the windows of a document longer than the single-pass limit. */
+  passes: number;
   /** L2-normalised document vectors. */
   semantic: Float32Array;
   domain: Float32Array;
 }
 
+type TokenizerThread = ServiceThread<TokenizerInit, TokenizerInfo, TokenizeRequest, TokenizeResult>;
+
 /**
- * Embeds documents with both models: tokenizes each once (the models share a tokenizer), splits long ones into
- * overlapping chunks (never truncates), batches chunks of concurrent callers, runs both models on an inference
- * thread, and combines chunk vectors into one normalised vector per model.
+ * Embeds documents with both models as their model card does — one pass, mean pooling — up to the single-pass
+ * limit: tokenizes each once on a thread of its own (the models share a tokenizer), splits only what exceeds
+ * the limit into overlapping windows, batches the passes of concurrent callers fairly within a memory budget
+ * (Batcher), runs both models on an inference thread, and combines windows into one normalised vector per model.
  */
 export class EmbeddingEngine {
   private constructor(
     readonly models: Record<Role, ModelManifest>,
-    private readonly tokenizer: DocumentTokenizer,
+    private readonly tokenizer: TokenizerThread,
     private readonly client: InferenceClient,
     private readonly batcher: Batcher<Record<Role, Float32Array>>,
-    readonly chunkPolicy: { maxTokens: number; overlap: number },
+    readonly passPolicy: PassPolicy,
+    readonly maxDocumentTokens: number,
   ) {}
 
   static async open(options: EngineOptions): Promise<EmbeddingEngine> {
@@ -61,22 +80,37 @@ export class EmbeddingEngine {
         `${files[0]!.tokenizerPath} and ${files[1]!.tokenizerPath} differ: both models must share one tokenizer`,
       );
     }
-    const tokenizer = new DocumentTokenizer(files[0]!.tokenizerPath);
+    const provider = options.provider ?? 'cpu';
     const context = Math.min(semantic.maxTokens, domain.maxTokens);
-    const maxTokens = Math.min(options.chunkTokens ?? 512, context);
-    const chunkPolicy = {
+    const maxTokens = Math.min(
+      options.passTokens ?? (provider === 'cpu' ? CPU_PASS_TOKENS : context),
+      context,
+    );
+    const passPolicy = {
       maxTokens,
-      overlap: Math.min(options.chunkOverlap ?? 64, Math.floor(maxTokens / 4)),
+      overlap: Math.min(options.passOverlap ?? 256, Math.floor(maxTokens / 4)),
     };
-    const client = await InferenceClient.start({
-      models: files.map((f) => ({ role: f.role, onnxPath: f.onnxPath })),
-      provider: options.provider ?? 'cpu',
-      intraOpThreads: options.threads ?? 0,
+    const tokenizer: TokenizerThread = await ServiceThread.start({
+      script: 'tokenizer-thread',
+      name: 'tokenizer',
+      init: { tokenizerPath: files[0]!.tokenizerPath },
+      initError: (_kind, message) => new ModelLoadError(message),
     });
+    let client: InferenceClient;
+    try {
+      client = await InferenceClient.start({
+        models: files.map((f) => ({ role: f.role, onnxPath: f.onnxPath })),
+        provider,
+        intraOpThreads: options.threads ?? 0,
+      });
+    } catch (error) {
+      await tokenizer.close();
+      throw error;
+    }
     for (const found of client.models) {
       const manifest = found.role === 'semantic' ? semantic : domain;
       if (found.dims !== manifest.dims) {
-        await client.close();
+        await Promise.all([client.close(), tokenizer.close()]);
         throw new ModelLoadError(
           `${manifest.onnxFile} produces ${found.dims}-D vectors, but its config.json says hidden_size ${manifest.dims}`,
         );
@@ -84,18 +118,34 @@ export class EmbeddingEngine {
       Object.assign(manifest, { inputNames: found.inputNames, outputName: found.outputName });
     }
     const batcher = new Batcher<Record<Role, Float32Array>>(
-      { batchTokens: Math.max(options.batchTokens ?? 8192, maxTokens), maxWaitMs: options.maxWaitMs ?? 5 },
+      {
+        batchTokens: options.batchTokens ?? 8192,
+        maxRowTokens: maxTokens,
+        maxWaitMs: options.maxWaitMs ?? 5,
+      },
       async (rows) => {
         const byModel = await client.run(rows);
         return rows.map((_, i) => ({ semantic: byModel.semantic[i]!, domain: byModel.domain[i]! }));
       },
     );
-    return new EmbeddingEngine({ semantic, domain }, tokenizer, client, batcher, chunkPolicy);
+    return new EmbeddingEngine(
+      { semantic, domain },
+      tokenizer,
+      client,
+      batcher,
+      passPolicy,
+      options.maxDocumentTokens ?? MAX_DOCUMENT_TOKENS,
+    );
   }
 
   /** Tokens computed per real token so far (1.0 = no padding). */
   get paddingRatio(): number {
     return this.batcher.paddingRatio;
+  }
+
+  /** Calls `listener` after every inference batch (rows, padded length, real tokens, seconds). */
+  onBatch(listener: (report: BatchReport) => void): void {
+    this.batcher.onBatch(listener);
   }
 
   /** Times the inference thread was replaced after dying. */
@@ -108,21 +158,39 @@ export class EmbeddingEngine {
     return this.client.currentThread;
   }
 
-  /** Embeds one document; `label` names it in errors. */
-  async embed(text: string, label = 'document'): Promise<DocumentEmbedding> {
-    const content = this.tokenizer.content(text);
+  /** A text's content tokens (no special tokens), up to `maxDocumentTokens`, tokenized off the main thread. */
+  async tokenize(text: string): Promise<{ ids: number[]; truncated: boolean }> {
+    const { ids, truncated } = await this.tokenizer.request({ text, maxTokens: this.maxDocumentTokens });
+    return { ids: Array.from(ids), truncated };
+  }
+
+  /**
+   * Embeds one document; `label` names it in errors, `tenant` is whose share of the model it uses (documents of
+   * one tenant cannot crowd out another's).
+   */
+  async embed(
+    text: string,
+    label = 'document',
+    options: { tenant?: string } = {},
+  ): Promise<DocumentEmbedding> {
+    const { ids: content, truncated } = await this.tokenize(text);
     if (content.length === 0) throw new EmptyDocumentError(`${label} has no text to embed`);
-    const chunks = chunkTokens(content, this.tokenizer.prefix, this.tokenizer.suffix, this.chunkPolicy);
-    const pooled = await Promise.all(chunks.map((c) => this.batcher.add(c.ids)));
-    const weights = chunks.map((c) => c.weight);
+    const { prefix, suffix } = this.tokenizer.info;
+    const passes = splitIntoPasses(content, prefix, suffix, this.passPolicy);
+    const pooled = await this.batcher.submit(
+      passes.map((p) => p.ids),
+      options.tenant,
+    );
+    const weights = passes.map((p) => p.weight);
     return {
-      tokens: this.tokenizer.framed(content),
-      chunks: chunks.length,
-      semantic: combineChunks(
+      tokens: [...prefix, ...content, ...suffix],
+      truncated,
+      passes: passes.length,
+      semantic: combinePasses(
         pooled.map((p) => p.semantic),
         weights,
       ),
-      domain: combineChunks(
+      domain: combinePasses(
         pooled.map((p) => p.domain),
         weights,
       ),
@@ -130,7 +198,7 @@ export class EmbeddingEngine {
   }
 
   async close(): Promise<void> {
-    this.batcher.flush();
-    await this.client.close();
+    this.batcher.close();
+    await Promise.all([this.client.close(), this.tokenizer.close()]);
   }
 }

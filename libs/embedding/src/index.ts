@@ -1,12 +1,13 @@
-export { EmbeddingEngine } from './engine';
+export { CPU_PASS_TOKENS, EmbeddingEngine, MAX_DOCUMENT_TOKENS } from './engine';
 export type { DocumentEmbedding, EngineOptions } from './engine';
 export { EmptyDocumentError, ModelLoadError, ProviderUnavailableError } from './errors';
 export { ROLES, loadManifest, locateModel } from './models-dir';
 export type { ModelFiles, ModelManifest, Role } from './models-dir';
 export type { Provider } from './inference-protocol';
-export { chunkTokens } from './chunking';
-export type { Chunk, ChunkPolicy } from './chunking';
-export { combineChunks, l2Normalise, meanPool } from './pooling';
+export { splitIntoPasses } from './passes';
+export type { Pass, PassPolicy } from './passes';
+export { combinePasses, l2Normalise, meanPool } from './pooling';
 export { Batcher } from './batcher';
+export type { BatchReport } from './batcher';
 export { HubUnreachableError, ModelPullError, NBK_REPOSITORIES, pullModel, selectFiles } from './model-pull';
 export type { PullOptions, PulledFile } from './model-pull';

@@ -11,16 +11,21 @@ export interface ThreadInit {
   intraOpThreads: number;
 }
 
-/** A batch: rows of token ids (framed chunks) concatenated, with each row's length. */
+/** What the thread found in each model. */
+export interface LoadedModelInfo {
+  role: Role;
+  inputNames: string[];
+  outputName: string;
+  /** `tokens`: per-token hidden states, mean-pooled here; `pooled`: the model pools itself. */
+  output: 'tokens' | 'pooled';
+  dims: number;
+}
+
+/** A batch: rows of token ids (framed passes) concatenated, with each row's length. */
 export interface RunRequest {
-  type: 'run';
-  id: number;
   ids: Int32Array;
   lengths: number[];
 }
 
-export type ThreadMessage =
-  | { type: 'ready'; models: { role: Role; inputNames: string[]; outputName: string; dims: number }[] }
-  | { type: 'init-error'; kind: 'provider' | 'model'; message: string }
-  | { type: 'result'; id: number; dims: number; vectors: Record<Role, Float32Array> }
-  | { type: 'error'; id: number; message: string };
+/** One pooled (not normalised) vector per row and model, rows concatenated. */
+export type RunResult = Record<Role, Float32Array>;

@@ -1,4 +1,4 @@
-import { combineChunks, l2Normalise, meanPool } from './pooling';
+import { combinePasses, l2Normalise, meanPool } from './pooling';
 
 describe('meanPool', () => {
   it('averages only the real tokens of each row', () => {
@@ -8,15 +8,15 @@ describe('meanPool', () => {
   });
 });
 
-describe('combineChunks', () => {
-  it('weights chunks by their tokens and normalises', () => {
-    const v = combineChunks([Float32Array.from([1, 0]), Float32Array.from([0, 1])], [3, 1]);
+describe('combinePasses', () => {
+  it('weights passes by their tokens and normalises', () => {
+    const v = combinePasses([Float32Array.from([1, 0]), Float32Array.from([0, 1])], [3, 1]);
     expect(v[0]! / v[1]!).toBeCloseTo(3, 6);
     expect(Math.hypot(...v)).toBeCloseTo(1, 6);
   });
 
-  it('equals the plain normalised mean for one chunk', () => {
-    expect(Array.from(combineChunks([Float32Array.from([3, 4])], [7]))).toEqual(
+  it('equals the plain normalised mean for one pass', () => {
+    expect(Array.from(combinePasses([Float32Array.from([3, 4])], [7]))).toEqual(
       Array.from(l2Normalise([3, 4])),
     );
   });

@@ -24,14 +24,14 @@ export function meanPool(
 }
 
 /**
- * The document vector from its chunks' mean-pooled vectors: their mean weighted by each chunk's token count
- * (so every token weighs the same however the document was split), L2-normalised.
+ * The document vector from its passes' pooled vectors: their mean weighted by each pass's content tokens
+ * (so every token weighs the same however the document was split into windows), L2-normalised.
  */
-export function combineChunks(chunkVectors: Float32Array[], weights: number[]): Float32Array {
-  const dims = chunkVectors[0]!.length;
+export function combinePasses(passVectors: Float32Array[], weights: number[]): Float32Array {
+  const dims = passVectors[0]!.length;
   const sum = new Float64Array(dims);
   let total = 0;
-  chunkVectors.forEach((v, i) => {
+  passVectors.forEach((v, i) => {
     const w = weights[i]!;
     total += w;
     for (let d = 0; d < dims; d++) sum[d]! += v[d]! * w;

@@ -13,9 +13,20 @@ const { Tokenizer } = require('@huggingface/tokenizers') as {
   Tokenizer: new (tokenizerJson: object, tokenizerConfig: object) => HfTokenizer;
 };
 
+/** Characters tokenized at a time: a document capped at N tokens costs about N tokens of work, whatever its size. */
+const SLICE_CHARS = 16_384;
+
+/** The content tokens of a document, up to a cap. */
+export interface DocumentTokens {
+  ids: number[];
+  /** The text had more tokens than the cap: `ids` holds the first ones. */
+  truncated: boolean;
+}
+
 /**
- * The models' shared WordPiece tokenizer (tokenizer.json, via @huggingface/tokenizers). Documents are encoded
- * whole — no truncation — and framed per chunk with the same special tokens the tokenizer adds to one sequence.
+ * The models' shared tokenizer (tokenizer.json, via @huggingface/tokenizers). A document is encoded up to a
+ * cap on its tokens, without special tokens; the engine frames each pass with the same special tokens the
+ * tokenizer adds to one sequence.
  */
 export class DocumentTokenizer {
   private readonly tokenizer: HfTokenizer;
@@ -32,8 +43,8 @@ export class DocumentTokenizer {
     }
     const configPath = join(dirname(tokenizerPath), 'tokenizer_config.json');
     const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as object) : {};
-    // Exported tokenizers often carry a truncation (e.g. 128 or 512 tokens) and padding setting; documents are
-    // chunked here instead, so both are dropped: every token of a document must reach the model.
+    // Exported tokenizers often carry a truncation (e.g. 128 or 512 tokens) and padding setting; the engine
+    // decides how much of a document to embed, so both are dropped.
     this.tokenizer = new Tokenizer({ ...json, truncation: null, padding: null }, config);
     // The template around a single sequence: what it adds to an empty text, split around the content slot.
     const framed = this.tokenizer.encode('a', { add_special_tokens: true }).ids;
@@ -43,13 +54,40 @@ export class DocumentTokenizer {
     this.suffix = framed.slice(at + bare.length);
   }
 
-  /** The content tokens of a text, without special tokens. */
-  content(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  /**
+   * The first `maxTokens` content tokens of a text. The text is encoded slice by slice, each cut just before a
+   * ASCII whitespace character: BERT-style tokenizers never join tokens across whitespace, so the ids equal those of
+   * the whole text encoded at once (a run of more than SLICE_CHARS characters without whitespace is the one
+   * exception), and a 20 MB text costs no more than its first `maxTokens` tokens.
+   */
+  encode(text: string, maxTokens: number): DocumentTokens {
+    const ids: number[] = [];
+    let start = 0;
+    // One token past the cap tells a truncated text from one that fits exactly.
+    while (start < text.length && ids.length <= maxTokens) {
+      const end = sliceEnd(text, start);
+      for (const id of this.tokenizer.encode(text.slice(start, end), { add_special_tokens: false }).ids) {
+        ids.push(id);
+      }
+      start = end;
+    }
+    const truncated = ids.length > maxTokens;
+    if (truncated) ids.length = maxTokens;
+    return { ids, truncated };
   }
+}
 
-  /** The whole document as one framed sequence (what the contract's `tokens` reports). */
-  framed(content: number[]): number[] {
-    return [...this.prefix, ...content, ...this.suffix];
+/** ASCII whitespace: a word boundary for every tokenizer (Unicode spaces and format characters are not always). */
+const BOUNDARY = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** Where the slice starting at `start` ends: before the last whitespace within SLICE_CHARS, else at the limit. */
+function sliceEnd(text: string, start: number): number {
+  const limit = start + SLICE_CHARS;
+  if (limit >= text.length) return text.length;
+  for (let i = limit; i > start + SLICE_CHARS / 2; i--) {
+    if (BOUNDARY.has(text.charCodeAt(i))) return i;
   }
+  // No whitespace nearby: cut anyway, but never inside a surrogate pair.
+  const code = text.charCodeAt(limit);
+  return code >= 0xdc00 && code <= 0xdfff ? limit - 1 : limit;
 }

@@ -8,7 +8,14 @@ export interface Embedder {
   embed(
     text: string,
     label?: string,
-  ): Promise<{ tokens: number[]; chunks: number; semantic: Float32Array; domain: Float32Array }>;
+    options?: { tenant?: string },
+  ): Promise<{
+    tokens: number[];
+    truncated: boolean;
+    passes: number;
+    semantic: Float32Array;
+    domain: Float32Array;
+  }>;
 }
 
 export type Enqueue = <N extends JobName>(name: N, payload: JobPayload<N>) => Promise<void>;

@@ -5,8 +5,9 @@ import { classifyDocuments } from './domain-classification';
 import { PermanentFailure, skipped, type StageOutcome } from './outcome';
 
 /**
- * Stage 2: text -> one vector per model, and the document's domain (nearest prototype of its tenant's set). Many of these run at once in a worker; the embedder batches their
- * chunks. Vectors and the move to `ready` are written in one transaction, as upserts: a rerun rewrites the same
+ * Stage 2: text -> one vector per model, and the document's domain (nearest prototype of its tenant's set). Many
+ * of these run at once in a worker; the embedder batches their passes, sharing the model fairly between documents
+ * and tenants. Vectors and the move to `ready` are written in one transaction, as upserts: a rerun rewrites the same
  * rows.
  */
 export async function handleEmbed(
@@ -45,7 +46,7 @@ export async function handleEmbed(
   if (document.status === 'extracted') await documents.setStatus(tenantId, documentId, 'embedding');
   let result: Awaited<ReturnType<typeof embedder.embed>>;
   try {
-    result = await embedder.embed(text, documentId);
+    result = await embedder.embed(text, documentId, { tenant: tenantId });
   } catch (error) {
     if ((error as Error).name === 'EmptyDocumentError') {
       await documents.setStatus(tenantId, documentId, 'failed', 'no_text');
@@ -53,7 +54,7 @@ export async function handleEmbed(
     }
     throw error;
   }
-  const common = { tenantId, documentId, tokenCount: result.tokens.length, chunkCount: result.chunks };
+  const common = { tenantId, documentId, tokenCount: result.tokens.length, chunkCount: result.passes };
   await vectors.saveDocumentVectors(
     tenantId,
     documentId,
@@ -61,7 +62,7 @@ export async function handleEmbed(
       { ...common, modelId: modelIds.semantic, embedding: Array.from(result.semantic) },
       { ...common, modelId: modelIds.domain, embedding: Array.from(result.domain) },
     ],
-    result.tokens.length,
+    { tokenCount: result.tokens.length, truncated: result.truncated },
   );
   // After the vectors are stored: a failure here leaves the document ready and unlabelled, which the nightly
   // sweep finds and classifies.

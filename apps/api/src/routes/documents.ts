@@ -74,6 +74,7 @@ const documentView = {
     failureReason: { type: 'string' },
     duplicateOf: { type: 'string', format: 'uuid' },
     tokens: { type: 'integer' },
+    truncated: { type: 'boolean' },
     sha256: { type: 'string' },
     sizeBytes: { type: 'integer' },
     source: {

@@ -51,8 +51,9 @@ export function registerEmbed(program: Command): void {
           provider: config.embed.provider,
           quantized: options.quantized ?? config.embed.quantized,
           threads: config.embed.threads,
-          chunkTokens: config.embed.chunkTokens,
-          chunkOverlap: config.embed.chunkOverlap,
+          passTokens: config.embed.passTokens,
+          passOverlap: config.embed.passOverlap,
+          maxDocumentTokens: config.embed.maxDocumentTokens,
           batchTokens: config.embed.batchTokens,
         });
         const input = options.in === '-' ? process.stdin : createReadStream(options.in);
@@ -77,11 +78,16 @@ export function registerEmbed(program: Command): void {
               );
               continue;
             }
-            const { tokens, semantic, domain } = result.value;
-            await write(
-              out,
-              `${JSON.stringify({ id: line.id, tokens, semantic: Array.from(semantic), domain: Array.from(domain) })}\n`,
-            );
+            const { tokens, truncated, semantic, domain } = result.value;
+            // `truncated` only when it happened: the text had more than EMBED_MAX_DOCUMENT_TOKENS tokens.
+            const record = {
+              id: line.id,
+              tokens,
+              ...(truncated ? { truncated } : {}),
+              semantic: Array.from(semantic),
+              domain: Array.from(domain),
+            };
+            await write(out, `${JSON.stringify(record)}\n`);
             done++;
           }
         };

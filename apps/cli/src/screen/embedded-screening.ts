@@ -37,8 +37,9 @@ export interface ScreeningOptions {
   embed: {
     quantized: boolean;
     threads: number;
-    chunkTokens: number;
-    chunkOverlap: number;
+    passTokens: number | undefined;
+    passOverlap: number | undefined;
+    maxDocumentTokens: number | undefined;
     batchTokens: number;
   };
   extract: { timeoutMs: number; memoryMb: number; maxDocumentBytes: number };

@@ -18,7 +18,10 @@ export interface DocumentView {
   duplicateOf: string | null;
   sha256: string | null;
   sizeBytes: number | null;
+  /** Tokens embedded (specials included). */
   tokens: number | null;
+  /** Whether the text had more tokens than were embedded; null until embedded. */
+  truncated: boolean | null;
   source: Document['source'];
   metadata: Document['metadata'];
   createdAt: Date;
@@ -159,6 +162,7 @@ export class DocumentRepository {
         sha256: documents.sha256,
         sizeBytes: documents.sizeBytes,
         tokens: sql<number | null>`coalesce(${original.tokenCount}, ${documents.tokenCount})`,
+        truncated: sql<boolean | null>`coalesce(${original.embedTruncated}, ${documents.embedTruncated})`,
         source: documents.source,
         metadata: documents.metadata,
         createdAt: documents.createdAt,

@@ -37,13 +37,19 @@ export class EmbeddingRepository {
     tenantId: string,
     documentId: string,
     rows: EmbeddingRow[],
-    tokenCount: number,
+    embedded: { tokenCount: number; truncated: boolean },
   ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.upsert(rows, tx);
       await tx
         .update(documents)
-        .set({ status: 'ready', failureReason: null, tokenCount, updatedAt: sql`now()` })
+        .set({
+          status: 'ready',
+          failureReason: null,
+          tokenCount: embedded.tokenCount,
+          embedTruncated: embedded.truncated,
+          updatedAt: sql`now()`,
+        })
         .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
     });
   }
