@@ -90,21 +90,30 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
   const stageBars = new Map<string, SingleBar>();
   const controller = new AbortController();
   const quit = new AbortController();
+  // One listener for the whole run, counting Ctrl-Cs: were the listener count to drop to zero between two (as with
+  // chained process.once), Node would restore SIGINT's default action for that moment, and a Ctrl-C arriving then
+  // would kill the process outright.
+  let interrupts = 0;
   const interrupt = () => {
-    process.stderr.write(
-      '\nshortlist: stopping after the documents in hand (Ctrl-C again to quit at once)\n',
-    );
-    controller.abort();
-    process.once('SIGINT', () => {
-      // Kills the parsers still running (they are in process groups of their own); the run unwinds after the
-      // inference batch in hand. Exiting right here would tear the inference thread down mid-run (onnxruntime
-      // aborts the process: SIGABRT, not 130).
-      process.stderr.write('\nshortlist: quitting (Ctrl-C again to exit without closing anything)\n');
-      quit.abort();
-      process.once('SIGINT', () => process.exit(ExitCode.interrupted));
-    });
+    switch (++interrupts) {
+      case 1:
+        process.stderr.write(
+          '\nshortlist: stopping after the documents in hand (Ctrl-C again to quit at once)\n',
+        );
+        controller.abort();
+        break;
+      case 2:
+        // Kills the parsers still running (they are in process groups of their own); the run unwinds after the
+        // inference batch in hand. Exiting right here would tear the inference thread down mid-run (onnxruntime
+        // aborts the process: SIGABRT, not 130).
+        process.stderr.write('\nshortlist: quitting (Ctrl-C again to exit without closing anything)\n');
+        quit.abort();
+        break;
+      default:
+        process.exit(ExitCode.interrupted);
+    }
   };
-  process.once('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
   let report: ScreeningReport;
   try {
     report = await screenFolder({
