@@ -14,3 +14,5 @@ export { PermanentFailure, done, skipped } from './outcome';
 export type { StageOutcome } from './outcome';
 export type { Embedder, Enqueue, PipelineDependencies } from './dependencies';
 export { classifyDocuments, ensurePrototypes, handleClassify } from './domain-classification';
+export { dispatchWebhookEvents } from './webhook-stage';
+export type { WebhookDelivery } from './webhook-stage';
