@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '@shortlist/config';
-import { RedisSetupError, checkRedis, createRedisConnection } from '@shortlist/queue';
+import { JobQueues, RedisSetupError, checkRedis, createRedisConnection } from '@shortlist/queue';
 import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
 
 const url = loadConfig().redis.url!;
@@ -58,6 +58,41 @@ describe('Redis for the queues', () => {
       await queue.close();
       await deletePrefix(connection, prefix);
       connections.forEach((c) => c.disconnect());
+    }
+  });
+});
+
+describe('JobQueues', () => {
+  it("adds a night's report once per day, even after the first one finished", async () => {
+    const prefix = uniquePrefix();
+    const [connection, workerConnection] = [1, 2].map(() =>
+      createRedisConnection(url, { role: 'worker' }),
+    ) as [Redis, Redis];
+    const queues = new JobQueues(connection, prefix);
+    let reports = 0;
+    const worker = new Worker('nightlyReport', () => Promise.resolve((reports += 1)), {
+      connection: workerConnection,
+      prefix,
+    });
+    try {
+      const finished = new Promise((resolve) => worker.once('completed', resolve));
+      await queues.enqueue('nightlyReport', { day: '2031-01-02' });
+      await finished;
+      await queues.enqueue('nightlyReport', { day: '2031-01-02' });
+      // The finished report is kept (so the second add was a no-op), and nothing waits or runs.
+      expect(
+        await queues.queue('nightlyReport').getJobCounts('waiting', 'active', 'completed'),
+      ).toMatchObject({
+        waiting: 0,
+        active: 0,
+        completed: 1,
+      });
+      expect(reports).toBe(1);
+    } finally {
+      await worker.close();
+      await queues.close();
+      await deletePrefix(connection, prefix);
+      [connection, workerConnection].forEach((c) => c.disconnect());
     }
   });
 });

@@ -4,7 +4,6 @@ export {
   InvalidJobPayloadError,
   JOB_ATTEMPTS,
   JOB_NAMES,
-  JOB_OPTIONS,
   JOB_PAYLOADS,
   jobIdOf,
   parseJobPayload,

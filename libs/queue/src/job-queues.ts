@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_NAMES, JOB_OPTIONS, jobIdOf, type JobName, type JobPayload } from './jobs';
+import { JOB_NAMES, jobIdOf, jobOptionsOf, type JobName, type JobPayload } from './jobs';
 
 export interface QueueDepth {
   queue: JobName;
@@ -24,7 +24,7 @@ export class JobQueues {
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
-    await this.queue(name).add(name, payload, { ...JOB_OPTIONS, jobId: jobIdOf(name, payload) });
+    await this.queue(name).add(name, payload, { ...jobOptionsOf(name), jobId: jobIdOf(name, payload) });
   }
 
   async enqueueMany<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {
@@ -33,7 +33,7 @@ export class JobQueues {
         payloads.slice(i, i + 1000).map((payload) => ({
           name,
           data: payload,
-          opts: { ...JOB_OPTIONS, jobId: jobIdOf(name, payload) },
+          opts: { ...jobOptionsOf(name), jobId: jobIdOf(name, payload) },
         })),
       );
     }

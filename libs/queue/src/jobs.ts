@@ -69,7 +69,7 @@ export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobP
 /** Retries with exponential backoff (1 s, 2 s, 4 s, ... ~4 min in all) ride out a service restart. */
 export const JOB_ATTEMPTS = 9;
 
-export const JOB_OPTIONS: JobsOptions = {
+const JOB_OPTIONS: JobsOptions = {
   attempts: JOB_ATTEMPTS,
   backoff: { type: 'exponential', delay: 1000 },
   // Done jobs leave at once (the database holds the outcome, and a re-enqueue of the same id must not be
@@ -77,3 +77,12 @@ export const JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
+
+/**
+ * The options of a job. A night's report stays a week once done: its id is the day, so a second nightly run the
+ * same day (`rescore --now` twice, two schedulers) adds nothing, and the night is reported once (it was reported
+ * twice when the first report had finished, and been removed, before the second run queued its own).
+ */
+export function jobOptionsOf(name: JobName): JobsOptions {
+  return name === 'nightlyReport' ? { ...JOB_OPTIONS, removeOnComplete: { age: 7 * 24 * 3600 } } : JOB_OPTIONS;
+}
