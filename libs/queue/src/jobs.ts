@@ -84,5 +84,7 @@ const JOB_OPTIONS: JobsOptions = {
  * twice when the first report had finished, and been removed, before the second run queued its own).
  */
 export function jobOptionsOf(name: JobName): JobsOptions {
-  return name === 'nightlyReport' ? { ...JOB_OPTIONS, removeOnComplete: { age: 7 * 24 * 3600 } } : JOB_OPTIONS;
+  return name === 'nightlyReport'
+    ? { ...JOB_OPTIONS, removeOnComplete: { age: 7 * 24 * 3600 } }
+    : JOB_OPTIONS;
 }
