@@ -11,6 +11,7 @@ import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
 import { DocumentIntake } from './document-intake';
 import { installErrorHandler } from './http-error';
+import { installIdempotency } from './idempotency';
 import { installMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
 import { documentRoutes } from './routes/documents';
@@ -70,6 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   installErrorHandler(app);
   installAuth(app, options.database.db);
+  installIdempotency(app, options.database.db);
   installMetrics(app, options.database.db, queues);
   healthRoutes(app, readinessChecks(options));
   const intake = new DocumentIntake(options.database.db, options.store, queues, options.ingest);

@@ -24,3 +24,4 @@ export { DomainRepository, documentDomainOf } from './repositories/domains';
 export type { DocumentDomain, DomainLabel, DomainSet } from './repositories/domains';
 export { WEBHOOK_EVENT_TYPES, WebhookRepository } from './repositories/webhooks';
 export type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories/webhooks';
+export { IdempotencyKeyRepository } from './repositories/idempotency-keys';

@@ -509,3 +509,29 @@ export const webhookAttempts = pgTable(
     }).onDelete('cascade'),
   ],
 );
+
+/**
+ * POSTs made with an `Idempotency-Key`: the first answer, replayed to a client that retries (after a timeout or a
+ * cut connection) instead of creating a second posting, run or batch. Kept 24 hours.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** sha256 of the method, route and body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    /** Null while the first request is being handled. */
+    statusCode: integer('status_code'),
+    responseBody: text('response_body'),
+    contentType: text('content_type'),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ name: 'idempotency_keys_pkey', columns: [t.tenantId, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+);

@@ -1,6 +1,7 @@
 import {
   DocumentRepository,
   DomainRepository,
+  IdempotencyKeyRepository,
   ModelRepository,
   PostingRepository,
   ScreeningRepository,
@@ -68,6 +69,7 @@ export async function handleNightly(
     after = page.at(-1)!.id;
   }
   await deps.enqueue('nightlyReport', { day });
+  await new IdempotencyKeyRepository(deps.db).removeExpired(); // keys are kept 24 hours
   return done;
 }
 
