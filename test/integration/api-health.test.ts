@@ -25,7 +25,7 @@ describe('API health endpoints on a real HTTP server', () => {
       redis,
       store: bucket.store,
       redisPrefix: uniquePrefix(),
-      ingest: { maxDocumentBytes: 1024, sourceAllowlist: [] },
+      ingest: { maxDocumentBytes: 1024, bodyReadTimeoutMs: 30_000, sourceAllowlist: [] },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

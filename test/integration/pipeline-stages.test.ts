@@ -12,6 +12,7 @@ import {
 import { EmbeddingEngine, MAX_DOCUMENT_TOKENS } from '@shortlist/embedding';
 import {
   PermanentFailure,
+  acceptDocument,
   createScreeningRun,
   handleEmbed,
   handleNightly,
@@ -66,20 +67,16 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     await database?.drop();
   });
 
-  /** A document stored as an upload would be: bytes in the bucket, a `queued` row. */
+  /** A document accepted as an upload is (libs/pipeline's intake): bytes in the bucket, a `queued` row. */
   async function upload(path: string): Promise<string> {
-    const stored = await bucket.store.put(
-      `uploads/${Math.random().toString(36).slice(2)}`,
-      readFileSync(path),
-    );
-    const document = await new DocumentRepository(database.db).create({
-      tenantId,
-      kind: 'resume',
-      source: { type: 'upload', key: stored.key },
-      sha256: stored.sha256,
-      sizeBytes: stored.size,
-    });
-    return document.id;
+    const intake = { ...deps, maxDocumentBytes: deps.extract.maxDocumentBytes };
+    return (
+      await acceptDocument(intake, tenantId, {
+        kind: 'resume',
+        body: readFileSync(path),
+        source: { type: 'upload' },
+      })
+    ).id;
   }
 
   const payload = (documentId: string) => ({ tenantId, documentId });
