@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import {
@@ -176,6 +177,22 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(error).toBeInstanceOf(PermanentFailure);
     expect(await describe_(id)).toMatchObject({ status: 'failed', failureReason: reason });
     expect(enqueued).not.toContainEqual({ name: 'embed', documentId: id });
+  });
+
+  it('extracts a plain-text resume that mentions %PDF-1.7 in its first kilobyte as text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shortlist-pdf-mention-'));
+    const path = join(dir, 'resume.txt');
+    writeFileSync(
+      path,
+      'Jane Doe. Wrote a checker for %PDF-1.7 headers and xref tables in Rust and Python.\n',
+    );
+    try {
+      const id = await upload(path);
+      expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'done' });
+      expect(await describe_(id)).toMatchObject({ status: 'extracted' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an object over the size limit', async () => {
