@@ -18,6 +18,7 @@ import {
   handleEmbed,
   handleNightly,
   handleExtract,
+  handleRank,
   registerEngineModels,
   sweepStaleDocuments,
   type PipelineDependencies,
@@ -312,6 +313,24 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
       await models.activate(old.semantic);
       await models.activate(old.domain);
     }
+  });
+
+  it('fails a run at once when its posting document failed, instead of waiting for vectors that never come', async () => {
+    const postingDocument = await upload(join(fixtures, 'docs', 'resume.html'));
+    const posting = await new PostingRepository(database.db).create({
+      tenantId,
+      documentId: postingDocument,
+      title: 'p',
+    });
+    const { run } = await createScreeningRun(database.db, { posting, scope: 'pool', trigger: 'api' });
+    await new DocumentRepository(database.db).setStatus(tenantId, postingDocument, 'failed', 'corrupt_file');
+    await expect(handleRank({ tenantId, runId: run.id }, deps)).rejects.toMatchObject({
+      reason: 'posting_failed',
+    });
+    expect(await new ScreeningRepository(database.db).findRun(tenantId, run.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'posting_failed',
+    });
   });
 
   it('sweeps documents stranded between a commit and an enqueue', async () => {

@@ -41,13 +41,13 @@ export function readinessChecks({ database, redis, store }: ServerDependencies):
   ];
 }
 
+type ValidatorBuilder = ReturnType<typeof AjvCompiler>;
+
 /**
  * Fastify's validators, except that a JSON body is taken as sent: Fastify's defaults coerce types (`null` became
  * threshold 0) and silently drop unknown properties (`params.x`), which suits query strings, not bodies. Bodies
- * are validated without coercion, and an unknown property is a 400 naming it.
+ * are validated without coercion, and an unknown property is a 400 naming it. Query numbers must be finite.
  */
-type ValidatorBuilder = ReturnType<typeof AjvCompiler>;
-
 function strictBodyValidator(
   externalSchemas: Parameters<ValidatorBuilder>[0],
   ajv: { customOptions?: object } | undefined,
@@ -58,8 +58,37 @@ function strictBodyValidator(
     ...ajv,
     customOptions: { ...ajv?.customOptions, coerceTypes: false, removeAdditional: false },
   });
-  return (route: Parameters<ReturnType<ValidatorBuilder>>[0]) =>
-    (route.httpPart === 'body' ? strict : loose)(route);
+  return (route: Parameters<ReturnType<ValidatorBuilder>>[0]) => {
+    if (route.httpPart === 'body') return strict(route);
+    const validate = loose(route);
+    if (route.httpPart !== 'querystring') return validate;
+    // Ajv coerces "Infinity" to a number that passes `integer` and `maximum`: a query number must be finite.
+    const finite = Object.assign(
+      (data: unknown) => {
+        const valid = validate(data);
+        finite.errors = validate.errors;
+        if (!valid) return false;
+        const [name] =
+          Object.entries(data as object).find(([, v]) => typeof v === 'number' && !isFinite(v)) ?? [];
+        if (name === undefined) return true;
+        finite.errors = [
+          {
+            instancePath: `/${name}`,
+            schemaPath: '#/type',
+            keyword: 'type',
+            params: {},
+            message: 'must be finite',
+          },
+        ];
+        return false;
+      },
+      { errors: validate.errors },
+    );
+    return Object.assign(finite, {
+      schema: validate.schema,
+      schemaEnv: validate.schemaEnv,
+    }) as unknown as typeof validate;
+  };
 }
 
 /** The HTTP API, built from its dependencies (so tests can start it on real services with port 0). */
