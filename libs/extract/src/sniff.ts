@@ -20,6 +20,8 @@ export function sniffFormat(head: Uint8Array): DocumentFormat {
 }
 
 const PDF_HEADER = '%PDF-';
+// Control characters other than tab, LF and CR: text has none of them.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 /**
