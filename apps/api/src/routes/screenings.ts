@@ -4,6 +4,7 @@ import {
   DomainRepository,
   PostingRepository,
   ScreeningRepository,
+  schema,
   type Database,
   type ScreeningResult,
   type ScreeningRun,
@@ -80,8 +81,8 @@ const runView = {
   properties: {
     id: uuid,
     postingId: uuid,
-    status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed'] },
-    scope: { type: 'string' },
+    status: { type: 'string', enum: schema.screeningStatus.enumValues },
+    scope: { type: 'string', enum: schema.screeningScope.enumValues },
     trigger: { type: 'string' },
     top: { type: 'integer' },
     params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
@@ -297,7 +298,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         body: {
           type: 'object',
           properties: {
-            scope: { type: 'string', enum: ['applicants', 'pool'], default: 'applicants' },
+            scope: { type: 'string', enum: schema.screeningScope.enumValues, default: 'applicants' },
             top: { type: 'integer', minimum: 1, maximum: 10_000 },
             params: paramsSchema,
             domains: {
