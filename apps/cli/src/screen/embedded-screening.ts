@@ -53,7 +53,7 @@ export interface ScreeningOptions {
 }
 
 /** No ranking without the job description: it could not be read (65), or Ctrl-C came before it was (130). */
-export class JobDescriptionError extends SetupError {
+class JobDescriptionError extends SetupError {
   override readonly name = 'JobDescriptionError';
   constructor(
     message: string,
@@ -67,7 +67,7 @@ export class JobDescriptionError extends SetupError {
  * A ranked candidate with the file(s) it was read from, relative to the resumes folder, and its domain label
  * (`domain` stays the cosine of the domain vectors).
  */
-export type ScreenedFile = RankedCandidate & { file: string; domainLabel: DocumentDomain | undefined };
+type ScreenedFile = RankedCandidate & { file: string; domainLabel: DocumentDomain | undefined };
 
 export interface ScreeningReport {
   posting: { file: string; documentId: string; title: string; domainLabel: DocumentDomain | undefined };
