@@ -52,7 +52,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     // A set's labels and prototypes belong to their set, which carries tenant_id (NULL for the card's 13,
     // shared reference data like the models).
     expect(without.sort()).toEqual(['domain_labels', 'domain_prototypes', 'models']);
-    expect(rows).toHaveLength(14);
+    expect(rows).toHaveLength(18);
   });
 
   it('ranks applicants by the hybrid score exactly as an independent recomputation', async () => {

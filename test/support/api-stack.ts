@@ -31,6 +31,8 @@ export interface ApiStackOptions {
   adminToken?: string;
   /** Wraps the bucket's store (to count calls, say). */
   store?: (store: ObjectStore) => ObjectStore;
+  /** WEBHOOK_ALLOWLIST of the API (the worker's comes with workerEnv). */
+  webhookAllowlist?: string[];
   /** Extra environment of the worker process. */
   workerEnv?: Record<string, string>;
 }
@@ -57,6 +59,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     redisPrefix: prefix,
     ingest,
     adminToken: options.adminToken,
+    webhookAllowlist: options.webhookAllowlist ?? [],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const tenants = new TenantRepository(database.db);

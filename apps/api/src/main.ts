@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     redisPrefix: config.redis.prefix,
     ingest: config.ingest,
     adminToken: config.api.adminToken,
+    webhookAllowlist: config.webhooks.allowlist,
   });
 
   const shutdown = async (signal: string) => {

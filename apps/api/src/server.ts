@@ -8,6 +8,7 @@ import type { Config } from '@shortlist/config';
 import { checkDatabase, type DatabaseHandle } from '@shortlist/db';
 import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
+import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
 import { DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installErrorHandler } from './http-error';
@@ -17,6 +18,7 @@ import { documentRoutes } from './routes/documents';
 import { domainSetRoutes } from './routes/domain-sets';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { screeningRoutes } from './routes/screenings';
+import { webhookRoutes } from './routes/webhooks';
 
 interface ServerDependencies {
   database: DatabaseHandle;
@@ -29,6 +31,8 @@ export interface ServerOptions extends ServerDependencies {
   redisPrefix: string;
   ingest: Config['ingest'];
   adminToken?: string | undefined;
+  /** WEBHOOK_ALLOWLIST: where endpoints may be registered (empty: public addresses only). */
+  webhookAllowlist?: string[];
 }
 
 /** What /readyz asks: each service the API cannot serve requests without. */
@@ -129,6 +133,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   documentRoutes(app, { db: options.database.db, store: options.store, queues, intake });
   screeningRoutes(app, { db: options.database.db, queues, intake });
   domainSetRoutes(app, { db: options.database.db, queues });
+  webhookRoutes(app, { db: options.database.db, egress: new EgressPolicy(options.webhookAllowlist ?? []) });
   await adminRoutes(app, queues, options.adminToken);
   return app;
 }

@@ -2,9 +2,15 @@ import pino from 'pino';
 import { loadConfig, requireSetting, runMain } from '@shortlist/config';
 import { openPostgres } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
-import { registerEngineModels, sweepStaleDocuments, type PipelineDependencies } from '@shortlist/pipeline';
+import {
+  dispatchWebhookEvents,
+  registerEngineModels,
+  sweepStaleDocuments,
+  type PipelineDependencies,
+} from '@shortlist/pipeline';
 import { JobQueues, checkRedis, createRedisConnection } from '@shortlist/queue';
 import { S3ObjectStore, createS3Client } from '@shortlist/storage';
+import { EgressPolicy, WebhookSender } from '@shortlist/webhooks';
 import { startHealthServer } from './health-server';
 import { WorkerMetrics } from './metrics';
 import { startStageWorkers } from './stage-workers';
@@ -30,6 +36,10 @@ async function main(): Promise<void> {
   const modelIds = await registerEngineModels(database.db, engine.models);
   const queues = new JobQueues(connection, config.redis.prefix);
 
+  const sender = new WebhookSender(
+    new EgressPolicy(config.webhooks.allowlist),
+    config.webhooks.timeoutSeconds * 1000,
+  );
   const stopNow = new AbortController();
   const deps: PipelineDependencies = {
     db: database.db,
@@ -39,6 +49,12 @@ async function main(): Promise<void> {
     embedding: { embedder: engine, modelIds },
     screening: { waitSeconds: config.worker.screeningWaitSeconds },
     shutdown: stopNow.signal,
+    webhooks: {
+      send: (request) => sender.send(request),
+      attempts: config.webhooks.attempts,
+      backoffSeconds: config.webhooks.backoffSeconds,
+      disableAfter: config.webhooks.disableAfter,
+    },
   };
   const metrics = new WorkerMetrics();
   metrics.observe(engine);
@@ -53,6 +69,7 @@ async function main(): Promise<void> {
       nightly: 1,
       nightlyReport: 1,
       classify: 1,
+      webhook: 8,
     },
     lockSeconds: config.worker.lockSeconds,
     log,
@@ -78,6 +95,18 @@ async function main(): Promise<void> {
       (error: unknown) => log.warn({ err: (error as Error).message }, 'sweep failed; next one retries'),
     );
   }, sweepEveryMs);
+
+  // Events the database recorded (documents ready or failed, runs finished) become batched webhook deliveries.
+  let dispatching = false;
+  const dispatcher = setInterval(() => {
+    if (dispatching) return;
+    dispatching = true;
+    dispatchWebhookEvents(deps)
+      .catch((error: unknown) =>
+        log.warn({ err: (error as Error).message }, 'webhook dispatch failed; next one retries'),
+      )
+      .finally(() => (dispatching = false));
+  }, 1000);
 
   const health = config.worker.healthPort
     ? await startHealthServer(config.worker.healthPort, config.api.host, {
@@ -107,6 +136,7 @@ async function main(): Promise<void> {
       'finishing jobs in hand',
     );
     clearInterval(sweeper);
+    clearInterval(dispatcher);
     const closed = Promise.all(workers.map((w) => w.close())).then(() => true);
     const started = Date.now();
     const progress = setInterval(
@@ -135,6 +165,7 @@ async function main(): Promise<void> {
     health?.close();
     await queues.close();
     await engine.close();
+    await sender.close();
     await database.close();
     connection.disconnect();
     log.info('stopped');

@@ -140,6 +140,31 @@ const variables = {
     expected:
       'seconds (a positive integer) a stopping worker gives the jobs in hand before leaving them to others',
   },
+  WEBHOOK_ALLOWLIST: {
+    schema: z
+      .string()
+      .regex(/^[^\s,]+(,[^\s,]+)*$/)
+      .optional(),
+    expected:
+      'comma-separated host names, IP addresses or CIDR ranges webhooks may be delivered to (unset: public addresses only)',
+  },
+  WEBHOOK_ATTEMPTS: {
+    schema: z.coerce.number().int().min(1).max(30).default(8),
+    expected: 'an integer 1-30 (attempts of each webhook delivery)',
+  },
+  WEBHOOK_BACKOFF_SECONDS: {
+    schema: positiveInt.default(10),
+    expected:
+      'seconds (a positive integer) before the second attempt of a delivery; doubled after each failure',
+  },
+  WEBHOOK_DISABLE_AFTER: {
+    schema: positiveInt.default(5),
+    expected: 'a positive integer (failed deliveries in a row that disable an endpoint)',
+  },
+  WEBHOOK_TIMEOUT_SECONDS: {
+    schema: positiveInt.default(10),
+    expected: 'seconds (a positive integer) a receiver has to answer',
+  },
 } as const;
 
 type Variables = typeof variables;
@@ -200,6 +225,14 @@ export interface Config {
     bodyReadTimeoutMs: number;
     /** Buckets (and optional key prefixes) whose objects may be registered by reference. */
     sourceAllowlist: { bucket: string; prefix: string }[];
+  };
+  webhooks: {
+    /** Host names, addresses and CIDR ranges deliveries may go to; empty: any public address. */
+    allowlist: string[];
+    attempts: number;
+    backoffSeconds: number;
+    disableAfter: number;
+    timeoutSeconds: number;
   };
   log: { level: Parsed['LOG_LEVEL'] };
 }
@@ -287,6 +320,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? [{ bucket: entry, prefix: '' }]
           : [{ bucket: entry.slice(0, slash), prefix: entry.slice(slash + 1) }];
       }),
+    },
+    webhooks: {
+      allowlist: (e.WEBHOOK_ALLOWLIST ?? '').split(',').filter(Boolean),
+      attempts: e.WEBHOOK_ATTEMPTS,
+      backoffSeconds: e.WEBHOOK_BACKOFF_SECONDS,
+      disableAfter: e.WEBHOOK_DISABLE_AFTER,
+      timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
     },
     log: { level: e.LOG_LEVEL },
   };

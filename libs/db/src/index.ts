@@ -22,3 +22,5 @@ export type { CompletedRun, NewScreeningRun, ScreeningResult, ScreeningRun } fro
 export type { RankedCandidate, RankOptions, SimilarCandidate } from './repositories/rankings';
 export { DomainRepository, documentDomainOf } from './repositories/domains';
 export type { DocumentDomain, DomainLabel, DomainSet } from './repositories/domains';
+export { WEBHOOK_EVENT_TYPES, WebhookRepository } from './repositories/webhooks';
+export type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from './repositories/webhooks';

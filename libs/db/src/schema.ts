@@ -403,3 +403,109 @@ export const screeningResults = pgTable(
     // run writing results holds shared (migrations/0006, ScreeningRepository.complete).
   ],
 );
+
+export const webhookEvent = pgEnum('webhook_event', [
+  'document.ready',
+  'document.failed',
+  'screening.completed',
+  'screening.failed',
+]);
+export const webhookDeliveryStatus = pgEnum('webhook_delivery_status', ['pending', 'delivered', 'failed']);
+
+/** A tenant's webhook endpoint: the events it receives, the secret its deliveries are signed with. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: webhookEvent('events').array().notNull(),
+    /** The HMAC-SHA256 key: the receiver needs it to check signatures, so it is stored (shown once to the tenant). */
+    secret: text('secret').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Why it was disabled (after too many failed deliveries in a row). */
+    disabledReason: text('disabled_reason'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('webhook_endpoints_tenant_id_key').on(t.tenantId, t.id)],
+);
+
+/**
+ * An event waiting for its delivery: written by triggers on documents and screening_runs (migrations) in the same
+ * transaction as the status change, so none is lost; the worker gathers them into batched deliveries.
+ */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid('tenant_id').notNull(),
+    endpointId: uuid('endpoint_id').notNull(),
+    type: webhookEvent('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    deliveryId: uuid('delivery_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_events_undelivered_idx')
+      .on(t.endpointId, t.id)
+      .where(sql`${t.deliveryId} IS NULL`),
+    foreignKey({
+      name: 'webhook_events_endpoint_fk',
+      columns: [t.tenantId, t.endpointId],
+      foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+/** One signed POST of a batch of events to an endpoint, retried with backoff; each attempt is recorded. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull(),
+    endpointId: uuid('endpoint_id').notNull(),
+    status: webhookDeliveryStatus('status').notNull().default('pending'),
+    /** The exact body sent (the signature covers it); the same on every attempt. */
+    body: text('body').notNull(),
+    eventCount: integer('event_count').notNull(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    unique('webhook_deliveries_tenant_id_key').on(t.tenantId, t.id),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+    index('webhook_deliveries_pending_idx')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
+    foreignKey({
+      name: 'webhook_deliveries_endpoint_fk',
+      columns: [t.tenantId, t.endpointId],
+      foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    deliveryId: uuid('delivery_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    /** The receiver's HTTP status; null when no answer came (refused, timed out, blocked by the egress policy). */
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'webhook_attempts_pkey', columns: [t.deliveryId, t.attempt] }),
+    foreignKey({
+      name: 'webhook_attempts_delivery_fk',
+      columns: [t.tenantId, t.deliveryId],
+      foreignColumns: [webhookDeliveries.tenantId, webhookDeliveries.id],
+    }).onDelete('cascade'),
+  ],
+);

@@ -2,6 +2,7 @@ import type { Database } from '@shortlist/db';
 import type { ExtractLimits } from '@shortlist/extract';
 import type { JobName, JobPayload } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
+import type { WebhookDelivery } from './webhook-stage';
 
 /** The embedding engine as the pipeline uses it (EmbeddingEngine satisfies it). */
 export interface Embedder {
@@ -36,4 +37,6 @@ export interface PipelineDependencies {
    * Ctrl-C): long work (a parser) is killed, and the job is left unfinished — never recorded as a failure.
    */
   shutdown?: AbortSignal;
+  /** Present in processes that deliver webhooks (the worker). */
+  webhooks?: WebhookDelivery;
 }

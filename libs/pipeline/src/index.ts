@@ -30,3 +30,5 @@ export type {
 } from './document-intake';
 export { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure } from './failure-reasons';
 export { InvalidIntakeError, METADATA_LIMITS, checkMetadata, checkText, textProblem } from './intake-checks';
+export { dispatchWebhookEvents } from './webhook-stage';
+export type { WebhookDelivery } from './webhook-stage';

@@ -6,6 +6,7 @@ import { handleExtract } from './extract-stage';
 import { handleNightly, handleNightlyReport } from './nightly-stage';
 import type { StageOutcome } from './outcome';
 import { handleRank } from './rank-stage';
+import { handleWebhook } from './webhook-stage';
 
 export type StageHandler<N extends JobName> = (
   payload: JobPayload<N>,
@@ -23,4 +24,5 @@ export const STAGE_HANDLERS: { [N in JobName]: StageHandler<N> } = {
   nightly: handleNightly,
   nightlyReport: handleNightlyReport,
   classify: handleClassify,
+  webhook: handleWebhook,
 };

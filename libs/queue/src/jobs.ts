@@ -32,6 +32,8 @@ export const JOB_PAYLOADS = {
    * one still running for the previous set.
    */
   classify: z.object({ tenantId: z.uuid(), setId: z.uuid() }),
+  /** Sends one webhook delivery (a batch of events), attempt after attempt with backoff, each one recorded. */
+  webhook: z.object({ tenantId: z.uuid(), deliveryId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
@@ -45,6 +47,7 @@ export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string {
   if ('documentId' in payload) return payload.documentId;
   if ('runId' in payload) return payload.runId;
+  if ('deliveryId' in payload) return `${name}-${payload.deliveryId}`;
   if ('setId' in payload) return `${name}-${payload.tenantId}-${payload.setId}`;
   return `${name}-${payload.day ?? new Date().toISOString().slice(0, 10)}`;
 }

@@ -1,0 +1,229 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verify } from '@shortlist/webhooks';
+import { startApiStack, type ApiStack } from '../support/api-stack';
+import { waitFor } from '../support/net';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+interface WebhookEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
+/** A receiver on the loopback: /ok answers 200, /down 500; it records every request. */
+async function startReceiver(): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', headers: request.headers, body });
+      response.statusCode = request.url === '/down' ? 500 : 200;
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', () => {
+  let stack: ApiStack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+  const call = async (method: string, path: string, body?: unknown, key = stack.keys.acme) => {
+    const response = await fetch(`${stack.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      json: () => (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
+    };
+  };
+  const events = (path: string): WebhookEvent[] =>
+    receiver.received
+      .filter((r) => r.path === path)
+      .flatMap((r) => (JSON.parse(r.body) as { events: WebhookEvent[] }).events);
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    stack = await startApiStack({
+      webhookAllowlist: ['127.0.0.1'],
+      workerEnv: {
+        WEBHOOK_ALLOWLIST: '127.0.0.1',
+        WEBHOOK_ATTEMPTS: '2',
+        WEBHOOK_BACKOFF_SECONDS: '1',
+        WEBHOOK_DISABLE_AFTER: '2',
+        SCREENING_WAIT_SECONDS: '30',
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    receiver?.server.close();
+  });
+
+  it('refuses endpoints outside the egress allow-list, naming why', async () => {
+    for (const [url, reason] of [
+      ['http://10.0.0.5/hook', 'url address 10.0.0.5 is not in WEBHOOK_ALLOWLIST'],
+      ['http://localhost:9/hook', 'url host localhost is not in WEBHOOK_ALLOWLIST'],
+      ['ftp://127.0.0.1/hook', 'url must be an http(s) URL'],
+    ] as const) {
+      const answer = await call('POST', '/v1/webhooks', { url, events: ['document.ready'] });
+      expect(answer.status).toBe(400);
+      expect(answer.json().message).toBe(reason);
+    }
+    const unknownEvent = await call('POST', '/v1/webhooks', {
+      url: `${receiver.url}/ok`,
+      events: ['document.eaten'],
+    });
+    expect(unknownEvent.status).toBe(400);
+    expect(await call('GET', '/v1/webhooks')).toMatchObject({ status: 200 });
+    expect((await call('GET', '/v1/webhooks')).json().webhooks).toEqual([]);
+  });
+
+  it('delivers signed, batched events for a bulk load, a failed document and a finished screening', async () => {
+    const created = await call('POST', '/v1/webhooks', {
+      url: `${receiver.url}/ok`,
+      events: ['document.ready', 'document.failed', 'screening.completed'],
+    });
+    expect(created.status).toBe(201);
+    const endpoint = created.json() as { id: string; secret: string };
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    // The secret is shown once; other tenants see nothing of it.
+    const listed = (await call('GET', '/v1/webhooks')).json().webhooks as Record<string, unknown>[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).not.toHaveProperty('secret');
+    expect((await call('GET', `/v1/webhooks/${endpoint.id}`, undefined, stack.keys.globex)).status).toBe(404);
+
+    const texts = Array.from({ length: 40 }, (_, i) => ({
+      kind: 'resume',
+      text: `resume ${i}: spark kafka ${i}`,
+    }));
+    const accepted = await call('POST', '/v1/documents', {
+      documents: [...texts, { kind: 'resume', text: '\u0007\u0007' }],
+    });
+    expect(accepted.status).toBe(202);
+    const ids = (accepted.json().documents as { id: string }[]).map((d) => d.id);
+    const failedId = ids.at(-1)!;
+
+    await waitFor('40 document.ready events and one document.failed', () => {
+      const got = events('/ok');
+      return (
+        got.filter((e) => e.type === 'document.ready').length >= 40 &&
+        got.some((e) => e.type === 'document.failed')
+      );
+    });
+    const got = events('/ok');
+    expect(new Set(got.filter((e) => e.type === 'document.ready').map((e) => e.data.documentId))).toEqual(
+      new Set(ids.slice(0, 40)),
+    );
+    expect(got.find((e) => e.type === 'document.failed')?.data).toMatchObject({
+      documentId: failedId,
+      status: 'failed',
+      failureReason: 'no_text',
+    });
+    // Batched: fewer requests than events; every one signed with the endpoint's secret.
+    const requests = receiver.received.filter((r) => r.path === '/ok');
+    expect(requests.length).toBeLessThan(got.length);
+    const now = Math.floor(Date.now() / 1000);
+    for (const request of requests) {
+      expect(verify(endpoint.secret, request.body, String(request.headers['shortlist-signature']), now)).toBe(
+        true,
+      );
+      expect(request.headers['shortlist-delivery']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+
+    const posting = await call('POST', '/v1/postings', {
+      title: 'Data engineer',
+      text: 'spark and kafka pipelines',
+    });
+    const postingId = posting.json().id as string;
+    await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: ids.slice(0, 10) });
+    const run = await call('POST', `/v1/postings/${postingId}/screenings`, {});
+    const runId = run.json().runId as string;
+    const completed = await waitFor('the screening.completed event', () =>
+      events('/ok').find((e) => e.type === 'screening.completed' && e.data.runId === runId),
+    );
+    expect(completed.data).toMatchObject({ postingId, status: 'completed', pendingDocuments: 0 });
+
+    // Every request the receiver took is a delivery recorded as delivered, with its one attempt (the posting's
+    // own document.ready came too).
+    type Delivery = {
+      status: string;
+      eventCount: number;
+      attempts: { attempt: number; statusCode: number }[];
+    };
+    const deliveries = await waitFor('every delivery to be recorded as delivered', async () => {
+      const listed = (await call('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).json()
+        .deliveries as Delivery[];
+      const taken = receiver.received.filter((r) => r.path === '/ok').length;
+      return listed.length === taken && listed.every((d) => d.status === 'delivered') ? listed : undefined;
+    });
+    expect(deliveries.reduce((sum, d) => sum + d.eventCount, 0)).toBe(events('/ok').length);
+    for (const delivery of deliveries) {
+      expect(delivery.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200 })]);
+    }
+  }, 180_000);
+
+  it('retries a failing receiver, records each attempt, and disables the endpoint after failed deliveries in a row', async () => {
+    const created = await call('POST', '/v1/webhooks', {
+      url: `${receiver.url}/down`,
+      events: ['document.ready'],
+    });
+    const endpointId = created.json().id as string;
+    const deliveries = async () =>
+      (await call('GET', `/v1/webhooks/${endpointId}/deliveries`)).json().deliveries as {
+        status: string;
+        attempts: { attempt: number; statusCode: number; error: string }[];
+      }[];
+
+    for (const i of [1, 2]) {
+      await call('POST', '/v1/documents', {
+        documents: [{ kind: 'resume', text: `down resume ${i} ${Date.now()}` }],
+      });
+      await waitFor(
+        `failed delivery ${i}`,
+        async () => (await deliveries()).filter((d) => d.status === 'failed').length >= i,
+      );
+    }
+    const [latest] = await deliveries();
+    expect(latest!.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, statusCode: 500, error: 'the receiver answered 500' }),
+      expect.objectContaining({ attempt: 2, statusCode: 500, error: 'the receiver answered 500' }),
+    ]);
+    const endpoint = (await call('GET', `/v1/webhooks/${endpointId}`)).json();
+    expect(endpoint).toMatchObject({
+      enabled: false,
+      consecutiveFailures: 2,
+      disabledReason: 'disabled after 2 failed deliveries in a row; last: the receiver answered 500',
+    });
+    // Disabled: a new document makes no delivery for it.
+    const before = receiver.received.filter((r) => r.path === '/down').length;
+    const quiet = await call('POST', '/v1/documents', {
+      documents: [{ kind: 'resume', text: `quiet ${Date.now()}` }],
+    });
+    const quietId = (quiet.json().documents as { id: string }[])[0]!.id;
+    await waitFor(
+      'the quiet document to be ready',
+      async () => (await call('GET', `/v1/documents/${quietId}`)).json().status === 'ready',
+    );
+    expect((await deliveries()).length).toBe(2);
+    expect(receiver.received.filter((r) => r.path === '/down').length).toBe(before);
+
+    const enabled = await call('POST', `/v1/webhooks/${endpointId}/enable`);
+    expect(enabled.json()).toMatchObject({ enabled: true, consecutiveFailures: 0 });
+    expect((await call('DELETE', `/v1/webhooks/${endpointId}`)).status).toBe(204);
+    expect((await call('GET', `/v1/webhooks/${endpointId}`)).status).toBe(404);
+  }, 180_000);
+});
