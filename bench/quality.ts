@@ -73,7 +73,7 @@ async function screenEmbedded(corpus: string, postings: LabelledDocument[], mode
 /** The same through the services: uploads to the API, a worker process embeds, one screening run per posting. */
 async function screenServices(corpus: string, labels: LabelledDocument[], models: string) {
   const stack = await startApiStack({
-    ingest: () => ({ maxDocumentBytes: 20 * 1024 * 1024, sourceAllowlist: [] }),
+    ingest: () => ({ maxDocumentBytes: 20 * 1024 * 1024, bodyReadTimeoutMs: 30_000, sourceAllowlist: [] }),
     workerEnv: {
       MODELS_DIR: models,
       EMBED_THREADS: '0',

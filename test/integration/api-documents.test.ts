@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { TenantRepository, queryRows } from '@shortlist/db';
+import { DocumentRepository, TenantRepository, queryRows } from '@shortlist/db';
 import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import { startApiStack, type ApiStack } from '../support/api-stack';
@@ -13,6 +14,8 @@ import type { WorkerProcess } from '../support/worker';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const MAX_BYTES = 2 * 1024 * 1024;
+/** A truncated upload is answered after this long without a byte (BODY_READ_TIMEOUT_SECONDS, shortened). */
+const BODY_READ_TIMEOUT_MS = 2000;
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
 /** The object store, counting the calls that reach S3 (to prove that refused references make none). */
@@ -52,6 +55,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     stack = await startApiStack({
       ingest: (b) => ({
         maxDocumentBytes: MAX_BYTES,
+        bodyReadTimeoutMs: BODY_READ_TIMEOUT_MS,
         sourceAllowlist: [{ bucket: b.bucket, prefix: 'incoming/' }],
       }),
       adminToken: ADMIN_TOKEN,
@@ -181,7 +185,21 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     expect(worker.child.exitCode).toBeNull(); // the worker kept running throughout
   });
 
-  it('refuses an upload over the size limit with 413, keeping the files before it', async () => {
+  /** Objects Shortlist stored (under a tenant's prefix) that no document row accounts for. */
+  async function strandedObjects(): Promise<string[]> {
+    const rows = await queryRows<{ key: string }>(
+      database.db,
+      sql`SELECT source->>'key' AS key FROM documents WHERE source->>'key' IS NOT NULL`,
+    );
+    const known = new Set(rows.map((r) => r.key));
+    return (await bucket.keys()).filter((k) => !k.startsWith('incoming/') && !known.has(k));
+  }
+
+  const documentCount = async () =>
+    (await queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM documents`))[0]!.n;
+
+  it('refuses an upload over the size limit with 413, storing none of its files', async () => {
+    const before = await documentCount();
     const big = Buffer.alloc(MAX_BYTES + 1, 'a');
     const form = new FormData();
     form.append('kind', 'resume');
@@ -192,8 +210,149 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     const body = (await response.json()) as { error: string; message: string; documents: DocumentBody[] };
     expect(body.error).toBe('payload_too_large');
     expect(body.message).toMatch(/big\.txt is larger than the limit of 2097152 bytes/);
-    expect(body.documents).toHaveLength(1);
-    expect((await get(body.documents[0]!.id)).status).toBe(200);
+    expect(body.documents).toEqual([]);
+    expect(await documentCount()).toBe(before);
+    expect(await strandedObjects()).toEqual([]);
+  });
+
+  it('refuses metadata PostgreSQL cannot store, or too deep or too big, with 400 naming the field, storing nothing', async () => {
+    const before = await documentCount();
+    // Built as text: JSON.stringify itself cannot nest 5,000 deep on a test's stack.
+    const deep = `${'{"a":'.repeat(5000)}{}${'}'.repeat(5000)}`;
+    const cases: [unknown, RegExp][] = [
+      [{ note: 'a\u0000b' }, /^body\.metadata\.note: contains U\+0000/],
+      [{ note: '\udfff' }, /^body\.metadata\.note: contains a lone UTF-16 surrogate/],
+      [{ ['k\u0000']: 1 }, /^body\.metadata key "k\\u0000": contains U\+0000/],
+      [deep, /^body\.metadata(\.a)+: nests deeper than 32 levels/],
+      [{ blob: 'x'.repeat(17 * 1024) }, /^body\.metadata: is \d+ bytes as JSON, over the limit of 16384/],
+    ];
+    for (const [metadata, message] of cases) {
+      // Sent as JSON text: a lone surrogate must reach the server as the escape \udfff.
+      const response = await fetch(`${base}/v1/documents`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: `{"kind":"resume","text":"Resume: Python and SQL.","metadata":${typeof metadata === 'string' ? metadata : JSON.stringify(metadata)}}`,
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(message);
+    }
+    expect(await documentCount()).toBe(before);
+    expect(await strandedObjects()).toEqual([]);
+  });
+
+  it('refuses a multipart file name with NUL with 400 naming the part, storing nothing', async () => {
+    const before = await documentCount();
+    const form = new FormData();
+    form.append('kind', 'resume');
+    form.append('file', new Blob(['first resume: Kotlin and Android']), 'first.txt');
+    form.append('file', new Blob(['second resume: Elixir and Phoenix']), 'bad\u0000name.txt');
+    const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(), body: form });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      message: expect.stringMatching(/^file\[1\]\.filename: contains U\+0000/) as string,
+      documents: [],
+    });
+    expect(await documentCount()).toBe(before);
+    expect(await strandedObjects()).toEqual([]);
+  });
+
+  it('creates nothing from a batch whose third entry is bad, naming the entry', async () => {
+    const before = await documentCount();
+    const response = await postJson({
+      documents: [
+        { kind: 'resume', text: 'Batch resume one: Scala and Akka.' },
+        { kind: 'resume', text: 'Batch resume two: Haskell and Nix.' },
+        { kind: 'resume', text: 'Batch resume three: OCaml.', metadata: { source: 'x\u0000' } },
+      ],
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(
+      /^documents\[2\]\.metadata\.source/,
+    );
+    expect(await documentCount()).toBe(before);
+    expect(await strandedObjects()).toEqual([]);
+  });
+
+  it('refuses an upload of more files than the limit with 413 naming it, creating nothing', async () => {
+    const before = await documentCount();
+    const form = new FormData();
+    form.append('kind', 'resume');
+    for (let i = 0; i <= 1000; i++) form.append('file', new Blob([`tiny resume ${i}`]), `r${i}.txt`);
+    const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(), body: form });
+    expect({ status: response.status, body: await response.json() }).toMatchObject({
+      status: 413,
+      body: {
+        error: 'payload_too_large',
+        message: expect.stringMatching(/more than 1000 files in one upload/) as string,
+        documents: [],
+      },
+    });
+    expect(await documentCount()).toBe(before);
+    expect(await strandedObjects()).toEqual([]);
+  });
+
+  it('answers a truncated multipart upload 400 once its body stops arriving, and closes the connection', async () => {
+    const before = await documentCount();
+    const boundary = 'shortlist-truncated';
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nresume\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n` +
+      `Content-Type: text/plain\r\n\r\nhalf of a resume, and then nothing more`;
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    const started = Date.now();
+    const answer = new Promise<string>((resolve) => {
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+    });
+    socket.write(
+      `POST /v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length + 10_000}\r\n\r\n${body}`,
+    );
+    const received = await answer; // the server closes the socket: the test would time out otherwise
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
+    expect(received).toMatch(/BODY_READ_TIMEOUT_SECONDS/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(BODY_READ_TIMEOUT_MS);
+    expect(await documentCount()).toBe(before);
+    // The part in hand is aborted once the answer is out: its upload is removed then.
+    await waitFor('the aborted part to be removed', async () => (await strandedObjects()).length === 0);
+  });
+
+  it('processes a document failed for a reason not its own again, on retry and on re-upload; refuses the rest with 409', async () => {
+    const tenantId = (await new TenantRepository(database.db).ensure('acme')).tenantId;
+    const documents = new DocumentRepository(database.db);
+    const accepted = async (text: string) =>
+      ((await (await postJson({ kind: 'resume', text })).json()) as { documents: DocumentBody[] })
+        .documents[0]!;
+    const first = await accepted('Retry resume: Fortran and MPI on clusters.');
+    const second = await accepted('Re-upload resume: COBOL and CICS on mainframes.');
+    await settled([first.id, second.id]);
+    // As if the worker had given up while a service was down, or its scratch disk was full.
+    await documents.setStatus(tenantId, first.id, 'failed', 'retries_exhausted');
+    await documents.setStatus(tenantId, second.id, 'failed', 'scratch_space_full');
+
+    const retry = (id: string, k = key) =>
+      fetch(`${base}/v1/documents/${id}/retry`, { method: 'POST', headers: auth(k) });
+    expect((await retry(first.id, otherKey)).status).toBe(404);
+    const retried = await retry(first.id);
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toEqual({ id: first.id, status: 'queued' });
+
+    const again = await accepted('Re-upload resume: COBOL and CICS on mainframes.');
+    expect(again).toMatchObject({ status: 'queued', duplicateOf: second.id });
+    const views = await settled([first.id, second.id]);
+    expect(views.map((v) => v.status)).toEqual(['ready', 'ready']);
+
+    const ready = await retry(first.id);
+    expect(ready.status).toBe(409);
+    expect(((await ready.json()) as { message: string }).message).toMatch(/it is ready, not failed/);
+    const corrupt = (
+      (await (await upload([join(fixtures, 'bad', 'truncated.pdf')])).json()) as { documents: DocumentBody[] }
+    ).documents[0]!;
+    await settled([corrupt.id]);
+    const refused = await retry(corrupt.id);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/failed as corrupt_file/);
   });
 
   it('accepts inline text and S3 references in one batch, and refuses references outside the allow-list without calling S3', async () => {

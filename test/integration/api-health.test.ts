@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import { buildServer } from '../../apps/api/src/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -10,6 +12,7 @@ describe('API health endpoints on a real HTTP server', () => {
   let bucket: TestBucket;
   let redisServer: OwnRedis;
   let base: string;
+  let key: string;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
@@ -25,9 +28,11 @@ describe('API health endpoints on a real HTTP server', () => {
       redis,
       store: bucket.store,
       redisPrefix: uniquePrefix(),
-      ingest: { maxDocumentBytes: 1024, sourceAllowlist: [] },
+      ingest: { maxDocumentBytes: 1024, bodyReadTimeoutMs: 30_000, sourceAllowlist: [] },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
+    const tenant = await new TenantRepository(database.db).ensure('health');
+    key = (await new ApiKeyRepository(database.db).issue(tenant.tenantId)).key;
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     close = async () => {
       await app.close();
@@ -58,5 +63,20 @@ describe('API health endpoints on a real HTTP server', () => {
     expect(body.checks.s3).toBe('ok');
     expect(body.checks.redis).toMatch(/^failing: /);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers an upload while Redis is down 503 with Retry-After, leaving no row and no object', async () => {
+    await redisServer.stop();
+    const response = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'resume', text: 'Resume: Go and Postgres.' }),
+    });
+    expect(response.status).toBe(503);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await response.json()).toMatchObject({ error: 'unavailable' });
+    const [row] = await queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM documents`);
+    expect(row!.n).toBe(0);
+    expect(await bucket.keys()).toEqual([]);
   });
 });

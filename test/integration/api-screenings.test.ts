@@ -411,4 +411,84 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     expect(foreign.status).toBe(404);
     expect(foreign.json().missing).toEqual([unknown]);
   });
+
+  it('refuses out-of-range pages, unstorable titles, loose parameters and the wrong kind of document at once', async () => {
+    const documentCount = async () =>
+      (await queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM documents`))[0]!.n;
+    const run = (
+      await call('POST', `/v1/postings/${postingId}/screenings`, { scope: 'applicants', top: 1 })
+    ).json() as { runId: string };
+    for (const [query, field] of [
+      ['limit=Infinity', /limit/],
+      ['offset=99999999999999999999', /offset/],
+    ] as const) {
+      const page = await call('GET', `/v1/screenings/${run.runId}?${query}`);
+      expect({ query, status: page.status }).toEqual({ query, status: 400 });
+      expect(page.json().message).toMatch(field);
+      const documents = await call('GET', `/v1/documents?${query.replace('offset', 'limit')}`);
+      expect({ query, status: documents.status }).toEqual({ query, status: 400 });
+    }
+
+    const before = await documentCount();
+    const nul = await call('POST', '/v1/postings', {
+      title: 'Data\u0000engineer',
+      text: 'A job description.',
+    });
+    expect(nul.status).toBe(400);
+    expect(nul.json().message).toMatch(/^title: contains U\+0000/);
+    expect(await documentCount()).toBe(before);
+
+    for (const [params, field] of [
+      [{ threshold: null }, /threshold/],
+      [{ threshold: 0.5, x: 1 }, /additional propert|x/],
+      [{ hardGate: 'true' }, /hardGate/],
+    ] as const) {
+      for (const path of [`/v1/postings/${postingId}/screenings`, '/v1/postings']) {
+        const body = path === '/v1/postings' ? { title: 'p', text: 'Job.', params } : { params };
+        const refused = await call('POST', path, body);
+        expect({ path, params, status: refused.status }).toEqual({ path, params, status: 400 });
+        expect(refused.json().message).toMatch(field);
+      }
+    }
+
+    // A resume is not a posting, a posting is not an applicant.
+    const asPosting = await call('POST', '/v1/postings', { title: 'From a resume', documentId: resumes[0] });
+    expect(asPosting.status).toBe(422);
+    expect(asPosting.json().error).toBe('not_a_posting');
+    const asApplicant = await call('POST', `/v1/postings/${postingId}/applicants`, {
+      documentIds: [resumes[1], postingDocument],
+    });
+    expect(asApplicant.status).toBe(422);
+    expect(asApplicant.json()).toMatchObject({ error: 'not_a_resume', notResumes: [postingDocument] });
+
+    // A posting document that failed: refused when the posting is made, and when a screening is asked for.
+    const form = new FormData();
+    form.append('kind', 'posting');
+    form.append('file', new Blob([readFileSync(join(fixtures, 'bad', 'truncated.pdf'))]), 'job.pdf');
+    const uploaded = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
+    const failedId = ((await uploaded.json()) as { documents: { id: string }[] }).documents[0]!.id;
+    await waitFor('the posting document to fail', async () => {
+      const view = (await call('GET', `/v1/documents/${failedId}`)).json();
+      return view.status === 'failed' ? view : undefined;
+    });
+    const started = Date.now();
+    const fromFailed = await call('POST', '/v1/postings', { title: 'Broken', documentId: failedId });
+    expect(fromFailed.status).toBe(422);
+    expect(fromFailed.json()).toMatchObject({ error: 'posting_failed' });
+    expect(fromFailed.json().message).toMatch(/corrupt_file/);
+    expect(Date.now() - started).toBeLessThan(4000);
+    const [postingRow] = await queryRows<{ id: string }>(
+      database.db,
+      sql`INSERT INTO postings (tenant_id, document_id, title)
+          SELECT tenant_id, id, 'made before its document failed' FROM documents WHERE id = ${failedId}
+          RETURNING id`,
+    );
+    const screening = await call('POST', `/v1/postings/${postingRow!.id}/screenings`, { scope: 'pool' });
+    expect(screening.status).toBe(422);
+    expect(screening.json().error).toBe('posting_failed');
+  });
 });

@@ -93,6 +93,39 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(reportSchema.parse(JSON.parse(again.stdout)).results).toEqual(first.results);
   });
 
+  it('extracts a file again on the next run when it failed for a reason not its own (a parser time limit)', () => {
+    const dataDir = mkdtempSync(join(work, 'timeout-data-'));
+    const folder = mkdtempSync(join(work, 'timeout-resumes-'));
+    copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(folder, 'resume.txt'));
+    copyFileSync(join(fixtures, 'bad', 'hang.pdf'), join(folder, 'hang.pdf'));
+    const run = () =>
+      runCli(
+        [
+          'screen',
+          '--job',
+          job,
+          '--resumes',
+          folder,
+          '--models',
+          MODELS,
+          '--data-dir',
+          dataDir,
+          '--format',
+          'json',
+        ],
+        { ...ENV, EXTRACT_TIMEOUT_MS: '1000' },
+      );
+    for (const extracted of [3, 1]) {
+      const result = run();
+      const { skipped } = JSON.parse(result.stdout) as { skipped: { file: string; reason: string }[] };
+      expect(skipped).toEqual([
+        { file: 'hang.pdf', reason: expect.stringMatching(/^extract_(timeout|memory)$/) as string },
+      ]);
+      // The first run extracts the job and both files; the second hang.pdf again (a time limit is no verdict on it).
+      expect(result.stderr).toMatch(new RegExp(`2 file\\(s\\); ${extracted} new or changed extracted`));
+    }
+  });
+
   it('writes CSV and a self-contained HTML report', () => {
     const csv = screen(['--format', 'csv']).stdout.trimEnd().split('\r\n');
     expect(csv[0]).toBe(

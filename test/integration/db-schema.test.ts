@@ -357,7 +357,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
         fixture.resumes[0]!.id,
         foreign.id,
       ]),
-    ).toEqual({ missing: [foreign.id], added: 0 });
+    ).toEqual({ missing: [foreign.id], notResumes: [], added: 0 });
     // ... and the schema itself would not take it either.
     await expect(
       database.db

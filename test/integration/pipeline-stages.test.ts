@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import {
@@ -12,10 +13,12 @@ import {
 import { EmbeddingEngine, MAX_DOCUMENT_TOKENS } from '@shortlist/embedding';
 import {
   PermanentFailure,
+  acceptDocument,
   createScreeningRun,
   handleEmbed,
   handleNightly,
   handleExtract,
+  handleRank,
   registerEngineModels,
   sweepStaleDocuments,
   type PipelineDependencies,
@@ -66,20 +69,16 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     await database?.drop();
   });
 
-  /** A document stored as an upload would be: bytes in the bucket, a `queued` row. */
+  /** A document accepted as an upload is (libs/pipeline's intake): bytes in the bucket, a `queued` row. */
   async function upload(path: string): Promise<string> {
-    const stored = await bucket.store.put(
-      `uploads/${Math.random().toString(36).slice(2)}`,
-      readFileSync(path),
-    );
-    const document = await new DocumentRepository(database.db).create({
-      tenantId,
-      kind: 'resume',
-      source: { type: 'upload', key: stored.key },
-      sha256: stored.sha256,
-      sizeBytes: stored.size,
-    });
-    return document.id;
+    const intake = { ...deps, maxDocumentBytes: deps.extract.maxDocumentBytes };
+    return (
+      await acceptDocument(intake, tenantId, {
+        kind: 'resume',
+        body: readFileSync(path),
+        source: { type: 'upload' },
+      })
+    ).id;
   }
 
   const payload = (documentId: string) => ({ tenantId, documentId });
@@ -179,6 +178,22 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(error).toBeInstanceOf(PermanentFailure);
     expect(await describe_(id)).toMatchObject({ status: 'failed', failureReason: reason });
     expect(enqueued).not.toContainEqual({ name: 'embed', documentId: id });
+  });
+
+  it('extracts a plain-text resume that mentions %PDF-1.7 in its first kilobyte as text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shortlist-pdf-mention-'));
+    const path = join(dir, 'resume.txt');
+    writeFileSync(
+      path,
+      'Jane Doe. Wrote a checker for %PDF-1.7 headers and xref tables in Rust and Python.\n',
+    );
+    try {
+      const id = await upload(path);
+      expect(await handleExtract(payload(id), deps)).toEqual({ outcome: 'done' });
+      expect(await describe_(id)).toMatchObject({ status: 'extracted' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an object over the size limit', async () => {
@@ -298,6 +313,24 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
       await models.activate(old.semantic);
       await models.activate(old.domain);
     }
+  });
+
+  it('fails a run at once when its posting document failed, instead of waiting for vectors that never come', async () => {
+    const postingDocument = await upload(join(fixtures, 'docs', 'resume.html'));
+    const posting = await new PostingRepository(database.db).create({
+      tenantId,
+      documentId: postingDocument,
+      title: 'p',
+    });
+    const { run } = await createScreeningRun(database.db, { posting, scope: 'pool', trigger: 'api' });
+    await new DocumentRepository(database.db).setStatus(tenantId, postingDocument, 'failed', 'corrupt_file');
+    await expect(handleRank({ tenantId, runId: run.id }, deps)).rejects.toMatchObject({
+      reason: 'posting_failed',
+    });
+    expect(await new ScreeningRepository(database.db).findRun(tenantId, run.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'posting_failed',
+    });
   });
 
   it('sweeps documents stranded between a commit and an enqueue', async () => {

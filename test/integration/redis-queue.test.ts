@@ -1,7 +1,11 @@
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '@shortlist/config';
+import { DocumentRepository, TenantRepository } from '@shortlist/db';
+import { sweepStaleDocuments } from '@shortlist/pipeline';
 import { JobQueues, RedisSetupError, checkRedis, createRedisConnection } from '@shortlist/queue';
+import { createTestDatabase } from '../support/database';
 import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
 
 const url = loadConfig().redis.url!;
@@ -58,6 +62,49 @@ describe('Redis for the queues', () => {
       await queue.close();
       await deletePrefix(connection, prefix);
       connections.forEach((c) => c.disconnect());
+    }
+  });
+
+  it('re-enqueues a stale document while a failed job with its id is kept (BullMQ would ignore the add)', async () => {
+    const database = await createTestDatabase();
+    const prefix = uniquePrefix();
+    const [connection, workerConnection] = [1, 2].map(() =>
+      createRedisConnection(url, { role: 'worker' }),
+    ) as [Redis, Redis];
+    const queues = new JobQueues(connection, prefix);
+    try {
+      const tenantId = (await new TenantRepository(database.db).ensure('sweep')).tenantId;
+      const document = await new DocumentRepository(database.db).create({
+        tenantId,
+        kind: 'resume',
+        source: { type: 'upload', key: `${tenantId}/x` },
+      });
+      // Its job failed for good and is kept (failed jobs stay a week for inspection).
+      const failing = new Worker(
+        'extract',
+        () => Promise.reject(new UnrecoverableError('the store was down')),
+        { connection: workerConnection, prefix },
+      );
+      const failed = new Promise((resolve) => failing.once('failed', resolve));
+      await queues.enqueue('extract', { tenantId, documentId: document.id });
+      await failed;
+      await failing.close();
+      expect(await queues.queue('extract').getJobState(document.id)).toBe('failed');
+
+      await database.db.execute(
+        sql`UPDATE documents SET updated_at = now() - interval '1 hour' WHERE id = ${document.id}`,
+      );
+      const swept = await sweepStaleDocuments(
+        { db: database.db, enqueue: (name, payload) => queues.enqueue(name, payload) },
+        60,
+      );
+      expect(swept).toBe(1);
+      expect(await queues.queue('extract').getJobState(document.id)).toBe('waiting');
+    } finally {
+      await queues.close();
+      await deletePrefix(connection, prefix);
+      [connection, workerConnection].forEach((c) => c.disconnect());
+      await database.drop();
     }
   });
 });

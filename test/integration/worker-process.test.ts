@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DocumentRepository, TenantRepository, openPostgres, queryRows, type Database } from '@shortlist/db';
+import { acceptDocument } from '@shortlist/pipeline';
 import { JobQueues, createRedisConnection } from '@shortlist/queue';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort, waitFor } from '../support/net';
@@ -82,43 +83,34 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
     return started;
   }
 
-  /** `count` distinct text resumes stored and enqueued as the API does. */
+  /** Documents accepted as the API accepts them (libs/pipeline's intake): stored, a row, an extract job. */
+  const accept = (bytes: Buffer | string, filename: string, db: Database = database.db, tenant = tenantId) =>
+    acceptDocument(
+      {
+        db,
+        store: bucket.store,
+        enqueue: (name, payload) => queues.enqueue(name, payload),
+        maxDocumentBytes: 20 * 1024 * 1024,
+      },
+      tenant,
+      { kind: 'resume', body: Buffer.from(bytes), source: { type: 'upload', filename } },
+    );
+
+  /** `count` distinct text resumes. */
   async function ingest(count: number, db: Database = database.db, tenant = tenantId): Promise<string[]> {
     const words = 1500;
     const random = seededRandom(count * 7919 + Date.now());
-    const documents = new DocumentRepository(db);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const text = Array.from({ length: words }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
-      const stored = await bucket.store.put(`uploads/${prefix}/${i}.txt`, `${prefix} resume ${i}\n${text}`);
-      const { document } = await documents.createOrLinkDuplicate({
-        tenantId: tenant,
-        kind: 'resume',
-        source: { type: 'upload', key: stored.key },
-        sha256: stored.sha256,
-        sizeBytes: stored.size,
-      });
-      ids.push(document.id);
+      ids.push((await accept(`${prefix} resume ${i}\n${text}`, `${i}.txt`, db, tenant)).id);
     }
-    await queues.enqueueMany(
-      'extract',
-      ids.map((documentId) => ({ tenantId: tenant, documentId })),
-    );
     return ids;
   }
 
-  /** One stored document of the given bytes, enqueued for extraction as the API does. */
+  /** One document of the given bytes. */
   async function ingestFile(bytes: Buffer, filename: string): Promise<string> {
-    const stored = await bucket.store.put(`uploads/${prefix}/${filename}`, bytes);
-    const { document } = await new DocumentRepository(database.db).createOrLinkDuplicate({
-      tenantId,
-      kind: 'resume',
-      source: { type: 'upload', key: stored.key, filename },
-      sha256: stored.sha256,
-      sizeBytes: stored.size,
-    });
-    await queues.enqueue('extract', { tenantId, documentId: document.id });
-    return document.id;
+    return (await accept(bytes, filename)).id;
   }
 
   async function statusOf(id: string): Promise<{ status: string; failureReason: string | null }> {

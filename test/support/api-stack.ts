@@ -46,7 +46,11 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
   const [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
   const prefix = uniquePrefix();
   const redis = createRedisConnection(process.env.REDIS_URL!, { role: 'producer' });
-  const ingest = options.ingest?.(bucket) ?? { maxDocumentBytes: 1024 * 1024, sourceAllowlist: [] };
+  const ingest = options.ingest?.(bucket) ?? {
+    maxDocumentBytes: 1024 * 1024,
+    bodyReadTimeoutMs: 30_000,
+    sourceAllowlist: [],
+  };
   const app = await buildServer({
     logLevel: 'silent',
     database,

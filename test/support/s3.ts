@@ -6,6 +6,8 @@ import { S3ObjectStore, createS3Client } from '@shortlist/storage';
 export interface TestBucket {
   store: S3ObjectStore;
   bucket: string;
+  /** The keys of every object in the bucket (to find objects no row accounts for). */
+  keys(): Promise<string[]>;
   /** Empties and removes the bucket. */
   remove(): Promise<void>;
 }
@@ -20,6 +22,18 @@ export async function createTestBucket(): Promise<TestBucket> {
   return {
     store,
     bucket,
+    keys: async () => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const listed = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+        );
+        keys.push(...(listed.Contents ?? []).map((o) => o.Key!));
+        token = listed.NextContinuationToken;
+      } while (token);
+      return keys;
+    },
     remove: async () => {
       try {
         for (;;) {

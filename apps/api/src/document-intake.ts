@@ -1,7 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '@shortlist/config';
-import { DocumentRepository, type Database, type Document, type DocumentSource } from '@shortlist/db';
+import type { Database, Document } from '@shortlist/db';
+import {
+  InvalidIntakeError,
+  checkMetadata,
+  checkText,
+  discardStored,
+  registerDocuments,
+  storeBytes,
+  type Accepted,
+  type DocumentBytes,
+  type IntakeDependencies,
+  type StoredBytes,
+} from '@shortlist/pipeline';
 import type { JobQueues } from '@shortlist/queue';
 import {
   InvalidObjectKeyError,
@@ -12,126 +24,160 @@ import {
 import { HttpError } from './http-error';
 
 export type DocumentKind = Document['kind'];
+export type { Accepted };
 
 const TEXT_CONCURRENCY = 16;
-
-/** What POST /v1/documents answers for each document. */
-export interface Accepted {
-  id: string;
-  status: Document['status'];
-  duplicateOf?: string;
-}
+/** Files per multipart upload; one more is refused whole (413) with nothing stored. */
+export const MAX_UPLOAD_FILES = 1000;
 
 export type DocumentInput =
   | { kind: DocumentKind; text: string; metadata?: Record<string, unknown> }
   | { kind: DocumentKind; source: { bucket: string; key: string }; metadata?: Record<string, unknown> };
 
 /**
- * Accepting documents: bytes go to the object store under a server-generated key (streamed, capped, hashed on the
- * way), a `queued` row is committed, then the extract job is enqueued. A crash between the commit and the
- * enqueue is repaired by the workers' sweeper. Same bytes twice for a tenant: the second is a duplicate of the
- * first, stored nowhere and never extracted or embedded.
+ * The API's side of accepting documents (the steps themselves are libs/pipeline's intake): every entry of a
+ * request is checked before anything is stored, the bytes are stored, and only when all are stored do rows and
+ * jobs appear — all or none. Errors become the HTTP answers that name the field or the limit.
  */
 export class DocumentIntake {
-  private readonly documents: DocumentRepository;
+  private readonly deps: IntakeDependencies;
 
   constructor(
     db: Database,
-    private readonly store: ObjectStore,
-    private readonly queues: JobQueues,
+    store: ObjectStore,
+    queues: JobQueues,
     private readonly ingest: Config['ingest'],
   ) {
-    this.documents = new DocumentRepository(db);
+    this.deps = {
+      db,
+      store,
+      enqueue: (name, payload) => queues.enqueue(name, payload),
+      enqueueMany: (name, payloads) => queues.enqueueMany(name, payloads),
+      maxDocumentBytes: ingest.maxDocumentBytes,
+    };
   }
 
-  /** One uploaded file (multipart part) or inline text. */
-  async acceptBytes(
-    tenantId: string,
-    kind: DocumentKind,
-    body: Readable | Buffer,
-    source: Pick<DocumentSource, 'type' | 'filename' | 'contentType'>,
-    metadata: Record<string, unknown> = {},
-  ): Promise<Accepted> {
-    const id = randomUUID();
-    const key = `${tenantId}/${id}`;
-    let stored;
+  /** Inline text as one document (a posting's text, say). */
+  async acceptText(tenantId: string, kind: DocumentKind, text: string): Promise<Accepted> {
+    return (await this.acceptMany(tenantId, [{ kind, text }]))[0]!;
+  }
+
+  /** A JSON batch (or one document): every entry is checked before anything is stored; all or none. */
+  async acceptMany(tenantId: string, inputs: DocumentInput[]): Promise<Accepted[]> {
+    inputs.forEach((input, index) => this.check(input, inputs.length > 1 ? `documents[${index}]` : 'body'));
+    const texts = inputs.flatMap((input, index) => ('text' in input ? [{ input, index }] : []));
+    const stored = new Map<number, StoredBytes>();
+    // Texts are stored a few at a time: each is an object PUT.
+    let next = 0;
+    const storing = await Promise.allSettled(
+      Array.from({ length: Math.min(TEXT_CONCURRENCY, texts.length) }, async () => {
+        while (next < texts.length) {
+          const { input, index } = texts[next++]!;
+          stored.set(index, await this.store(tenantId, textBytes(input), index));
+        }
+      }),
+    );
+    const failed = storing.find((s) => s.status === 'rejected');
+    if (failed) {
+      await discardStored(this.deps, [...stored.values()]);
+      throw asHttpError(failed.reason);
+    }
+    const entries = inputs.map(
+      (input, index) => stored.get(index) ?? (input as Extract<DocumentInput, { source: unknown }>),
+    );
+    return registerDocuments(this.deps, tenantId, entries);
+  }
+
+  /**
+   * A multipart upload: a `kind` field, then `file` parts, each streamed to the store as it arrives. Rows and
+   * jobs are made once the whole body has been read; any error (a bad part, too many files, a body that stops
+   * arriving for `bodyReadTimeoutMs`) deletes what was stored and creates nothing.
+   */
+  async acceptUploads(request: FastifyRequest, reply: FastifyReply): Promise<Accepted[]> {
+    const upload: Upload = { stored: [], abandoned: false };
+    const reading = this.readUploads(request, upload);
     try {
-      stored = await this.store.put(key, body, {
-        maxBytes: this.ingest.maxDocumentBytes,
-        contentType: source.contentType,
-      });
+      await stalledAfter(request, this.ingest.bodyReadTimeoutMs, reading);
     } catch (error) {
-      if (
-        error instanceof ObjectTooLargeError ||
-        (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE'
-      ) {
+      if (error instanceof BodyStalledError) {
+        // The rest of the body will never be read: stop the part in hand, answer, and close the connection.
+        upload.abandoned = true;
+        upload.current?.destroy(error);
+        void reading.catch(() => undefined);
+        void reply.header('connection', 'close');
+      }
+      await discardStored(this.deps, upload.stored.splice(0));
+      throw asHttpError(error, { documents: [] });
+    }
+    if (upload.stored.length === 0) throw new HttpError(400, 'invalid_request', 'no file part in the upload');
+    return registerDocuments(this.deps, request.tenantId, upload.stored);
+  }
+
+  private async readUploads(request: FastifyRequest, upload: Upload): Promise<void> {
+    let kind: DocumentKind | undefined;
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname !== 'kind') continue;
+        if (!isKind(part.value)) {
+          throw new HttpError(400, 'invalid_request', `kind must be one of ${KINDS.join(', ')}`);
+        }
+        kind = part.value;
+        continue;
+      }
+      try {
+        if (!kind) throw new HttpError(400, 'invalid_request', 'send the kind field before the file parts');
+        if (part.filename) checkText(part.filename, `file[${upload.stored.length}].filename`);
+      } catch (error) {
+        part.file.resume();
+        throw error;
+      }
+      upload.current = part.file;
+      let stored: StoredBytes;
+      try {
+        stored = await storeBytes(this.deps, request.tenantId, {
+          kind,
+          body: part.file,
+          source: { type: 'upload', filename: part.filename || undefined, contentType: part.mimetype },
+        });
+      } catch (error) {
+        if (
+          error instanceof ObjectTooLargeError ||
+          (error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE'
+        ) {
+          throw new HttpError(
+            413,
+            'payload_too_large',
+            `${part.filename || 'the document'} is larger than the limit of ${this.ingest.maxDocumentBytes} bytes (MAX_DOCUMENT_BYTES)`,
+          );
+        }
+        throw error;
+      }
+      if (upload.abandoned) await discardStored(this.deps, [stored]);
+      else upload.stored.push(stored);
+    }
+  }
+
+  private async store(tenantId: string, input: DocumentBytes, index: number): Promise<StoredBytes> {
+    try {
+      return await storeBytes(this.deps, tenantId, input);
+    } catch (error) {
+      if (error instanceof ObjectTooLargeError) {
         throw new HttpError(
           413,
           'payload_too_large',
-          `${source.filename ?? 'the document'} is larger than the limit of ${this.ingest.maxDocumentBytes} bytes (MAX_DOCUMENT_BYTES)`,
+          `documents[${index}] is larger than the limit of ${this.ingest.maxDocumentBytes} bytes (MAX_DOCUMENT_BYTES)`,
         );
       }
       throw error;
     }
-    const { document, original } = await this.documents.createOrLinkDuplicate({
-      id,
-      tenantId,
-      kind,
-      source: { ...source, key },
-      sha256: stored.sha256,
-      sizeBytes: stored.size,
-      metadata,
-    });
-    if (original) {
-      await this.store.delete(key); // the original's bytes serve both
-      return { id: document.id, status: original.status, duplicateOf: original.id };
-    }
-    await this.queues.enqueue('extract', { tenantId, documentId: document.id });
-    return { id: document.id, status: document.status };
-  }
-
-  /** A JSON batch (or one document): every entry is checked before anything is stored. */
-  async acceptMany(tenantId: string, inputs: DocumentInput[]): Promise<Accepted[]> {
-    inputs.forEach((input, index) => this.check(input, inputs.length > 1 ? `documents[${index}]` : 'body'));
-    const references = inputs.flatMap((input, index) => ('source' in input ? [{ input, index }] : []));
-    const results: Accepted[] = new Array<Accepted>(inputs.length);
-    // References need no S3 call at all: one INSERT for all, one bulk enqueue (10,000 in a few seconds).
-    const created = await this.documents.createMany(
-      references.map(({ input }) => ({
-        tenantId,
-        kind: input.kind,
-        source: { type: 's3', ...input.source },
-        metadata: input.metadata ?? {},
-      })),
-    );
-    created.forEach(
-      (document, i) => (results[references[i]!.index] = { id: document.id, status: document.status }),
-    );
-    await this.queues.enqueueMany(
-      'extract',
-      created.map((d) => ({ tenantId, documentId: d.id })),
-    );
-    // Texts are stored a few at a time: each is an object PUT and a row.
-    const texts = inputs.flatMap((input, index) => ('text' in input ? [{ input, index }] : []));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(TEXT_CONCURRENCY, texts.length) }, async () => {
-        while (next < texts.length) {
-          const { input, index } = texts[next++]!;
-          results[index] = await this.acceptBytes(
-            tenantId,
-            input.kind,
-            Buffer.from(input.text, 'utf8'),
-            { type: 'text', contentType: 'text/plain; charset=utf-8' },
-            input.metadata,
-          );
-        }
-      }),
-    );
-    return results;
   }
 
   private check(input: DocumentInput, path: string): void {
+    try {
+      if (input.metadata !== undefined) checkMetadata(input.metadata, `${path}.metadata`);
+    } catch (error) {
+      throw asHttpError(error);
+    }
     if ('text' in input && 'source' in input) {
       throw new HttpError(400, 'invalid_request', `${path}: give either text or source, not both`);
     }
@@ -164,4 +210,94 @@ export class DocumentIntake {
       );
     }
   }
+}
+
+/** A multipart upload being read: what is stored so far, the part in hand, whether the request was given up. */
+interface Upload {
+  stored: StoredBytes[];
+  current?: Readable;
+  abandoned: boolean;
+}
+
+const KINDS: readonly DocumentKind[] = ['resume', 'posting'];
+const isKind = (value: unknown): value is DocumentKind => KINDS.includes(value as DocumentKind);
+
+const textBytes = (input: Extract<DocumentInput, { text: string }>): DocumentBytes => ({
+  kind: input.kind,
+  body: Buffer.from(input.text, 'utf8'),
+  source: { type: 'text', contentType: 'text/plain; charset=utf-8' },
+  metadata: input.metadata,
+});
+
+/** The body stopped arriving: the client is answered and its connection closed. */
+class BodyStalledError extends HttpError {
+  constructor(seconds: number) {
+    super(
+      400,
+      'body_timeout',
+      `the request body stopped arriving for ${seconds} s before it was complete (BODY_READ_TIMEOUT_SECONDS); nothing was stored`,
+    );
+  }
+}
+
+/**
+ * Resolves or rejects with `work`, or rejects with BodyStalledError when the client has sent no byte for
+ * `timeoutMs` while the body is incomplete and we are waiting for it (a truncated multipart body waits for a
+ * boundary that never comes). Time we spend on our side (the whole body received, or reading paused because the
+ * store is slow) never counts. The socket's byte counter is watched, never its data: the HTTP parser keeps
+ * consuming the stream as before.
+ */
+async function stalledAfter<T>(request: FastifyRequest, timeoutMs: number, work: Promise<T>): Promise<T> {
+  const { raw } = request;
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    let seen = raw.socket.bytesRead;
+    let quietSince = Date.now();
+    timer = setInterval(
+      () => {
+        const waitingForClient = !raw.complete && raw.readableFlowing !== false;
+        if (raw.socket.bytesRead !== seen || !waitingForClient) {
+          seen = raw.socket.bytesRead;
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince >= timeoutMs) {
+          reject(new BodyStalledError(timeoutMs / 1000));
+        }
+      },
+      Math.min(1000, Math.max(50, timeoutMs / 4)),
+    );
+  });
+  try {
+    return await Promise.race([work, stalled]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** An intake error as the HTTP answer it deserves. */
+function asHttpError(error: unknown, details: Record<string, unknown> = {}): unknown {
+  if (error instanceof HttpError) {
+    return Object.keys(details).length
+      ? new HttpError(error.statusCode, error.code, error.message, { ...details, ...error.details })
+      : error;
+  }
+  if (error instanceof InvalidIntakeError)
+    return new HttpError(400, 'invalid_request', error.message, details);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'FST_FILES_LIMIT') {
+    return new HttpError(
+      413,
+      'payload_too_large',
+      `more than ${MAX_UPLOAD_FILES} files in one upload (the limit per request); nothing was stored: send them in several uploads`,
+      details,
+    );
+  }
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return new HttpError(
+      413,
+      'payload_too_large',
+      `${(error as Error).message}; nothing was stored`,
+      details,
+    );
+  }
+  return error;
 }

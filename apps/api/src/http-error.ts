@@ -13,6 +13,9 @@ export class HttpError extends Error {
   }
 }
 
+/** What a 503 tells clients to wait before retrying: a service restart usually takes a few seconds. */
+const RETRY_AFTER_SECONDS = 5;
+
 const CODES: Record<number, string> = {
   400: 'invalid_request',
   401: 'unauthorized',
@@ -40,14 +43,16 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.code(status).send({ error: CODES[status] ?? 'invalid_request', message: error.message });
     }
+    // PostgreSQL, S3 or Redis down (ioredis fails fast in the API: no offline queue, one retry per request).
     const unavailable =
-      /ECONNREFUSED|ETIMEDOUT|Connection terminated|connect ECONN|the database system is/i.test(
+      /ECONNREFUSED|ETIMEDOUT|Connection terminated|connect ECONN|the database system is|Stream isn't writeable|MaxRetriesPerRequest|Connection is closed/i.test(
         `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`,
       );
     request.log.error({ err: error }, 'request failed');
     return unavailable
       ? reply
           .code(503)
+          .header('retry-after', String(RETRY_AFTER_SECONDS))
           .send({ error: 'unavailable', message: 'a backing service is unavailable; retry shortly' })
       : reply
           .code(500)

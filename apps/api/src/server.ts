@@ -1,3 +1,4 @@
+import AjvCompiler from '@fastify/ajv-compiler';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,7 +10,7 @@ import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
-import { DocumentIntake } from './document-intake';
+import { DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installErrorHandler } from './http-error';
 import { installIdempotency } from './idempotency';
 import { installMetrics } from './metrics';
@@ -44,12 +45,63 @@ function readinessChecks({ database, redis, store }: ServerDependencies): Readin
   ];
 }
 
+type ValidatorBuilder = ReturnType<typeof AjvCompiler>;
+
+/**
+ * Fastify's validators, except that a JSON body is taken as sent: Fastify's defaults coerce types (`null` became
+ * threshold 0) and silently drop unknown properties (`params.x`), which suits query strings, not bodies. Bodies
+ * are validated without coercion, and an unknown property is a 400 naming it. Query numbers must be finite.
+ */
+function strictBodyValidator(
+  externalSchemas: Parameters<ValidatorBuilder>[0],
+  ajv: { customOptions?: object } | undefined,
+) {
+  const build = AjvCompiler();
+  const loose = build(externalSchemas, ajv);
+  const strict = build(externalSchemas, {
+    ...ajv,
+    customOptions: { ...ajv?.customOptions, coerceTypes: false, removeAdditional: false },
+  });
+  return (route: Parameters<ReturnType<ValidatorBuilder>>[0]) => {
+    if (route.httpPart === 'body') return strict(route);
+    const validate = loose(route);
+    if (route.httpPart !== 'querystring') return validate;
+    // Ajv coerces "Infinity" to a number that passes `integer` and `maximum`: a query number must be finite.
+    const finite = Object.assign(
+      (data: unknown) => {
+        const valid = validate(data);
+        finite.errors = validate.errors;
+        if (!valid) return false;
+        const [name] =
+          Object.entries(data as object).find(([, v]) => typeof v === 'number' && !isFinite(v)) ?? [];
+        if (name === undefined) return true;
+        finite.errors = [
+          {
+            instancePath: `/${name}`,
+            schemaPath: '#/type',
+            keyword: 'type',
+            params: {},
+            message: 'must be finite',
+          },
+        ];
+        return false;
+      },
+      { errors: validate.errors },
+    );
+    return Object.assign(finite, {
+      schema: validate.schema,
+      schemaEnv: validate.schemaEnv,
+    }) as unknown as typeof validate;
+  };
+}
+
 /** The HTTP API, built from its dependencies (so tests can start it on real services with port 0). */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel },
     // JSON batches of up to 10,000 documents; uploads stream through multipart and are capped per file.
     bodyLimit: 64 * 1024 * 1024,
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidator } },
   });
   const queues = new JobQueues(options.redis, options.redisPrefix);
   app.addHook('onClose', () => queues.close());
@@ -67,7 +119,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, {
     // One byte over our own cap, so the store's limiter refuses first, with a message naming the file.
-    limits: { fileSize: options.ingest.maxDocumentBytes + 1, files: 1000, fields: 20, parts: 1100 },
+    limits: {
+      fileSize: options.ingest.maxDocumentBytes + 1,
+      files: MAX_UPLOAD_FILES,
+      fields: 20,
+      parts: MAX_UPLOAD_FILES + 100,
+    },
   });
   installErrorHandler(app);
   installAuth(app, options.database.db);

@@ -98,6 +98,11 @@ const variables = {
     schema: positiveInt.default(20 * 1024 * 1024),
     expected: 'bytes (a positive integer): the largest document accepted',
   },
+  BODY_READ_TIMEOUT_SECONDS: {
+    schema: positiveInt.default(30),
+    expected:
+      'seconds (a positive integer) an upload may send nothing before it is answered 400 and its connection closed',
+  },
   SOURCE_ALLOWLIST: {
     schema: z
       .string()
@@ -216,6 +221,8 @@ export interface Config {
   extract: { timeoutMs: number; memoryMb: number };
   ingest: {
     maxDocumentBytes: number;
+    /** How long an upload's body may stall (no bytes arriving) before it is refused and its socket freed. */
+    bodyReadTimeoutMs: number;
     /** Buckets (and optional key prefixes) whose objects may be registered by reference. */
     sourceAllowlist: { bucket: string; prefix: string }[];
   };
@@ -305,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     extract: { timeoutMs: e.EXTRACT_TIMEOUT_MS, memoryMb: e.EXTRACT_MEMORY_MB },
     ingest: {
       maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+      bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_SECONDS * 1000,
       sourceAllowlist: (e.SOURCE_ALLOWLIST ?? '').split(',').flatMap((entry) => {
         if (!entry) return [];
         const slash = entry.indexOf('/');

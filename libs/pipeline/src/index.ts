@@ -14,5 +14,21 @@ export { PermanentFailure, done, skipped } from './outcome';
 export type { StageOutcome } from './outcome';
 export type { Embedder, Enqueue, PipelineDependencies } from './dependencies';
 export { classifyDocuments, ensurePrototypes, handleClassify } from './domain-classification';
+export {
+  acceptDocument,
+  discardStored,
+  registerDocuments,
+  retryDocument,
+  storeBytes,
+} from './document-intake';
+export type {
+  Accepted,
+  DocumentBytes,
+  DocumentReference,
+  IntakeDependencies,
+  StoredBytes,
+} from './document-intake';
+export { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure } from './failure-reasons';
+export { InvalidIntakeError, METADATA_LIMITS, checkMetadata, checkText, textProblem } from './intake-checks';
 export { dispatchWebhookEvents } from './webhook-stage';
 export type { WebhookDelivery } from './webhook-stage';

@@ -1,4 +1,4 @@
-import { ScreeningRepository } from '@shortlist/db';
+import { DocumentRepository, PostingRepository, ScreeningRepository } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
 import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
@@ -35,6 +35,18 @@ export async function handleRank(
         retryInMs: RECHECK_MS,
       };
     case 'posting_not_ready': {
+      // A posting whose document failed will never have vectors: fail now rather than after the wait.
+      const posting = await new PostingRepository(deps.db).findById(tenantId, run.postingId);
+      const document =
+        posting && (await new DocumentRepository(deps.db).findById(tenantId, posting.documentId));
+      if (document?.status === 'failed') {
+        const reason = 'posting_failed';
+        await screenings.failRun(tenantId, runId, reason);
+        throw new PermanentFailure(
+          reason,
+          `the posting's document failed (${document.failureReason ?? 'failed'})`,
+        );
+      }
       if (withinWait)
         return { outcome: 'deferred', reason: 'posting not embedded yet', retryInMs: RECHECK_MS };
       const reason = 'posting_not_ready';

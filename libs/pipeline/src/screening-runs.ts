@@ -1,4 +1,5 @@
 import {
+  DocumentRepository,
   DomainRepository,
   PostingRepository,
   ScreeningRepository,
@@ -18,7 +19,7 @@ import {
 export class ScreeningRequestError extends Error {
   override readonly name = 'ScreeningRequestError';
   constructor(
-    readonly code: 'invalid_params' | 'no_applicants' | 'no_models' | 'unknown_domain',
+    readonly code: 'invalid_params' | 'no_applicants' | 'no_models' | 'unknown_domain' | 'posting_failed',
     message: string,
   ) {
     super(message);
@@ -54,6 +55,13 @@ export async function createScreeningRun(
     if (error instanceof InvalidScoreParamsError)
       throw new ScreeningRequestError('invalid_params', error.message);
     throw error;
+  }
+  const postingDocument = await new DocumentRepository(db).findById(posting.tenantId, posting.documentId);
+  if (postingDocument?.status === 'failed') {
+    throw new ScreeningRequestError(
+      'posting_failed',
+      `the posting's document ${postingDocument.id} failed (${postingDocument.failureReason ?? 'failed'}): there is nothing to screen against`,
+    );
   }
   if (
     request.scope === 'applicants' &&

@@ -23,8 +23,17 @@ export class JobQueues {
     return this.queues.get(name)!;
   }
 
+  /**
+   * Adds the job unless one with its id is waiting, delayed or running, or is a night's report already done (then
+   * this is a no-op). A failed job with
+   * the id (kept a week for inspection) is removed first: BullMQ would otherwise ignore the add, and a retry or
+   * the sweeper's re-enqueue of that document would do nothing.
+   */
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
-    await this.queue(name).add(name, payload, { ...jobOptionsOf(name), jobId: jobIdOf(name, payload) });
+    const queue = this.queue(name);
+    const jobId = jobIdOf(name, payload);
+    if ((await queue.getJobState(jobId)) === 'failed') await queue.remove(jobId);
+    await queue.add(name, payload, { ...jobOptionsOf(name), jobId });
   }
 
   async enqueueMany<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {

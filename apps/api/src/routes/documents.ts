@@ -1,14 +1,16 @@
 import '@fastify/multipart';
 import '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DocumentRepository, DomainRepository, type Database } from '@shortlist/db';
+import type { FastifyInstance } from 'fastify';
+import { DocumentRepository, DomainRepository, schema, type Database } from '@shortlist/db';
+import { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure, retryDocument } from '@shortlist/pipeline';
 import type { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
-import type { Accepted, DocumentInput, DocumentIntake, DocumentKind } from '../document-intake';
+import type { DocumentInput, DocumentIntake } from '../document-intake';
 import { HttpError, errorSchema } from '../http-error';
 import { domainLabelSchema } from './screenings';
 
-const KINDS = ['resume', 'posting'] as const;
+const KINDS = schema.documentKind.enumValues;
+const STATUSES = schema.documentStatus.enumValues;
 const MAX_BATCH = 10_000;
 
 const metadata = {
@@ -55,7 +57,7 @@ const acceptedSchema = {
         type: 'object',
         properties: {
           id: { type: 'string', format: 'uuid' },
-          status: { type: 'string' },
+          status: { type: 'string', enum: STATUSES },
           duplicateOf: { type: 'string', format: 'uuid' },
         },
         required: ['id', 'status'],
@@ -70,7 +72,7 @@ const documentView = {
   properties: {
     id: { type: 'string', format: 'uuid' },
     kind: { type: 'string', enum: KINDS },
-    status: { type: 'string', enum: ['queued', 'extracting', 'extracted', 'embedding', 'ready', 'failed'] },
+    status: { type: 'string', enum: STATUSES },
     failureReason: { type: 'string' },
     duplicateOf: { type: 'string', format: 'uuid' },
     tokens: { type: 'integer' },
@@ -184,12 +186,18 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
         security: [{ bearer: [] }],
         // JSON bodies are validated here; multipart uploads are streamed by the handler, never parsed up front.
         body: { content: { 'application/json': { schema: createBody } } },
-        response: { 202: acceptedSchema, 400: errorSchema, 401: errorSchema, 413: errorSchema },
+        response: {
+          202: acceptedSchema,
+          400: errorSchema,
+          401: errorSchema,
+          413: errorSchema,
+          503: errorSchema,
+        },
       },
     },
     async (request, reply) => {
       const accepted = request.isMultipart()
-        ? await acceptUploads(request, deps.intake)
+        ? await deps.intake.acceptUploads(request, reply)
         : await deps.intake.acceptMany(request.tenantId, jsonInputs(request.body));
       return reply.code(202).send({ documents: accepted });
     },
@@ -211,6 +219,46 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
       if (!view) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
       const domainLabel = await domains.findDocumentDomain(request.tenantId, request.params.id);
       return { ...Object.fromEntries(Object.entries(view).filter(([, v]) => v !== null)), domainLabel };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/documents/:id/retry',
+    {
+      schema: {
+        summary: `Process a failed document again; only one that failed for a reason not its own (${NOT_THE_DOCUMENTS_FAULT.join(', ')})`,
+        tags: ['documents'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 202: acceptedSchema.properties.documents.items, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const found = await documents.findById(request.tenantId, request.params.id);
+      if (!found) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
+      // A duplicate is processed through its original (the bytes are the original's).
+      const document = found.duplicateOf
+        ? ((await documents.findById(request.tenantId, found.duplicateOf)) ?? found)
+        : found;
+      const requeued = await retryDocument(
+        { db: deps.db, enqueue: (name, payload) => deps.queues.enqueue(name, payload) },
+        request.tenantId,
+        document.id,
+      );
+      if (!requeued) {
+        const why =
+          document.status !== 'failed'
+            ? `it is ${document.status}, not failed`
+            : isRetryableFailure(document.failureReason)
+              ? 'it was retried at the same moment'
+              : `it failed as ${document.failureReason}, a reason of its own content that a retry cannot change`;
+        throw new HttpError(409, 'conflict', `document ${found.id} cannot be retried: ${why}`);
+      }
+      return reply.code(202).send({
+        id: found.id,
+        status: requeued.status,
+        ...(found.duplicateOf ? { duplicateOf: found.duplicateOf } : {}),
+      });
     },
   );
 
@@ -251,40 +299,4 @@ function jsonInputs(body: CreateBody | undefined): DocumentInput[] {
   }
   if (!body.kind) throw new HttpError(400, 'invalid_request', "body must have required property 'kind'");
   return [body as DocumentInput];
-}
-
-async function acceptUploads(request: FastifyRequest, intake: DocumentIntake): Promise<Accepted[]> {
-  let kind: DocumentKind | undefined;
-  const accepted: Accepted[] = [];
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === 'field') {
-        if (part.fieldname !== 'kind') continue;
-        if (!KINDS.includes(part.value as DocumentKind)) {
-          throw new HttpError(400, 'invalid_request', `kind must be one of ${KINDS.join(', ')}`);
-        }
-        kind = part.value as DocumentKind;
-        continue;
-      }
-      if (!kind) {
-        part.file.resume();
-        throw new HttpError(400, 'invalid_request', 'send the kind field before the file parts');
-      }
-      accepted.push(
-        await intake.acceptBytes(request.tenantId, kind, part.file, {
-          type: 'upload',
-          filename: part.filename || undefined,
-          contentType: part.mimetype,
-        }),
-      );
-    }
-  } catch (error) {
-    // Files accepted before the failure stay accepted: say which, so the client retries only the rest.
-    if (error instanceof HttpError && accepted.length > 0) {
-      throw new HttpError(error.statusCode, error.code, error.message, { documents: accepted });
-    }
-    throw error;
-  }
-  if (accepted.length === 0) throw new HttpError(400, 'invalid_request', 'no file part in the upload');
-  return accepted;
 }

@@ -4,30 +4,31 @@ import {
   DomainRepository,
   PostingRepository,
   ScreeningRepository,
+  schema,
   type Database,
   type ScreeningResult,
   type ScreeningRun,
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
-import { ScreeningRequestError, createScreeningRun } from '@shortlist/pipeline';
-import { toCsv, type ScoreOverrides } from '@shortlist/scoring';
+import {
+  InvalidIntakeError,
+  ScreeningRequestError,
+  checkText,
+  createScreeningRun,
+} from '@shortlist/pipeline';
+import { scoreParamsSchema, toCsv, type ScoreOverrides } from '@shortlist/scoring';
+import { z } from 'zod';
 import type { DocumentIntake } from '../document-intake';
 import { HttpError, errorSchema } from '../http-error';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
 const runParams = { type: 'object', properties: { runId: uuid }, required: ['runId'] } as const;
-const paramsSchema = {
-  type: 'object',
+/** The score parameters' JSON Schema, from their one definition (zod, libs/scoring). */
+const paramsSchema = (({ $schema: _, ...jsonSchema }) => ({
+  ...jsonSchema,
   description: 'Score parameters: defaults 0.5 / 1.2 / 0.6, no hard gate.',
-  properties: {
-    threshold: { type: 'number', minimum: -1, maximum: 1 },
-    boost: { type: 'number', minimum: 0, maximum: 10 },
-    penalty: { type: 'number', minimum: 0, maximum: 10 },
-    hardGate: { type: 'boolean' },
-  },
-  additionalProperties: false,
-} as const;
+}))(z.toJSONSchema(scoreParamsSchema, { target: 'draft-7' }));
 
 const postingView = {
   type: 'object',
@@ -80,8 +81,8 @@ const runView = {
   properties: {
     id: uuid,
     postingId: uuid,
-    status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed'] },
-    scope: { type: 'string' },
+    status: { type: 'string', enum: schema.screeningStatus.enumValues },
+    scope: { type: 'string', enum: schema.screeningScope.enumValues },
     trigger: { type: 'string' },
     top: { type: 'integer' },
     params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
@@ -164,7 +165,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           required: ['title'],
           additionalProperties: false,
         },
-        response: { 201: postingView, 400: errorSchema, 404: errorSchema },
+        response: { 201: postingView, 400: errorSchema, 404: errorSchema, 422: errorSchema },
       },
     },
     async (request, reply) => {
@@ -172,17 +173,37 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
       if ((documentId === undefined) === (text === undefined)) {
         throw new HttpError(400, 'invalid_request', 'give either documentId or text');
       }
+      try {
+        checkText(title, 'title');
+      } catch (error) {
+        if (error instanceof InvalidIntakeError) throw new HttpError(400, 'invalid_request', error.message);
+        throw error;
+      }
       let postingDocument: string;
       if (text !== undefined) {
-        const accepted = await deps.intake.acceptBytes(request.tenantId, 'posting', Buffer.from(text), {
-          type: 'text',
-          contentType: 'text/plain; charset=utf-8',
-        });
+        const accepted = await deps.intake.acceptText(request.tenantId, 'posting', text);
         postingDocument = accepted.duplicateOf ?? accepted.id;
       } else {
-        const document = await documents.findById(request.tenantId, documentId!);
-        if (!document) throw new HttpError(404, 'not_found', `no document ${documentId}`);
-        postingDocument = document.duplicateOf ?? document.id;
+        const found = await documents.findById(request.tenantId, documentId!);
+        if (!found) throw new HttpError(404, 'not_found', `no document ${documentId}`);
+        const document = found.duplicateOf
+          ? ((await documents.findById(request.tenantId, found.duplicateOf)) ?? found)
+          : found;
+        if (document.kind !== 'posting') {
+          throw new HttpError(
+            422,
+            'not_a_posting',
+            `documentId: document ${documentId} was accepted as a ${document.kind}; upload the job description with kind=posting`,
+          );
+        }
+        if (document.status === 'failed') {
+          throw new HttpError(
+            422,
+            'posting_failed',
+            `documentId: document ${documentId} failed (${document.failureReason ?? 'failed'}); it has no text to screen against`,
+          );
+        }
+        postingDocument = document.id;
       }
       const posting = await postings.create({
         tenantId: request.tenantId,
@@ -231,18 +252,27 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
             properties: { postingId: uuid, added: { type: 'integer' }, applicants: { type: 'integer' } },
           },
           404: errorSchema,
+          422: errorSchema,
         },
       },
     },
     async (request) => {
       const posting = await postingOf(request.tenantId, request.params.id);
-      const { missing, added } = await postings.addApplicants(
+      const { missing, notResumes, added } = await postings.addApplicants(
         request.tenantId,
         posting.id,
         request.body.documentIds,
       );
       if (missing.length > 0) {
         throw new HttpError(404, 'not_found', `no documents ${missing.slice(0, 10).join(', ')}`, { missing });
+      }
+      if (notResumes.length > 0) {
+        throw new HttpError(
+          422,
+          'not_a_resume',
+          `documentIds: ${notResumes.slice(0, 10).join(', ')} ${notResumes.length === 1 ? 'is a posting' : 'are postings'}, not resumes; nothing was added`,
+          { notResumes },
+        );
       }
       return {
         postingId: posting.id,
@@ -268,7 +298,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         body: {
           type: 'object',
           properties: {
-            scope: { type: 'string', enum: ['applicants', 'pool'], default: 'applicants' },
+            scope: { type: 'string', enum: schema.screeningScope.enumValues, default: 'applicants' },
             top: { type: 'integer', minimum: 1, maximum: 10_000 },
             params: paramsSchema,
             domains: {
@@ -305,9 +335,13 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         }));
       } catch (error) {
         if (error instanceof ScreeningRequestError) {
-          const status = { invalid_params: 400, unknown_domain: 400, no_applicants: 422, no_models: 409 }[
-            error.code
-          ];
+          const status = {
+            invalid_params: 400,
+            unknown_domain: 400,
+            no_applicants: 422,
+            posting_failed: 422,
+            no_models: 409,
+          }[error.code];
           throw new HttpError(status, status === 400 ? 'invalid_request' : error.code, error.message);
         }
         throw error;
@@ -329,7 +363,8 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           type: 'object',
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            // Bounded: a larger offset reached the database as a bigint it could not hold (500).
+            offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
           },
           additionalProperties: false,
         },

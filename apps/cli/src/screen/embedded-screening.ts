@@ -20,13 +20,15 @@ import { EmbeddingEngine } from '@shortlist/embedding';
 import { ExtractionAbortedError } from '@shortlist/extract';
 import {
   InProcessRunner,
+  acceptDocument,
   createScreeningRun,
+  retryDocument,
   registerEngineModels,
   type StageProgress,
 } from '@shortlist/pipeline';
 import { ExitCode, SetupError } from '@shortlist/config';
 import type { ScoreParams } from '@shortlist/scoring';
-import { LocalObjectStore } from '@shortlist/storage';
+import { LocalObjectStore, ObjectTooLargeError } from '@shortlist/storage';
 
 export interface ScreeningOptions {
   job: string;
@@ -143,25 +145,27 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     options.signal?.addEventListener('abort', stopOnAbort);
 
     const documents = new DocumentRepository(db);
-    /** A file as a document: the existing one with the same bytes, or a new one stored and queued. */
+    const intake = {
+      db,
+      store,
+      enqueue: runner.deps.enqueue,
+      maxDocumentBytes: options.extract.maxDocumentBytes,
+    };
+    /**
+     * A file as a document: the existing one with the same bytes (processed again if it failed for a reason not
+     * its own), or a new one stored and queued.
+     */
     const admit = async (path: string, kind: Document['kind']): Promise<Document> => {
-      const sha256 = await sha256Of(path);
-      const known = await documents.findOriginalBySha256(tenantId, sha256);
-      if (known) return known;
-      const id = crypto.randomUUID();
-      const stored = await store.put(`${tenantId}/${id}`, createReadStream(path), {
-        maxBytes: options.extract.maxDocumentBytes,
-      });
-      const { document } = await documents.createOrLinkDuplicate({
-        id,
-        tenantId,
+      const known = await documents.findOriginalBySha256(tenantId, await sha256Of(path));
+      if (known) return (await retryDocument(intake, tenantId, known.id)) ?? known;
+      const accepted = await acceptDocument(intake, tenantId, {
         kind,
-        source: { type: 'file', key: stored.key, filename: basename(path) },
-        sha256: stored.sha256,
-        sizeBytes: stored.size,
+        body: createReadStream(path),
+        source: { type: 'file', filename: basename(path) },
         metadata: { path: resolve(path) },
       });
-      return document;
+      // The status as accepted: the runner may already have moved it on.
+      return { ...(await documents.findById(tenantId, accepted.id))!, status: accepted.status };
     };
 
     const jobDocument = await admit(options.job, 'posting');
@@ -172,8 +176,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       try {
         fileDocuments.set(file, await admit(file, 'resume'));
       } catch (error) {
-        const reason =
-          (error as Error).name === 'ObjectTooLargeError' ? 'too_large' : (error as Error).message;
+        const reason = error instanceof ObjectTooLargeError ? 'too_large' : (error as Error).message;
         skipped.push({ file: relative(options.resumes, file), reason });
       }
     }

@@ -233,6 +233,30 @@ export class DocumentRepository {
       .where(and(eq(documents.tenantId, tenantId), eq(documents.id, id)));
   }
 
+  /**
+   * Puts a failed document back to `queued` when it failed for one of `reasons` (reasons that are not the
+   * document's fault); returns the row, or undefined when it is not failed for one of them (then nothing changed).
+   */
+  async requeueFailed(
+    tenantId: string,
+    id: string,
+    reasons: readonly string[],
+  ): Promise<Document | undefined> {
+    const [row] = await this.db
+      .update(documents)
+      .set({ status: 'queued', failureReason: null, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(documents.tenantId, tenantId),
+          eq(documents.id, id),
+          eq(documents.status, 'failed'),
+          inArray(documents.failureReason, [...reasons]),
+        ),
+      )
+      .returning();
+    return row;
+  }
+
   /** Stores the extracted text and moves the document to `extracted`, atomically. */
   async saveText(tenantId: string, documentId: string, text: string): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -274,6 +298,15 @@ export class DocumentRepository {
         .returning();
       return erased.length ? [...erased, ...copies] : [];
     });
+  }
+
+  /** Erases rows an intake created and then had to take back (a later step of the same request failed). */
+  async eraseMany(tenantId: string, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 5000) {
+      await this.db
+        .delete(documents)
+        .where(and(eq(documents.tenantId, tenantId), inArray(documents.id, ids.slice(i, i + 5000))));
+    }
   }
 
   /**

@@ -38,25 +38,29 @@ export class PostingRepository {
     tenantId: string,
     postingId: string,
     documentIds: string[],
-  ): Promise<{ missing: string[]; added: number }> {
-    if (documentIds.length === 0) return { missing: [], added: 0 };
+  ): Promise<{ missing: string[]; notResumes: string[]; added: number }> {
+    if (documentIds.length === 0) return { missing: [], notResumes: [], added: 0 };
     const unique = [...new Set(documentIds)];
     const found = await this.db
       .select({
         id: documents.id,
         original: sql<string>`coalesce(${documents.duplicateOf}, ${documents.id})`,
+        kind: documents.kind,
       })
       .from(documents)
       .where(and(eq(documents.tenantId, tenantId), inArray(documents.id, unique)));
     const known = new Map(found.map((d) => [d.id, d.original]));
     const missing = unique.filter((id) => !known.has(id));
-    if (missing.length > 0) return { missing, added: 0 };
+    if (missing.length > 0) return { missing, notResumes: [], added: 0 };
+    // A posting's document among the applicants would rank against itself: none is added.
+    const notResumes = found.filter((d) => d.kind !== 'resume').map((d) => d.id);
+    if (notResumes.length > 0) return { missing: [], notResumes, added: 0 };
     const inserted = await this.db
       .insert(applicants)
       .values([...new Set(known.values())].map((documentId) => ({ tenantId, postingId, documentId })))
       .onConflictDoNothing()
       .returning({ documentId: applicants.documentId });
-    return { missing: [], added: inserted.length };
+    return { missing: [], notResumes: [], added: inserted.length };
   }
 
   /** Open postings with at least one applicant, over all tenants, in id order after `afterId` (nightly). */
