@@ -14,3 +14,6 @@ export { PermanentFailure, done, skipped } from './outcome';
 export type { StageOutcome } from './outcome';
 export type { Embedder, Enqueue, PipelineDependencies } from './dependencies';
 export { classifyDocuments, ensurePrototypes, handleClassify } from './domain-classification';
+export { EVIDENCE_PASSAGES, addEvidence, bestPassages, splitPassages } from './evidence';
+export { explainResults, summariseRun } from './screening-view';
+export type { ExplainedResult, RunSummary } from './screening-view';
