@@ -47,7 +47,7 @@ describe('bestPassages', () => {
       gamma: [0, 1],
       delta: [0.8, 0.6],
     };
-    const embed = (passage: string) => Promise.resolve(vectors[passage.split(' ')[0]!]!);
+    const embed = (passages: string[]) => Promise.resolve(passages.map((p) => vectors[p.split(' ')[0]!]!));
     const best = await bestPassages(embed, text, [1, 0]);
     expect(best.map((b) => [b.text.split(' ')[0], b.similarity])).toEqual([
       ['alpha', 1],

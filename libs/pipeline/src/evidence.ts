@@ -66,13 +66,13 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
  * first. Every passage is embedded at once: the engine's batcher packs them into shared inference batches.
  */
 export async function bestPassages(
-  embed: (passage: string) => Promise<ArrayLike<number>>,
+  embed: (passages: string[]) => Promise<ArrayLike<number>[]>,
   text: string,
   postingVector: ArrayLike<number>,
   count = EVIDENCE_PASSAGES,
 ): Promise<EvidencePassage[]> {
   const passages = splitPassages(text);
-  const vectors = await Promise.all(passages.map((p) => embed(p)));
+  const vectors = await embed(passages);
   return passages
     .map((passage, i) => ({ text: passage, similarity: dot(vectors[i]!, postingVector) }))
     .sort((a, b) => b.similarity - a.similarity)
@@ -102,8 +102,14 @@ export async function addEvidence(
   );
   if (!postingVector) return 0;
   const documents = new DocumentRepository(deps.db);
-  const embed = async (passage: string) =>
-    (await embedder.embed(passage, 'evidence passage', { tenant: run.tenantId })).semantic;
+  const options = { tenant: run.tenantId };
+  // The semantic model alone where the engine offers it (half the inference of both models).
+  const embed = (passages: string[]): Promise<ArrayLike<number>[]> =>
+    embedder.embedSemantic
+      ? embedder.embedSemantic(passages, options)
+      : Promise.all(
+          passages.map(async (p) => (await embedder.embed(p, 'evidence passage', options)).semantic),
+        );
   const rows = await Promise.all(
     lacking.map(async ({ documentId }) => {
       const text = await documents.findText(run.tenantId, documentId);
