@@ -349,7 +349,7 @@ async function main(): Promise<void> {
       await engine.close();
     }
     step(
-      `screening run with evidence for the top ${evidenceTop}: p50 ${median(evidenceMs).toFixed(0)} ms (${evidencePassages} passages, ${evidenceTokens} tokens, both models)`,
+      `screening run with evidence for the top ${evidenceTop}: p50 ${median(evidenceMs).toFixed(0)} ms (${evidencePassages} passages, ${evidenceTokens} tokens through the semantic model)`,
     );
     if (process.env.BENCH_EXPLAIN) {
       const plan = await queryRows<{ 'QUERY PLAN': string }>(
