@@ -40,6 +40,61 @@ export default tseslint.config(
       ],
     },
   },
+  // The layering, checked: SQL (drizzle, pg, PGlite) only in libs/db; BullMQ and Redis only in libs/queue and the
+  // worker/API that run them; the pipeline's stages free of both; libraries never reach into apps.
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'drizzle-orm', message: 'SQL lives in libs/db: add a repository method there.' },
+            { name: 'pg', message: 'SQL lives in libs/db: add a repository method there.' },
+            { name: '@electric-sql/pglite', message: 'SQL lives in libs/db: add a repository method there.' },
+          ],
+          patterns: [
+            { group: ['drizzle-orm/*', '@electric-sql/pglite/*'], message: 'SQL lives in libs/db.' },
+            {
+              group: ['**/apps/**', '@shortlist/api', '@shortlist/worker', '@shortlist/cli'],
+              message: 'Libraries never import apps.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    ignores: ['libs/db/**', 'libs/queue/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['drizzle-orm', 'pg', '@electric-sql/pglite']
+            .map((name) => ({
+              name,
+              message: 'SQL lives in libs/db: add a repository method there.',
+            }))
+            .concat(
+              ['bullmq', 'ioredis'].map((name) => ({
+                name,
+                message:
+                  'Queues live in libs/queue; the pipeline stages take JobQueues and stay free of BullMQ.',
+              })),
+            ),
+          patterns: [
+            { group: ['drizzle-orm/*', '@electric-sql/pglite/*'], message: 'SQL lives in libs/db.' },
+            {
+              group: ['**/apps/**', '@shortlist/api', '@shortlist/worker', '@shortlist/cli'],
+              message: 'Libraries never import apps.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Configuration is the one place allowed to read the environment; tests, benchmarks and build scripts
     // arrange environments for the processes they start.

@@ -230,8 +230,17 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
       const big = await ingestFile(Buffer.from('resume '.repeat(150_000)), 'big.txt');
       const small = (await ingest(1))[0]!;
       const started = worker({ TMPDIR: scratch, LOG_LEVEL: 'info' }, wrapper);
-      await waitFor('the small document to be ready', async () => (await statusOf(small)).status === 'ready');
-      await waitFor('the big one to fail', async () => (await statusOf(big)).status === 'failed');
+      const explained = async (error: Error): Promise<never> => {
+        const statuses = JSON.stringify({ small: await statusOf(small), big: await statusOf(big) });
+        throw new Error(`${error.message}; ${statuses}; worker output:\n${started.output().slice(-3000)}`);
+      };
+      await waitFor(
+        'the small document to be ready',
+        async () => (await statusOf(small)).status === 'ready',
+      ).catch(explained);
+      await waitFor('the big one to fail', async () => (await statusOf(big)).status === 'failed').catch(
+        explained,
+      );
       expect(await statusOf(big)).toEqual({ status: 'failed', failureReason: 'scratch_space_full' });
       expect(started.output()).toContain(`no space left in this worker's scratch directory ${scratch}`);
     } finally {

@@ -3,9 +3,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { sql } from 'drizzle-orm';
 import type { Config } from '@shortlist/config';
-import { queryRows, type DatabaseHandle } from '@shortlist/db';
+import { checkDatabase, type DatabaseHandle } from '@shortlist/db';
 import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import { installAuth } from './auth';
@@ -18,7 +17,7 @@ import { domainSetRoutes } from './routes/domain-sets';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { screeningRoutes } from './routes/screenings';
 
-export interface ServerDependencies {
+interface ServerDependencies {
   database: DatabaseHandle;
   redis: Redis;
   store: ObjectStore;
@@ -32,9 +31,9 @@ export interface ServerOptions extends ServerDependencies {
 }
 
 /** What /readyz asks: each service the API cannot serve requests without. */
-export function readinessChecks({ database, redis, store }: ServerDependencies): ReadinessCheck[] {
+function readinessChecks({ database, redis, store }: ServerDependencies): ReadinessCheck[] {
   return [
-    { name: 'postgres', check: () => queryRows(database.db, sql`SELECT 1`) },
+    { name: 'postgres', check: () => checkDatabase(database.db) },
     { name: 'redis', check: () => (redis.status === 'wait' ? redis.connect() : redis.ping()) },
     { name: 's3', check: () => store.checkReachable() },
   ];

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -66,4 +66,9 @@ export async function queryRows<T>(db: Pick<Database, 'execute'>, query: SQL): P
   // Both drivers answer with an object that has `rows`; drizzle types it per driver.
   const result = await db.execute(query);
   return (result as { rows: T[] }).rows;
+}
+
+/** Answers when the database takes a query (readiness probes). */
+export async function checkDatabase(db: Pick<Database, 'execute'>): Promise<void> {
+  await db.execute(sql`SELECT 1`);
 }

@@ -1,6 +1,6 @@
 export * as schema from './schema';
 export type { DocumentSource, EvidencePassage, ScoreParams } from './schema';
-export { openPglite, openPostgres, queryRows } from './client';
+export { checkDatabase, openPglite, openPostgres, queryRows } from './client';
 export type { Database, DatabaseHandle, PgliteHandle, PostgresHandle } from './client';
 export { migrate, migrationsFolder } from './migrate';
 export type { MigrationReport } from './migrate';

@@ -18,6 +18,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { GateAudit, ScoreParams } from '@shortlist/scoring';
+import pgvector from 'pgvector';
 
 /**
  * The relational model of Shortlist. Every tenant-owned row carries `tenant_id`, and child tables reference
@@ -29,10 +30,11 @@ import type { GateAudit, ScoreParams } from '@shortlist/scoring';
  */
 
 /** pgvector column without a fixed dimension: a model of another size needs no migration. */
+// pgvector's own text form both ways (PGlite may hand back an array already).
 const vector = customType<{ data: number[]; driverData: string }>({
   dataType: () => 'vector',
-  toDriver: (value) => `[${value.join(',')}]`,
-  fromDriver: (value) => (typeof value === 'string' ? value.slice(1, -1).split(',').map(Number) : value),
+  toDriver: (value) => pgvector.toSql(value) as string,
+  fromDriver: (value) => (typeof value === 'string' ? (pgvector.fromSql(value) as number[]) : value),
 });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();

@@ -17,7 +17,7 @@ const CLOSE = 'close';
 const CLOSE_GRACE_MS = 60_000;
 
 /** What a service thread sends its owner. */
-export type ServiceMessage<Ready, Result> =
+type ServiceMessage<Ready, Result> =
   | { type: 'ready'; info: Ready }
   | { type: 'init-error'; kind: 'provider' | 'model'; message: string }
   | { type: 'result'; id: number; result: Result }

@@ -10,7 +10,7 @@ import type { PipelineDependencies } from './dependencies';
 /** Passages quoted per candidate: the most similar to the posting. */
 export const EVIDENCE_PASSAGES = 3;
 /** Passages of one resume compared, from its start: bounds the cost of a long resume (~2,500 words). */
-export const MAX_PASSAGES_PER_DOCUMENT = 64;
+const MAX_PASSAGES_PER_DOCUMENT = 64;
 /** A passage gathers whole sentences or lines until it has at least this many words... */
 const MIN_WORDS = 8;
 /** ...and never more than this many (a longer sentence is cut between words, the one exception). */

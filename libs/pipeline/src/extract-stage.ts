@@ -9,6 +9,7 @@ import type { JobPayload } from '@shortlist/queue';
 import { HashingLimiter, ObjectNotFoundError, ObjectTooLargeError } from '@shortlist/storage';
 import type { PipelineDependencies } from './dependencies';
 import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
+import { ScratchSpace } from './scratch-space';
 
 /** The disk ran out of room (or of the user's quota). */
 function isOutOfSpace(error: unknown): error is NodeJS.ErrnoException {
@@ -19,6 +20,8 @@ function isOutOfSpace(error: unknown): error is NodeJS.ErrnoException {
 function outOfSpace(dir: string, error: NodeJS.ErrnoException): string {
   return `no space left in this worker's scratch directory ${dir} (${error.code}) for the document's bytes: free space there or set TMPDIR`;
 }
+
+const scratchSpace = new ScratchSpace();
 
 /**
  * Stage 1: the stored bytes -> normalised text. Streams the object to a scratch file under the size cap (hashing
@@ -52,25 +55,32 @@ export async function handleExtract(
     throw new PermanentFailure(reason, message);
   };
 
-  const scratch = await mkdtemp(join(tmpdir(), 'shortlist-extract-')).catch(async (error: unknown) => {
-    if (isOutOfSpace(error)) return await fail('scratch_space_full', outOfSpace(tmpdir(), error));
-    throw error;
-  });
+  let scratch: string | undefined;
+  let holding = false;
   try {
-    const path = join(scratch, 'document');
-    const limiter = new HashingLimiter(deps.extract.maxDocumentBytes);
-    try {
-      const { key, bucket } = document.source;
-      if (!key) return await fail('source_missing', 'the document has no stored object');
-      const body = await deps.store.get(key, document.source.type === 's3' ? bucket : undefined);
-      await pipeline(body, limiter, createWriteStream(path));
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) return await fail('source_missing', error.message);
-      if (error instanceof ObjectTooLargeError) return await fail('too_large', error.message);
-      // This worker's disk, not the document: the reason says so, and a retry (POST .../retry, or the same
-      // bytes uploaded again) processes it afresh once there is room.
-      if (isOutOfSpace(error)) return await fail('scratch_space_full', outOfSpace(scratch, error));
-      throw error; // the store is unreachable: retry
+    let limiter: HashingLimiter;
+    for (;;) {
+      limiter = new HashingLimiter(deps.extract.maxDocumentBytes);
+      const mark = scratchSpace.hold();
+      holding = true;
+      try {
+        scratch ??= await mkdtemp(join(tmpdir(), 'shortlist-extract-'));
+        const { key, bucket } = document.source;
+        if (!key) return await fail('source_missing', 'the document has no stored object');
+        const body = await deps.store.get(key, document.source.type === 's3' ? bucket : undefined);
+        await pipeline(body, limiter, createWriteStream(join(scratch, 'document')));
+        break;
+      } catch (error) {
+        if (error instanceof ObjectNotFoundError) return await fail('source_missing', error.message);
+        if (error instanceof ObjectTooLargeError) return await fail('too_large', error.message);
+        if (!isOutOfSpace(error)) throw error; // the store is unreachable: retry
+        if (scratch) await rm(join(scratch, 'document'), { force: true });
+        holding = false;
+        if (await scratchSpace.afterFull(mark, deps.shutdown)) continue;
+        // This worker's disk, not the document: the reason says so, and a retry (POST .../retry, or the same
+        // bytes uploaded again) processes it afresh once there is room.
+        return await fail('scratch_space_full', outOfSpace(scratch ?? tmpdir(), error));
+      }
     }
     if (!document.sha256) {
       const original = await documents.recordContent(tenantId, documentId, limiter.digest(), limiter.bytes);
@@ -78,14 +88,15 @@ export async function handleExtract(
     }
     let text: string;
     try {
-      ({ text } = await extractFile(path, deps.extract, deps.shutdown));
+      ({ text } = await extractFile(join(scratch, 'document'), deps.extract, deps.shutdown));
     } catch (error) {
       if (error instanceof ExtractionError) return await fail(error.reason, error.message);
       throw error; // ExtractionAbortedError (we are stopping) included: the job is not finished, nothing is recorded
     }
     await documents.saveText(tenantId, documentId, text);
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    if (holding) scratchSpace.release();
   }
   await deps.enqueue('embed', { tenantId, documentId });
   return done;

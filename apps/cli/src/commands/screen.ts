@@ -66,7 +66,7 @@ const statOf = (path: string) => stat(path).catch(() => undefined);
  * The score parameters of the command line, checked as the API checks its `params` (same ranges), each error
  * naming the option: `--threshold 2: Too big: expected number to be <=1`.
  */
-export function scoreOverrides(args: ScreenArguments): ScoreOverrides | string {
+function scoreOverrides(args: ScreenArguments): ScoreOverrides | string {
   const overrides: ScoreOverrides = {};
   for (const name of ['threshold', 'boost', 'penalty'] as const) {
     const text = args[name];
@@ -269,7 +269,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
 }
 
 /** What the run did with the files, in counts that add up: `48 resume file(s): 3 read now, 45 reused ...`. */
-export function processedLine(report: ScreeningReport, dataDir: string): string {
+function processedLine(report: ScreeningReport, dataDir: string): string {
   const p = report.processed;
   const parts = [
     `${p.readNow} read now`,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import {
   DocumentRepository,
@@ -63,7 +63,7 @@ export interface ScreeningOptions {
 }
 
 /** No ranking without the job description: it could not be read (65), or Ctrl-C came before it was (130). */
-export class JobDescriptionError extends SetupError {
+class JobDescriptionError extends SetupError {
   override readonly name = 'JobDescriptionError';
   constructor(
     message: string,
@@ -354,9 +354,4 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     await (engine ?? (await opening.catch(() => undefined)))?.close();
     await database.close();
   }
-}
-
-/** Whether a path is a directory (for argument checks). */
-export async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }

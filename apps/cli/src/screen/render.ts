@@ -7,7 +7,7 @@ export const FORMATS = ['table', 'csv', 'json', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Models made by tools/make_test_models.py: right shape, random weights. */
-export const RANDOM_MODEL = /^shortlist\/random-/;
+const RANDOM_MODEL = /^shortlist\/random-/;
 export const RANDOM_MODELS_WARNING =
   'these are random test models: the ranking shows the mechanics, its scores carry no meaning';
 
@@ -27,12 +27,12 @@ const gateCell = (r: ScreenedFile) =>
   `×${r.gate.factor}${r.gate.clipped ? ` (${fixed(r.unclipped, 1)})` : ''}`;
 
 /** The header line of the table and the report: how many were ranked and shown, and the gate's audit. */
-export function rankedLine(report: ScreeningReport): string {
+function rankedLine(report: ScreeningReport): string {
   const shown = report.results.length;
   return `${report.ranked} ranked${shown < report.ranked ? `, the best ${shown} shown` : ''}`;
 }
 
-export function auditLine(report: ScreeningReport): string {
+function auditLine(report: ScreeningReport): string {
   const a = report.audit;
   if (!a) return '';
   const p = report.params;
