@@ -59,8 +59,13 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     waitFor(
       `screening ${runId} to finish`,
       async () => {
-        const run = (await call('GET', `/v1/screenings/${runId}?limit=${limit}`)).json() as unknown as Run;
-        return run.status === 'completed' || run.status === 'failed' ? run : undefined;
+        const run = (await call('GET', `/v1/screenings/${runId}?limit=${limit}`)).json() as unknown as Run & {
+          evidence: string;
+        };
+        // Completed, and its evidence quoted (the ranking is readable before; see the test of evidence).
+        return (run.status === 'completed' && run.evidence !== 'pending') || run.status === 'failed'
+          ? run
+          : undefined;
       },
       90_000,
       200,
@@ -203,6 +208,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     expect(run.modelNames.semantic).toMatch(/random/);
     expect(run.modelNames.domain).toMatch(/random/);
     expect(run.evidenceTop).toBe(5);
+    expect(run).toMatchObject({ evidence: 'complete' });
     for (const r of run.results) {
       expect(r.gate).toMatchObject({
         threshold,

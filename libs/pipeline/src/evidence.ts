@@ -82,7 +82,8 @@ export async function bestPassages(
 /**
  * Evidence for a completed run's first `evidenceTop` results, those that lack it (a redelivered job adds only
  * what is missing): each resume's passages most similar to the posting, with the semantic model of this
- * process's engine. Without an engine, or without the posting's vector from its semantic model, nothing is done.
+ * process's engine. Without an engine nothing is done; without the posting's vector from its semantic model, each
+ * result gets empty evidence.
  * Returns the number of documents given evidence.
  */
 export async function addEvidence(
@@ -100,7 +101,15 @@ export async function addEvidence(
     postingDocumentId,
     modelIds.semantic,
   );
-  if (!postingVector) return 0;
+  if (!postingVector) {
+    // The run's posting has no vector from this engine's model (a model switch under way): no evidence can be
+    // quoted; empty rows say so, so that the run is not left waiting for it.
+    await screenings.saveEvidence(
+      run,
+      lacking.map(({ documentId }) => ({ documentId, passages: [] })),
+    );
+    return lacking.length;
+  }
   const documents = new DocumentRepository(deps.db);
   const options = { tenant: run.tenantId };
   // The semantic model alone where the engine offers it (half the inference of both models).

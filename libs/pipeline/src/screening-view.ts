@@ -20,6 +20,11 @@ export interface RunSummary {
   models: { semantic: string | null; domain: string | null };
   /** The models' names (e.g. `0xnbk/nbk-ats-semantic-v1-en`), beside their ids. */
   modelNames: { semantic: string | null; domain: string | null };
+  /**
+   * Evidence of the run's best results: `none` (not asked for), `pending` (the ranking is stored; the rank stage
+   * is still quoting passages), `complete`.
+   */
+  evidence: 'none' | 'pending' | 'complete';
   /** What the gate did over every candidate the run scored; null for runs that predate the audit. */
   audit: GateAudit | null;
   /** Documents the run could not rank because they failed in the pipeline, with why. */
@@ -58,15 +63,31 @@ export async function explainResults(
 export async function summariseRun(db: Database, run: ScreeningRun): Promise<RunSummary> {
   const models = new ModelRepository(db);
   const nameOf = async (id: string | null) => (id ? ((await models.findById(id))?.name ?? null) : null);
-  const [semantic, domain, unranked] = await Promise.all([
+  const screenings = new ScreeningRepository(db);
+  const [semantic, domain, unranked, evidence] = await Promise.all([
     nameOf(run.semanticModelId),
     nameOf(run.domainModelId),
-    new ScreeningRepository(db).unrankedDocuments(run),
+    screenings.unrankedDocuments(run),
+    evidenceStatus(screenings, run),
   ]);
   return {
     models: { semantic: run.semanticModelId, domain: run.domainModelId },
     modelNames: { semantic, domain },
+    evidence,
     audit: run.audit,
     ...unranked,
   };
+}
+
+async function evidenceStatus(
+  screenings: ScreeningRepository,
+  run: ScreeningRun,
+): Promise<RunSummary['evidence']> {
+  if (run.evidenceTop <= 0 || run.status === 'failed') return 'none';
+  if (run.status !== 'completed') return 'pending';
+  const [stored, results] = await Promise.all([
+    screenings.countEvidence(run.tenantId, run.id),
+    screenings.countResults(run.tenantId, run.id),
+  ]);
+  return stored >= Math.min(run.evidenceTop, results) ? 'complete' : 'pending';
 }

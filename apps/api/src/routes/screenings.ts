@@ -120,6 +120,12 @@ const runView = {
     models: { type: 'object', properties: { semantic: nullableUuid, domain: nullableUuid } },
     modelNames: { type: 'object', properties: { semantic: nullableString, domain: nullableString } },
     evidenceTop: { type: 'integer', description: 'how many of the best results carry evidence' },
+    evidence: {
+      type: 'string',
+      enum: ['none', 'pending', 'complete'],
+      description:
+        'Evidence of the best results: none asked for; pending (the ranking is readable, passages are still being quoted); complete',
+    },
     audit: {
       type: ['object', 'null'],
       description:
@@ -415,6 +421,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         models: summary.models,
         modelNames: summary.modelNames,
         evidenceTop: run.evidenceTop,
+        evidence: summary.evidence,
         audit: summary.audit,
         failed: summary.failed.map((f) => ({ ...f, file: f.file ?? undefined })),
         ...(run.domains ? { domains: run.domains } : {}),

@@ -213,6 +213,15 @@ export class ScreeningRepository {
     );
   }
 
+  /** How many of a run's results have evidence stored. */
+  async countEvidence(tenantId: string, runId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(screeningEvidence)
+      .where(and(eq(screeningEvidence.tenantId, tenantId), eq(screeningEvidence.runId, runId)));
+    return row!.n;
+  }
+
   /** Evidence of these documents in a run, by document id. */
   async findEvidence(
     tenantId: string,
