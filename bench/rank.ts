@@ -10,7 +10,14 @@ import {
   TenantRepository,
   queryRows,
 } from '@shortlist/db';
-import { handleNightly, handleRank, type PipelineDependencies } from '@shortlist/pipeline';
+import { EmbeddingEngine } from '@shortlist/embedding';
+import {
+  handleNightly,
+  handleRank,
+  registerEngineModels,
+  splitPassages,
+  type PipelineDependencies,
+} from '@shortlist/pipeline';
 import type { JobName, JobPayload } from '@shortlist/queue';
 import { LocalObjectStore } from '@shortlist/storage';
 import { createTestDatabase } from '../test/support/database';
@@ -24,6 +31,9 @@ import { ensureServices } from '../test/support/services';
  *            database, and of 20 returned to this process (the rows sent and parsed as well)
  *   run      the same posting screened by the rank job (ranked, applicants without vectors counted, 10,000 results
  *            appended, in one statement): p50 of 10
+ *   evidence the same run with evidence for its top BENCH_EVIDENCE_TOP (50): each resume's passages embedded with
+ *            the semantic model of BENCH_EVIDENCE_MODELS (default: the tiny test models) and compared with the
+ *            posting; p50 of 3, with the passages and tokens embedded (synthetic ~600-word resumes)
  *   pool     top-50 over BENCH_POOL (100,000) resumes through the HNSW index (shortlist_rank_pool): p50 over 3
  *            passes of 30 postings (and of the first pass alone), recall@50 against the exact top 50 of the pool
  *   nightly  BENCH_POSTINGS (100) postings x BENCH_NIGHTLY_APPLICANTS (1,000): the nightly handler and every rank
@@ -261,6 +271,86 @@ async function main(): Promise<void> {
       if (i > 0) runMs.push(ms);
     }
     step(`screening run of ${applicantsCount} (rank, store): p50 ${median(runMs).toFixed(1)} ms`);
+
+    // (1c) the same run with evidence for its best results: their texts (synthetic resumes of ~600 words, in
+    // lines of skills and experience) cut into passages, embedded, compared with the posting's vector.
+    const evidenceTop = env('BENCH_EVIDENCE_TOP', 50);
+    const evidenceModels =
+      process.env.BENCH_EVIDENCE_MODELS ?? join(root, 'test', 'fixtures', 'models', 'tiny');
+    step(`evidence for the top ${evidenceTop} with the models of ${evidenceModels}`);
+    await db.execute(sql`INSERT INTO document_texts (document_id, tenant_id, text, char_count)
+      SELECT t.document_id, t.tenant_id, t.text, length(t.text) FROM (
+        SELECT a.document_id, a.tenant_id,
+               (SELECT string_agg(s.line, E'\n') FROM (
+                  SELECT (ARRAY[
+                    'Built streaming data pipelines with Kafka and Spark that processed billions of events a day.',
+                    'Led a team of five engineers through a migration from batch jobs to incremental models in dbt.',
+                    'Skills: Python, SQL, Airflow, Snowflake, Terraform, Docker, Kubernetes.',
+                    'Managed a ward of twelve nurses and introduced a sepsis screening protocol.',
+                    'Closed enterprise deals worth two million a year and beat quota three years running.',
+                    'Taught mathematics to classes of thirty and redesigned the assessment of the final year.',
+                    'Reduced cloud costs by a third by right-sizing clusters and scheduling idle workloads off.',
+                    'Drafted and negotiated supply contracts and advised on data protection compliance.',
+                    'Experience: six years as a data engineer at a logistics company, then two at a bank.',
+                    'Designed the warehouse schema and the data quality checks analysts rely on every morning.'
+                  ])[1 + floor(random() * 10 + g * 0)::int] AS line
+                  FROM generate_series(1, 45) g) s) AS text
+        FROM applicants a WHERE a.posting_id = ${big.id}::uuid) t`);
+    const engine = await EmbeddingEngine.open({ modelsDir: evidenceModels, provider: 'cpu' });
+    const evidenceMs: number[] = [];
+    let evidencePassages = 0;
+    let evidenceTokens = 0;
+    try {
+      const engineIds = await registerEngineModels(db, engine.models);
+      const postingText =
+        'Senior data engineer: streaming and batch pipelines with Kafka, Spark and Airflow; dbt and Snowflake.';
+      const postingVectors = await engine.embed(postingText);
+      await db.execute(sql`INSERT INTO embeddings (document_id, model_id, tenant_id, embedding, token_count, chunk_count)
+        VALUES (${big.documentId}::uuid, ${engineIds.semantic}::uuid, ${tenant.tenantId}::uuid,
+                ${`[${Array.from(postingVectors.semantic).join(',')}]`}::vector, 20, 1)
+        ON CONFLICT DO NOTHING`);
+      const withEngine = { ...deps, embedding: { embedder: engine, modelIds: engineIds } };
+      for (let i = 0; i < 4; i++) {
+        const run = await screenings.createRun({
+          tenantId: tenant.tenantId,
+          postingId: big.id,
+          scope: 'applicants',
+          trigger: 'api',
+          params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
+          semanticModelId: semantic.id,
+          domainModelId: domain.id,
+          evidenceTop,
+        });
+        const [ms] = await timed(() => handleRank({ tenantId: tenant.tenantId, runId: run.id }, withEngine));
+        const [stored] = await queryRows<{ n: number }>(
+          db,
+          sql`SELECT count(*)::int AS n FROM screening_evidence WHERE run_id = ${run.id}::uuid`,
+        );
+        if (stored!.n !== Math.min(evidenceTop, applicantsCount))
+          throw new Error(`evidence for ${stored!.n} of ${evidenceTop}`);
+        if (i === 0) {
+          // What was embedded: the passages of the top results' texts, and their tokens (specials included).
+          const texts = await queryRows<{ text: string }>(
+            db,
+            sql`SELECT t.text FROM screening_results r JOIN document_texts t ON t.document_id = r.document_id
+                WHERE r.run_id = ${run.id}::uuid AND r.rank <= ${evidenceTop}`,
+          );
+          for (const { text } of texts) {
+            for (const passage of splitPassages(text)) {
+              evidencePassages++;
+              evidenceTokens += (await engine.tokenize(passage)).ids.length + 2;
+            }
+          }
+          continue; // the first warms the engine
+        }
+        evidenceMs.push(ms);
+      }
+    } finally {
+      await engine.close();
+    }
+    step(
+      `screening run with evidence for the top ${evidenceTop}: p50 ${median(evidenceMs).toFixed(0)} ms (${evidencePassages} passages, ${evidenceTokens} tokens through the semantic model)`,
+    );
     if (process.env.BENCH_EXPLAIN) {
       const plan = await queryRows<{ 'QUERY PLAN': string }>(
         db,
@@ -357,6 +447,14 @@ async function main(): Promise<void> {
         staleStatisticsRunsMs: staleMs,
       },
       screeningRun: { applicants: applicantsCount, p50Ms: median(runMs), runsMs: runMs },
+      evidence: {
+        top: evidenceTop,
+        models: evidenceModels,
+        passages: evidencePassages,
+        tokens: evidenceTokens,
+        p50Ms: median(evidenceMs),
+        runsMs: evidenceMs,
+      },
       pool: {
         documents: poolSize,
         k: 50,
@@ -388,6 +486,10 @@ async function main(): Promise<void> {
       [`screening run, ${applicantsCount} applicants (p50)`]: {
         value: `${median(runMs).toFixed(1)} ms`,
         target: '(rank, store)',
+      },
+      [`screening run with evidence for the top ${evidenceTop} (p50)`]: {
+        value: `${median(evidenceMs).toFixed(0)} ms`,
+        target: `${evidencePassages} passages, ${evidenceTokens} tokens`,
       },
       [`pool top-50 of ${poolSize} (p50)`]: {
         value: `${median(poolMs).toFixed(1)} ms (first pass ${median(firstPassMs).toFixed(1)})`,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows, type RankedCandidate } from '@shortlist/db';
-import { rankCandidates, type ScoreParams } from '@shortlist/scoring';
+import { auditCandidates, rankCandidates, type ScoreParams } from '@shortlist/scoring';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { runCliAsync } from '../support/cli';
 import type { TestDatabase } from '../support/database';
@@ -59,8 +59,13 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     waitFor(
       `screening ${runId} to finish`,
       async () => {
-        const run = (await call('GET', `/v1/screenings/${runId}?limit=${limit}`)).json() as unknown as Run;
-        return run.status === 'completed' || run.status === 'failed' ? run : undefined;
+        const run = (await call('GET', `/v1/screenings/${runId}?limit=${limit}`)).json() as unknown as Run & {
+          evidence: string;
+        };
+        // Completed, and its evidence quoted (the ranking is readable before; see the test of evidence).
+        return (run.status === 'completed' && run.evidence !== 'pending') || run.status === 'failed'
+          ? run
+          : undefined;
       },
       90_000,
       200,
@@ -167,6 +172,86 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     expectSameRanking(run.results, expected);
   });
 
+  it('explains each result (gate, flags, evidence for the top N) and audits the gate as a recomputation does', async () => {
+    const vectors = await storedVectors();
+    const posting = vectors.get(postingDocument)!;
+    const candidates = resumes.slice(0, 210).map((id) => ({
+      documentId: id,
+      semantic: dot(vectors.get(id)!.semantic, posting.semantic),
+      domain: dot(vectors.get(id)!.domain, posting.domain),
+    }));
+    // The threshold at the median domain cosine: half boosted, half penalised, some of them borderline.
+    const threshold = [...candidates.map((c) => c.domain)].sort((a, b) => a - b)[105]!;
+    const params = { threshold, boost: 1.2, penalty: 0.6, hardGate: false };
+    const run = (await completed(
+      (
+        (await call('POST', `/v1/postings/${postingId}/screenings`, { params, evidence: 5 })).json() as {
+          runId: string;
+        }
+      ).runId,
+    )) as unknown as Omit<Run, 'results'> & {
+      audit: Record<string, number>;
+      modelNames: { semantic: string; domain: string };
+      evidenceTop: number;
+      results: (RankedCandidate & {
+        gate: { factor: number; clipped: boolean; threshold: number; explanation: string };
+        flags: string[];
+        evidence?: { text: string; similarity: number }[];
+      })[];
+    };
+    const expected = auditCandidates(candidates, params);
+    const { reviewCutoff, ...counts } = run.audit;
+    expect(run.audit).toEqual({ ...counts, reviewCutoff });
+    expect(counts).toEqual({ ...expected, reviewCutoff: undefined });
+    expect(reviewCutoff).toBeCloseTo(expected.reviewCutoff!, 6);
+    expect(run.audit.penalised).toBeGreaterThan(0);
+    expect(run.modelNames.semantic).toMatch(/random/);
+    expect(run.modelNames.domain).toMatch(/random/);
+    expect(run.evidenceTop).toBe(5);
+    expect(run).toMatchObject({ evidence: 'complete' });
+    for (const r of run.results) {
+      expect(r.gate).toMatchObject({
+        threshold,
+        factor: r.sameDomain ? 1.2 : 0.6,
+        clipped: r.final !== r.unclipped,
+      });
+      expect(r.gate.explanation).toMatch(
+        r.sameDomain ? /> threshold .*: boosted ×1\.2/ : /≤ threshold .*: penalised ×0\.6/,
+      );
+      expect(r.flags.includes('borderline')).toBe(Math.abs(r.domain - threshold) <= 0.05 + 1e-9);
+    }
+    expect(run.results.filter((r) => r.flags.includes('review'))).toHaveLength(expected.review);
+    // Evidence for the top 5 only: passages of the resume itself, best first.
+    const texts = await queryRows<{ document_id: string; text: string }>(
+      database.db,
+      sql`SELECT document_id, text FROM document_texts`,
+    );
+    const textOf = new Map(texts.map((t) => [t.document_id, t.text]));
+    for (const r of run.results.slice(0, 5)) {
+      expect(r.evidence!.length).toBeGreaterThan(0);
+      for (const passage of r.evidence!) expect(textOf.get(r.documentId)).toContain(passage.text);
+      const similarities = r.evidence!.map((e) => e.similarity);
+      expect(similarities).toEqual([...similarities].sort((a, b) => b - a));
+    }
+    expect(run.results.slice(5).every((r) => r.evidence === undefined)).toBe(true);
+
+    // A pool run whose hard gate removes everyone says how many it removed.
+    const gated = (await completed(
+      (
+        (
+          await call('POST', `/v1/postings/${postingId}/screenings`, {
+            scope: 'pool',
+            top: 10,
+            params: { threshold: 1, hardGate: true },
+          })
+        ).json() as { runId: string }
+      ).runId,
+    )) as unknown as Run & { audit: Record<string, number> };
+    expect(gated.total).toBe(0);
+    // Audited over the candidates the index gave: max(2 × top, 100).
+    expect(gated.audit).toMatchObject({ candidates: 100, boosted: 0, penalised: 0, removedByGate: 100 });
+  });
+
   it('appends a new run without touching the older one, and exports CSV', async () => {
     const first = await completed(
       ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
@@ -190,15 +275,19 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trimEnd().split('\r\n');
+    // The same columns as `shortlist screen --format csv`.
     expect(lines[0]).toBe(
-      'rank,documentId,final,unclipped,semantic,domain,sameDomain,file,domainLabel,domainSimilarity,domainRunnerUp',
+      'rank,status,file,documentId,final,unclipped,semantic,domain,sameDomain,gateFactor,clipped,flags,' +
+        'domainLabel,domainSimilarity,domainRunnerUp,reason,evidence',
     );
     expect(lines).toHaveLength(211);
-    const [rank, documentId, final] = lines[1]!.split(',');
-    expect([Number(rank), documentId, Number(final)]).toEqual([
+    const [rank, status, , documentId, final, , semantic] = lines[1]!.split(',');
+    expect([Number(rank), status, documentId, final, semantic]).toEqual([
       1,
+      'ranked',
       first.results[0]!.documentId,
-      first.results[0]!.final,
+      first.results[0]!.final.toFixed(2),
+      first.results[0]!.semantic.toFixed(4),
     ]);
   });
 
@@ -224,7 +313,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     expectSameRanking(run.results, exact);
   });
 
-  it('lists applicants that never got vectors as pending, never ranking them silently', async () => {
+  it('lists applicants that failed apart from pending ones, with the reason, in the run and its CSV', async () => {
     const form = new FormData();
     form.append('kind', 'resume');
     form.append('file', new Blob([]), 'empty.txt');
@@ -238,7 +327,18 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     const run = await completed(
       ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
     );
-    expect(run).toMatchObject({ status: 'completed', total: 210, pendingDocumentIds: [failing] });
+    expect(run).toMatchObject({
+      status: 'completed',
+      total: 210,
+      pendingDocumentIds: [],
+      failed: [{ documentId: failing, failureReason: 'no_text', file: 'empty.txt' }],
+    });
+    const csv = await (
+      await fetch(`${base}/v1/screenings/${run.id}/export.csv`, {
+        headers: { authorization: `Bearer ${key}` },
+      })
+    ).text();
+    expect(csv.trimEnd().split('\r\n').at(-1)).toBe(`,failed,empty.txt,${failing},,,,,,,,,,,,no_text,`);
   });
 
   it('re-scores every open posting once per day, however often the nightly job runs', async () => {
@@ -268,7 +368,10 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     const api = await completed(
       ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
     );
-    expect(nightly.results).toEqual(api.results);
+    // The same ranking; the nightly run quotes no evidence (its cost stays off the night's schedule).
+    const ranking = (results: Run['results']) => results.map((r) => ({ ...r, evidence: undefined }));
+    expect(ranking(nightly.results)).toEqual(ranking(api.results));
+    expect(nightly).toMatchObject({ evidence: 'none' });
     // The night reports itself once all its runs have finished (the report job re-checks every 5 s).
     const report = await waitFor(
       "the night's report",

@@ -51,7 +51,7 @@ describe('shortlist demo and the hub', () => {
     expect(stalled.stderr).toMatch(
       /the nbk models could not be fetched \(.*download of onnx\/model_quantized\.onnx interrupted at \d+ of \d+ bytes: the hub sent nothing for 1 s.*\); using /,
     );
-    expect(stalled.stdout).toMatch(/== account-executive\.txt\n.*: 3 ranked/);
+    expect(stalled.stdout).toMatch(/== account-executive\.txt\n.*: 48 ranked, the best 3 shown/);
     const partial = join(work, 'models', 'semantic', 'onnx', 'model_quantized.onnx.partial');
     expect(existsSync(partial)).toBe(true);
 
@@ -67,7 +67,7 @@ describe('shortlist demo and the hub', () => {
         readFileSync(join(TINY, role, 'model_quantized.onnx')),
       );
     }
-    expect(pulled.stdout).toMatch(/== account-executive\.txt\n.*: 3 ranked/);
+    expect(pulled.stdout).toMatch(/== account-executive\.txt\n.*: 48 ranked, the best 3 shown/);
     // The nbk repositories here hold the tiny random models: the warning about them still shows.
     expect(pulled.stderr).toContain('these are random test models');
     expect(pulled.status).toBe(0);

@@ -1,4 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -35,8 +43,28 @@ const reportSchema = z.object({
         similarity: z.number().min(-1).max(1),
         runnerUp: z.object({ label: z.enum(CARD_DOMAINS.map((d) => d.key)), similarity: z.number() }),
       }),
+      gate: z.object({
+        domain: z.number(),
+        threshold: z.number(),
+        factor: z.number(),
+        clipped: z.boolean(),
+        explanation: z.string(),
+      }),
+      flags: z.array(z.enum(['borderline', 'review'])),
+      evidence: z.array(z.object({ text: z.string().min(1), similarity: z.number() })).optional(),
     }),
   ),
+  ranked: z.number().int(),
+  evidenceTop: z.number().int(),
+  audit: z.object({
+    candidates: z.number().int(),
+    boosted: z.number().int(),
+    penalised: z.number().int(),
+    removedByGate: z.number().int(),
+    borderline: z.number().int(),
+    review: z.number().int(),
+    reviewCutoff: z.number().nullable(),
+  }),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
 });
 
@@ -89,7 +117,8 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
   it('does no extraction or inference on an unchanged re-run, and the ranking is the same', () => {
     const first = reportSchema.parse(JSON.parse(screen(['--format', 'json']).stdout));
     const again = screen(['--format', 'json']);
-    expect(again.stderr).toMatch(/8 file\(s\); 0 new or changed extracted, 0 embedded/);
+    expect(again.stderr).toMatch(/shortlist: 8 resume file\(s\): 0 read now, 5 reused from .*, 3 skipped\n/);
+    expect(again.stderr).toMatch(/shortlist: 0 document\(s\) to extract, 0 to embed\n/);
     expect(reportSchema.parse(JSON.parse(again.stdout)).results).toEqual(first.results);
   });
 
@@ -128,16 +157,28 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
 
   it('writes CSV and a self-contained HTML report', () => {
     const csv = screen(['--format', 'csv']).stdout.trimEnd().split('\r\n');
+    // The columns of the API's export, in the same order.
     expect(csv[0]).toBe(
-      'rank,file,documentId,final,unclipped,semantic,domain,sameDomain,domainLabel,domainSimilarity,domainRunnerUp',
+      'rank,status,file,documentId,final,unclipped,semantic,domain,sameDomain,gateFactor,clipped,flags,' +
+        'domainLabel,domainSimilarity,domainRunnerUp,reason,evidence',
     );
-    expect(csv).toHaveLength(6);
+    expect(csv).toHaveLength(9);
+    expect(csv[1]).toMatch(
+      /^1,ranked,[^,]+,[0-9a-f-]{36},\d+\.\d\d,-?\d+\.\d\d,-?\d\.\d{4},-?\d\.\d{4},(true|false),/,
+    );
+    expect(csv.slice(6)).toEqual([
+      ',skipped,nested/empty.txt,,,,,,,,,,,,,no_text,',
+      ',skipped,nested/image-only.pdf,,,,,,,,,,,,,no_text,',
+      ',skipped,nested/random.bin,,,,,,,,,,,,,unsupported_format,',
+    ]);
     const out = join(work, 'report.html');
     expect(screen(['--format', 'html', '--out', out, '--top', '3']).status).toBe(1);
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/); // nothing loaded from elsewhere
-    expect(html.match(/<tbody>([\s\S]*)<\/tbody>/)![1]!.match(/<tr>/g)).toHaveLength(3);
+    expect(
+      html.match(/<table id="ranking">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/)![1]!.match(/<tr>/g),
+    ).toHaveLength(3);
     expect(html).toMatch(/<svg role="img" aria-label="Distribution of final scores"/);
     expect(html).toMatch(/addEventListener\('click'/);
   });
@@ -166,6 +207,117 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
       /^shortlist: no models in .*no-models .*shortlist models pull.*test\/fixtures\/models\/tiny/,
     );
     expect(missing.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('checks every argument before any work: one line, exit 64 (or 73 for --out), nothing created', () => {
+    const dataDir = join(work, 'never-created');
+    const check = (args: string[], base = ['--job', job, '--resumes', resumes]) =>
+      runCli(['screen', ...base, '--models', MODELS, '--data-dir', dataDir, ...args], ENV);
+    const cases: [string[], number, RegExp, string[]?][] = [
+      [['--threshold', '2'], 64, /^shortlist: --threshold 2: Too big: expected number to be <=1\n$/],
+      [['--boost', '-1'], 64, /^shortlist: --boost -1: Too small: expected number to be >=0\n$/],
+      [['--penalty', 'abc'], 64, /^shortlist: --penalty abc: not a number\n$/],
+      [
+        ['--out', '/nonexistent/dir/x.csv'],
+        73,
+        /^shortlist: --out \/nonexistent\/dir\/x\.csv: no such folder \/nonexistent\/dir\n$/,
+      ],
+      [['--out', work], 73, /^shortlist: --out .*: is a folder; give a file name\n$/],
+      [
+        [],
+        64,
+        /^shortlist: --resumes .*job\.txt: is a file; give the folder that holds the resumes\n$/,
+        ['--job', job, '--resumes', job],
+      ],
+      [
+        [],
+        64,
+        /^shortlist: --job .*resumes: is a folder; give the job description's file\n$/,
+        ['--job', resumes, '--resumes', resumes],
+      ],
+    ];
+    for (const [args, status, stderr, base] of cases) {
+      const result = check(args, base);
+      expect({ args, status: result.status, stderr: result.stderr }).toEqual({
+        args,
+        status,
+        stderr: expect.stringMatching(stderr) as string,
+      });
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('takes the scoring parameters of the API, and audits what the gate did', () => {
+    const gated = screen(['--format', 'json', '--threshold', '1', '--hard-gate'], join(work, 'd5'));
+    const report = reportSchema.parse(JSON.parse(gated.stdout));
+    expect(report.params).toEqual({ threshold: 1, boost: 1.2, penalty: 0.6, hardGate: true });
+    expect(report.results).toEqual([]);
+    expect(report.audit).toMatchObject({ candidates: 5, boosted: 0, penalised: 0, removedByGate: 5 });
+
+    const penalised = reportSchema.parse(
+      JSON.parse(
+        screen(['--format', 'json', '--threshold', '0.99', '--penalty', '0.5'], join(work, 'd5')).stdout,
+      ),
+    );
+    for (const r of penalised.results) {
+      expect(r.gate).toMatchObject({ threshold: 0.99, factor: r.sameDomain ? 1.2 : 0.5 });
+      expect(r.unclipped).toBeCloseTo(r.semantic * 100 * r.gate.factor, 6);
+    }
+    expect(penalised.audit.boosted + penalised.audit.penalised).toBe(5);
+    // The best by meaning, penalised: flagged for review.
+    const best = [...penalised.results].sort((a, b) => b.semantic - a.semantic)[0]!;
+    expect(best.flags.includes('review')).toBe(!best.sameDomain);
+  });
+
+  it('quotes evidence for the rows shown and counts what it shows right', () => {
+    const result = screen(['--top', '2'], join(work, 'd5'));
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Senior data engineer: 5 ranked, the best 2 shown/);
+    expect(lines[1]).toMatch(
+      /^gate \(domain > 0\.5\): \d+ boosted ×1\.2, \d+ penalised ×0\.6; \d+ borderline/,
+    );
+    // Under each of the two rows, its best passage.
+    expect(result.stdout.match(/^ {6}\d\.\d\d “.+”$/gm)).toHaveLength(2);
+    const json = reportSchema.parse(
+      JSON.parse(screen(['--format', 'json', '--top', '3'], join(work, 'd5')).stdout),
+    );
+    expect(json.evidenceTop).toBe(3);
+    expect(json.results.every((r) => r.evidence!.length > 0 && r.evidence!.length <= 3)).toBe(true);
+    const none = reportSchema.parse(
+      JSON.parse(screen(['--format', 'json', '--evidence', '0'], join(work, 'd5')).stdout),
+    );
+    expect(none.results.every((r) => r.evidence === undefined)).toBe(true);
+  });
+
+  it('leaves the job description out of the resumes when it lies in their folder, and says so', () => {
+    const folder = join(work, 'with-job');
+    mkdirSync(folder);
+    copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(folder, 'resume.txt'));
+    copyFileSync(job, join(folder, 'job.txt'));
+    const result = runCli(
+      [
+        'screen',
+        '--job',
+        join(folder, 'job.txt'),
+        '--resumes',
+        folder,
+        '--models',
+        MODELS,
+        '--data-dir',
+        join(work, 'd6'),
+        '--format',
+        'json',
+      ],
+      ENV,
+    );
+    expect(result.status).toBe(0);
+    const report = reportSchema.parse(JSON.parse(result.stdout));
+    expect(report.results.map((r) => r.file)).toEqual(['resume.txt']);
+    expect(result.stderr).toMatch(/^shortlist: loading the models from .* and the data directory .*\n/);
+    expect(result.stderr).toMatch(/shortlist: 2 document\(s\) to extract, 2 to embed\n/);
+    expect(result.stderr).toMatch(
+      /shortlist: 1 resume file\(s\): 1 read now, 0 reused from .*, 0 skipped; the job description .*job\.txt lies in the folder and is not ranked\n/,
+    );
   });
 
   it('refuses a job description it cannot read with exit 65 and the reason, ranking nothing', () => {
@@ -213,7 +365,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     const resumed = await runCliAsync([...args, '--data-dir', dataDir, '--format', 'json'], ENV);
     expect(resumed.status).toBe(0);
     expect(reportSchema.parse(JSON.parse(resumed.stdout)).results).toHaveLength(16);
-    const [, embedded] = /\d+ new or changed extracted, (\d+) embedded/.exec(resumed.stderr)!;
+    const [, embedded] = /16 resume file\(s\): (\d+) read now/.exec(resumed.stderr)!;
     expect(Number(embedded)).toBeLessThan(16);
   }, 120_000);
 

@@ -14,6 +14,7 @@ import {
   type ScreeningRun,
 } from '@shortlist/db';
 import { MIGRATION_COUNT, createTestDatabase, type TestDatabase } from '../support/database';
+import { auditCandidates } from '@shortlist/scoring';
 import { DIMS, dot, expectedRanking, seed, type Fixture } from '../support/ranking-fixture';
 import { waitFor } from '../support/net';
 import { normalise, seededRandom } from '../support/vectors';
@@ -52,7 +53,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     // A set's labels and prototypes belong to their set, which carries tenant_id (NULL for the card's 13,
     // shared reference data like the models).
     expect(without.sort()).toEqual(['domain_labels', 'domain_prototypes', 'models']);
-    expect(rows).toHaveLength(19);
+    expect(rows).toHaveLength(20);
   });
 
   it('ranks applicants by the hybrid score exactly as an independent recomputation', async () => {
@@ -173,15 +174,20 @@ describe('schema and analyst SQL on PostgreSQL', () => {
 
   it('stores a run as the independent recomputation ranks it, hard gate and top included', async () => {
     const run = await newRun({ hardGate: true, top: 10 });
-    expect(await screenings().complete(run, { waitForPending: true })).toEqual({
-      status: 'completed',
-      pending: [],
-    });
+    const completed = await screenings().complete(run, { waitForPending: true });
+    expect(completed).toMatchObject({ status: 'completed', pending: [] });
     const stored = await screenings().listResults(fixture.tenantId, run.id, 100, 0);
     const expected = expectedRanking(fixture)
       .filter((e) => e.domain > 0.5)
       .slice(0, 10);
     expect(stored.map((r) => [r.rank, r.documentId])).toEqual(expected.map((e, i) => [i + 1, e.documentId]));
+    // The gate's audit, over every candidate before the hard gate and the top 10, as libs/scoring counts it.
+    if (completed.status !== 'completed') throw new Error(`run ${completed.status}`);
+    const { reviewCutoff, ...counts } = auditCandidates(expectedRanking(fixture), run.params);
+    expect(counts.removedByGate).toBeGreaterThan(0);
+    expect(completed.audit).toMatchObject(counts);
+    expect(completed.audit.reviewCutoff).toBeCloseTo(reviewCutoff!, 6);
+    expect((await screenings().findRun(fixture.tenantId, run.id))!.audit).toEqual(completed.audit);
   });
 
   /**
@@ -220,7 +226,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
         pending: 1,
       });
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(0);
-      expect(await screenings().complete(run, { waitForPending: false })).toEqual({
+      expect(await screenings().complete(run, { waitForPending: false })).toMatchObject({
         status: 'completed',
         pending: [unready],
       });
@@ -233,7 +239,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
   it('never waits for a failed applicant: it is listed as pending at once', () =>
     withResumesWithoutVectors(['failed'], { applicants: true }, async ([failed]) => {
       const run = await newRun();
-      expect(await screenings().complete(run, { waitForPending: true })).toEqual({
+      expect(await screenings().complete(run, { waitForPending: true })).toMatchObject({
         status: 'completed',
         pending: [failed],
       });
@@ -248,7 +254,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
         pending: 1,
       });
       expect(await screenings().countResults(fixture.tenantId, run.id)).toBe(0);
-      expect(await screenings().complete(run, { waitForPending: false })).toEqual({
+      expect(await screenings().complete(run, { waitForPending: false })).toMatchObject({
         status: 'completed',
         pending: [...unready].sort(),
       });

@@ -90,6 +90,19 @@ describe('embedding engine on the tiny test models, default settings (the model 
     }
   }, 300_000);
 
+  it('embeds short texts with the semantic model alone, as embed() does with both (evidence passages)', async () => {
+    const texts = [
+      'Led a ward of twelve nurses.',
+      'Built Kafka pipelines in Python and Go.',
+      golden.documents[5]!.text,
+    ];
+    const alone = await engine.embedSemantic(texts);
+    for (const [i, text] of texts.entries()) {
+      expect(cosine(alone[i]!, (await engine.embed(text)).semantic)).toBeGreaterThanOrEqual(0.99999);
+    }
+    expect(Array.from((await engine.embedSemantic(['  ']))[0]!).every((x) => x === 0)).toBe(true);
+  });
+
   it('refuses an empty text, naming the document, and keeps serving others', async () => {
     await expect(engine.embed('   \n\t', 'resume-17.txt')).rejects.toThrow(
       new EmptyDocumentError('resume-17.txt has no text to embed'),

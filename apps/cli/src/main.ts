@@ -1,3 +1,5 @@
+// First: shows a line within moments of start, while the rest loads.
+import { clearEarlyNotice } from './early-notice';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo';
 import { registerEmbed } from './commands/embed';
@@ -27,6 +29,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     return;
   }
+  clearEarlyNotice();
   process.stderr.write(`shortlist: unexpected error: ${(error as Error).message}\n`);
   process.exitCode = ExitCode.internal;
 });

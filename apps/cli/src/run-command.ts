@@ -1,4 +1,5 @@
 import { describeFailure } from '@shortlist/config';
+import { clearEarlyNotice } from './early-notice';
 
 /**
  * Runs a command's action: known problems (configuration, unusable services) print as one line and set the
@@ -12,6 +13,7 @@ export function runCommand<A extends unknown[]>(
       await action(...args);
     } catch (error) {
       const { code, message } = describeFailure(error);
+      clearEarlyNotice();
       process.stderr.write(`shortlist: ${message}\n`);
       process.exitCode = code;
     }

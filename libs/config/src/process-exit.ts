@@ -9,6 +9,8 @@ export const ExitCode = {
   dataError: 65,
   /** A service (PostgreSQL, Redis, S3), the models or the execution provider are unusable as configured. */
   unavailable: 69,
+  /** An output file cannot be created (`shortlist screen --out` in a missing or read-only folder). */
+  cannotCreate: 73,
   /** A bug: an error nobody anticipated. */
   internal: 70,
   /** A configuration variable is wrong or missing. */

@@ -1,5 +1,5 @@
 export * as schema from './schema';
-export type { DocumentSource, ScoreParams } from './schema';
+export type { DocumentSource, EvidencePassage, ScoreParams } from './schema';
 export { checkDatabase, openPglite, openPostgres, queryRows } from './client';
 export type { Database, DatabaseHandle, PgliteHandle, PostgresHandle } from './client';
 export { migrate, migrationsFolder } from './migrate';

@@ -17,7 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { ScoreParams } from '@shortlist/scoring';
+import type { GateAudit, ScoreParams } from '@shortlist/scoring';
 import pgvector from 'pgvector';
 
 /**
@@ -362,6 +362,10 @@ export const screeningRuns = pgTable(
       .notNull()
       .default(sql`'{}'::uuid[]`),
     failureReason: text('failure_reason'),
+    /** How many of the best results get evidence (their passages most similar to the posting); 0: none. */
+    evidenceTop: integer('evidence_top').notNull().default(0),
+    /** What the domain gate did over every candidate the run scored (set when the run completes). */
+    audit: jsonb('audit').$type<GateAudit>(),
     /** De-duplicates runs, e.g. `nightly:2026-11-25` so two schedulers never score a posting twice a day. */
     idempotencyKey: text('idempotency_key'),
     createdAt: createdAt(),
@@ -533,5 +537,40 @@ export const idempotencyKeys = pgTable(
   (t) => [
     primaryKey({ name: 'idempotency_keys_pkey', columns: [t.tenantId, t.key] }),
     index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+);
+
+/** A passage of a resume and its semantic similarity to the posting. */
+export interface EvidencePassage {
+  text: string;
+  similarity: number;
+}
+
+/**
+ * Evidence for a run's best results: the passages of each resume most similar to the posting (semantic model),
+ * computed by the rank stage after the ranking. Erased with the run or the document (it quotes the resume).
+ */
+export const screeningEvidence = pgTable(
+  'screening_evidence',
+  {
+    runId: uuid('run_id').notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    documentId: uuid('document_id').notNull(),
+    passages: jsonb('passages').$type<EvidencePassage[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'screening_evidence_pkey', columns: [t.runId, t.documentId] }),
+    index('screening_evidence_document_idx').on(t.tenantId, t.documentId),
+    foreignKey({
+      name: 'screening_evidence_run_fk',
+      columns: [t.tenantId, t.runId],
+      foreignColumns: [screeningRuns.tenantId, screeningRuns.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'screening_evidence_document_fk',
+      columns: [t.tenantId, t.documentId],
+      foreignColumns: [documents.tenantId, documents.id],
+    }).onDelete('cascade'),
   ],
 );

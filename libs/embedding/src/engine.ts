@@ -67,6 +67,8 @@ export class EmbeddingEngine {
     private readonly batcher: Batcher<Record<Role, Float32Array>>,
     readonly passPolicy: PassPolicy,
     readonly maxDocumentTokens: number,
+    /** Short texts through the semantic model alone (evidence passages): half the work of both models. */
+    private readonly semanticBatcher: Batcher<Float32Array>,
   ) {}
 
   static async open(options: EngineOptions): Promise<EmbeddingEngine> {
@@ -128,6 +130,14 @@ export class EmbeddingEngine {
         return rows.map((_, i) => ({ semantic: byModel.semantic[i]!, domain: byModel.domain[i]! }));
       },
     );
+    const semanticBatcher = new Batcher<Float32Array>(
+      {
+        batchTokens: options.batchTokens ?? 8192,
+        maxRowTokens: maxTokens,
+        maxWaitMs: options.maxWaitMs ?? 5,
+      },
+      async (rows) => (await client.runModels(rows, ['semantic'])).semantic!,
+    );
     return new EmbeddingEngine(
       { semantic, domain },
       tokenizer,
@@ -135,6 +145,7 @@ export class EmbeddingEngine {
       batcher,
       passPolicy,
       options.maxDocumentTokens ?? MAX_DOCUMENT_TOKENS,
+      semanticBatcher,
     );
   }
 
@@ -197,7 +208,31 @@ export class EmbeddingEngine {
     };
   }
 
+  /**
+   * L2-normalised semantic vectors of short texts (evidence passages), the semantic model alone; texts longer
+   * than one pass are embedded in windows as `embed` does. An empty text gives a zero vector.
+   */
+  async embedSemantic(texts: string[], options: { tenant?: string } = {}): Promise<Float32Array[]> {
+    const { prefix, suffix } = this.tokenizer.info;
+    return Promise.all(
+      texts.map(async (text) => {
+        const { ids } = await this.tokenize(text);
+        if (ids.length === 0) return new Float32Array(this.models.semantic.dims);
+        const passes = splitIntoPasses(ids, prefix, suffix, this.passPolicy);
+        const pooled = await this.semanticBatcher.submit(
+          passes.map((p) => p.ids),
+          options.tenant,
+        );
+        return combinePasses(
+          pooled,
+          passes.map((p) => p.weight),
+        );
+      }),
+    );
+  }
+
   async close(): Promise<void> {
+    this.semanticBatcher.close();
     this.batcher.close();
     await Promise.all([this.client.close(), this.tokenizer.close()]);
   }

@@ -57,13 +57,18 @@ export class InferenceClient {
 
   /** Pooled (not normalised) vectors of each row, per model. */
   async run(rows: number[][]): Promise<Record<Role, Float32Array[]>> {
+    return this.runModels(rows, ['semantic', 'domain']) as Promise<Record<Role, Float32Array[]>>;
+  }
+
+  /** Pooled vectors of these models only. */
+  async runModels(rows: number[][], roles: Role[]): Promise<Partial<Record<Role, Float32Array[]>>> {
     const lengths = rows.map((r) => r.length);
     const ids = Int32Array.from(rows.flat());
-    const result = await this.thread.request({ ids, lengths });
-    const byRole = {} as Record<Role, Float32Array[]>;
+    const result = await this.thread.request({ ids, lengths, roles });
+    const byRole: Partial<Record<Role, Float32Array[]>> = {};
     for (const { role, dims } of this.models) {
       const flat = result[role];
-      byRole[role] = rows.map((_, r) => flat.subarray(r * dims, (r + 1) * dims));
+      if (flat) byRole[role] = rows.map((_, r) => flat.subarray(r * dims, (r + 1) * dims));
     }
     return byRole;
   }

@@ -25,7 +25,9 @@ export interface LoadedModelInfo {
 export interface RunRequest {
   ids: Int32Array;
   lengths: number[];
+  /** Only these models (default: every one). */
+  roles?: Role[];
 }
 
-/** One pooled (not normalised) vector per row and model, rows concatenated. */
-export type RunResult = Record<Role, Float32Array>;
+/** One pooled (not normalised) vector per row and model run, rows concatenated. */
+export type RunResult = Partial<Record<Role, Float32Array>>;

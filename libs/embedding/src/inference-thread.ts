@@ -173,8 +173,11 @@ serveRequests<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>(
       })),
       // One batch at a time: ONNX Runtime already spreads one run over the intra-op threads.
       handle: async (request) => {
-        const vectors = {} as Record<Role, Float32Array>;
-        for (const model of models) vectors[model.role] = await pooledRows(model, request);
+        const vectors: Partial<Record<Role, Float32Array>> = {};
+        for (const model of models) {
+          if (!request.roles || request.roles.includes(model.role))
+            vectors[model.role] = await pooledRows(model, request);
+        }
         return {
           result: vectors,
           transfer: Object.values(vectors).map((v) => v.buffer as ArrayBuffer),

@@ -17,6 +17,8 @@ export interface Embedder {
     semantic: Float32Array;
     domain: Float32Array;
   }>;
+  /** Normalised semantic vectors of short texts, the semantic model alone (evidence); `embed` serves otherwise. */
+  embedSemantic?(texts: string[], options?: { tenant?: string }): Promise<Float32Array[]>;
 }
 
 export type Enqueue = <N extends JobName>(name: N, payload: JobPayload<N>) => Promise<void>;

@@ -32,3 +32,7 @@ export { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure } from './failure-reasons';
 export { InvalidIntakeError, METADATA_LIMITS, checkMetadata, checkText, textProblem } from './intake-checks';
 export { dispatchWebhookEvents } from './webhook-stage';
 export type { WebhookDelivery } from './webhook-stage';
+
+export { EVIDENCE_PASSAGES, addEvidence, bestPassages, splitPassages } from './evidence';
+export { explainResults, summariseRun } from './screening-view';
+export type { ExplainedResult, RunSummary } from './screening-view';

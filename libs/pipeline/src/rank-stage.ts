@@ -1,6 +1,7 @@
-import { DocumentRepository, PostingRepository, ScreeningRepository } from '@shortlist/db';
+import { DocumentRepository, PostingRepository, ScreeningRepository, type ScreeningRun } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
+import { addEvidence } from './evidence';
 import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
 
 const RECHECK_MS = 2000;
@@ -19,12 +20,17 @@ export async function handleRank(
   const screenings = new ScreeningRepository(deps.db);
   const run = await screenings.findRun(tenantId, runId);
   if (!run) return skipped('run_erased');
-  if (run.status === 'completed' || run.status === 'failed') return skipped(`already_${run.status}`);
+  if (run.status === 'completed') {
+    // A job redelivered after the ranking was stored: the evidence may still be missing.
+    return (await evidenceOf(run, deps)) > 0 ? done : skipped('already_completed');
+  }
+  if (run.status === 'failed') return skipped('already_failed');
   await screenings.markRunning(tenantId, runId);
   const withinWait = Date.now() - run.createdAt.getTime() < deps.screening.waitSeconds * 1000;
   const ranked = await screenings.complete(run, { waitForPending: withinWait });
   switch (ranked.status) {
     case 'completed':
+      await evidenceOf(run, deps);
       return done;
     case 'gone':
       return skipped('run_completed_or_erased');
@@ -54,4 +60,11 @@ export async function handleRank(
       throw new PermanentFailure(reason, `the posting has no vectors after ${deps.screening.waitSeconds} s`);
     }
   }
+}
+
+/** Evidence for the run's best results (a failure leaves the ranking stored; the job's retry adds it). */
+async function evidenceOf(run: ScreeningRun, deps: PipelineDependencies): Promise<number> {
+  if (run.evidenceTop <= 0 || !deps.embedding) return 0;
+  const posting = await new PostingRepository(deps.db).findById(run.tenantId, run.postingId);
+  return posting ? addEvidence(run, posting.documentId, deps) : 0;
 }

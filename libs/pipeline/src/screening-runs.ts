@@ -34,6 +34,8 @@ export interface ScreeningRequest {
   overrides?: ScoreOverrides;
   /** Rank only candidates classified into one of these domains (keys of the tenant's domain set). */
   domains?: string[] | undefined;
+  /** Evidence (passages most similar to the posting) for this many of the best results; default 0. */
+  evidence?: number;
   /** One run per posting and key (the nightly re-score uses `nightly:<day>`). */
   idempotencyKey?: string;
 }
@@ -108,6 +110,7 @@ export async function createScreeningRun(
     semanticModelId: models.semantic,
     domainModelId: models.domain,
     domains,
+    evidenceTop: request.evidence ?? 0,
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   });
   return { run };

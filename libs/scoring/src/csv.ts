@@ -1,11 +1,14 @@
 export type CsvValue = string | number | boolean | null | undefined;
 
+/** A plain decimal number: safe in a spreadsheet whatever its sign (no formula can hide in it). */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
 /** One CSV field (RFC 4180): quoted when it holds a separator, quote or line break; formula-like text defused. */
 function csvField(value: CsvValue): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
   // A spreadsheet would run `=...`, `+...`, `-...`, `@...` in a text cell as a formula.
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

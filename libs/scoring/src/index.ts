@@ -17,3 +17,16 @@ export {
   buildDomainSet,
 } from './domains';
 export type { DomainDefinition } from './domains';
+export {
+  BORDERLINE_MARGIN,
+  REASON_TEXT,
+  REVIEW_TOP_SHARE,
+  auditCandidates,
+  flagsOf,
+  gateDecision,
+  reasonText,
+  reviewCutoff,
+} from './explain';
+export type { Flag, GateAudit, GateDecision, GatedScore } from './explain';
+export { SCREENING_CSV_COLUMNS, screeningCsv } from './screening-csv';
+export type { CsvRankedRow, CsvUnrankedRow } from './screening-csv';

@@ -6,7 +6,6 @@ import {
   ScreeningRepository,
   schema,
   type Database,
-  type ScreeningResult,
   type ScreeningRun,
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
@@ -15,8 +14,10 @@ import {
   ScreeningRequestError,
   checkText,
   createScreeningRun,
+  explainResults,
+  summariseRun,
 } from '@shortlist/pipeline';
-import { scoreParamsSchema, toCsv, type ScoreOverrides } from '@shortlist/scoring';
+import { scoreParamsSchema, screeningCsv, type ScoreOverrides } from '@shortlist/scoring';
 import { z } from 'zod';
 import type { DocumentIntake } from '../document-intake';
 import { HttpError, errorSchema } from '../http-error';
@@ -72,9 +73,42 @@ const resultSchema = {
     domain: { type: 'number', description: "cosine of the resume's and the posting's domain vectors" },
     sameDomain: { type: 'boolean' },
     domainLabel: domainLabelSchema,
+    gate: {
+      type: 'object',
+      description:
+        "The domain gate's decision: the domain cosine against the threshold, the factor, clipping.",
+      properties: {
+        domain: { type: 'number' },
+        threshold: { type: 'number' },
+        factor: { type: 'number', description: 'boost when domain > threshold, else penalty' },
+        clipped: { type: 'boolean', description: 'the unclipped score lay outside 0..100' },
+        explanation: { type: 'string' },
+      },
+      required: ['domain', 'threshold', 'factor', 'clipped', 'explanation'],
+    },
+    flags: {
+      type: 'array',
+      description:
+        "borderline: domain within ±0.05 of the threshold; review: semantic score in the run's top decile, " +
+        'but penalised (a possible career changer)',
+      items: { type: 'string', enum: ['borderline', 'review'] },
+    },
+    evidence: {
+      type: 'array',
+      description:
+        "The resume's passages most similar to the posting (semantic model), best first; top N only.",
+      items: {
+        type: 'object',
+        properties: { text: { type: 'string' }, similarity: { type: 'number' } },
+        required: ['text', 'similarity'],
+      },
+    },
   },
-  required: ['rank', 'documentId', 'final', 'unclipped', 'semantic', 'domain', 'sameDomain'],
+  required: ['rank', 'documentId', 'final', 'unclipped', 'semantic', 'domain', 'sameDomain', 'gate', 'flags'],
 } as const;
+
+const nullableUuid = { type: ['string', 'null'], format: 'uuid' } as const;
+const nullableString = { type: ['string', 'null'] } as const;
 
 const runView = {
   type: 'object',
@@ -86,10 +120,45 @@ const runView = {
     trigger: { type: 'string' },
     top: { type: 'integer' },
     params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
-    models: { type: 'object', properties: { semantic: uuid, domain: uuid } },
+    models: { type: 'object', properties: { semantic: nullableUuid, domain: nullableUuid } },
+    modelNames: { type: 'object', properties: { semantic: nullableString, domain: nullableString } },
+    evidenceTop: { type: 'integer', description: 'how many of the best results carry evidence' },
+    evidence: {
+      type: 'string',
+      enum: ['none', 'pending', 'complete'],
+      description:
+        'Evidence of the best results: none asked for; pending (the ranking is readable, passages are still being quoted); complete',
+    },
+    audit: {
+      type: ['object', 'null'],
+      description:
+        'What the domain gate did over every candidate the run scored (for a pool run: the index candidates)',
+      properties: {
+        candidates: { type: 'integer' },
+        boosted: { type: 'integer' },
+        penalised: { type: 'integer' },
+        removedByGate: { type: 'integer' },
+        borderline: { type: 'integer' },
+        review: { type: 'integer' },
+        reviewCutoff: { type: ['number', 'null'] },
+      },
+    },
+    failed: {
+      type: 'array',
+      description: 'Documents the run could not rank because the pipeline failed on them, with the reason.',
+      items: {
+        type: 'object',
+        properties: { documentId: uuid, failureReason: { type: 'string' }, file: nullableString },
+        required: ['documentId', 'failureReason'],
+      },
+    },
     domains: { type: 'array', items: { type: 'string' } },
     postingDomainLabel: domainLabelSchema,
-    pendingDocumentIds: { type: 'array', items: uuid },
+    pendingDocumentIds: {
+      type: 'array',
+      description: 'Documents still in the pipeline when the run completed (failed ones are under `failed`).',
+      items: uuid,
+    },
     failureReason: { type: 'string' },
     total: { type: 'integer' },
     limit: { type: 'integer' },
@@ -106,28 +175,6 @@ export interface ScreeningRouteDependencies {
   queues: JobQueues;
   intake: DocumentIntake;
 }
-
-const CSV_COLUMNS = [
-  'rank',
-  'documentId',
-  'final',
-  'unclipped',
-  'semantic',
-  'domain',
-  'sameDomain',
-  'file',
-  'domainLabel',
-  'domainSimilarity',
-  'domainRunnerUp',
-] as const;
-
-/** A result as a CSV row: the domain label flattened into three columns. */
-const csvRow = (r: ScreeningResult) => ({
-  ...r,
-  domainLabel: r.domainLabel?.label,
-  domainSimilarity: r.domainLabel?.similarity,
-  domainRunnerUp: r.domainLabel?.runnerUp?.label,
-});
 
 /** Postings, their applicants, screening runs (append-only) and their exports. */
 export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDependencies): void {
@@ -285,7 +332,13 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.post<{
     Params: { id: string };
     Body:
-      | { scope?: 'applicants' | 'pool'; top?: number; params?: ScoreOverrides; domains?: string[] }
+      | {
+          scope?: 'applicants' | 'pool';
+          top?: number;
+          params?: ScoreOverrides;
+          domains?: string[];
+          evidence?: number;
+        }
       | undefined;
   }>(
     '/v1/postings/:id/screenings',
@@ -300,6 +353,15 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           properties: {
             scope: { type: 'string', enum: schema.screeningScope.enumValues, default: 'applicants' },
             top: { type: 'integer', minimum: 1, maximum: 10_000 },
+            evidence: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 1000,
+              default: 50,
+              description:
+                "How many of the best results get evidence: each resume's passages most similar to the " +
+                'posting, computed by the rank stage (0: none, the fastest run).',
+            },
             params: paramsSchema,
             domains: {
               type: 'array',
@@ -332,6 +394,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           top: request.body?.top ?? null,
           overrides: request.body?.params,
           domains: request.body?.domains,
+          evidence: request.body?.evidence ?? 50,
         }));
       } catch (error) {
         if (error instanceof ScreeningRequestError) {
@@ -379,9 +442,11 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         screenings.listResults(request.tenantId, run.id, limit, offset),
         postings.findById(request.tenantId, run.postingId),
       ]);
-      const postingDomainLabel = posting
-        ? await domains.findDocumentDomain(request.tenantId, posting.documentId)
-        : undefined;
+      const [postingDomainLabel, summary, explained] = await Promise.all([
+        posting ? domains.findDocumentDomain(request.tenantId, posting.documentId) : undefined,
+        summariseRun(deps.db, run),
+        explainResults(deps.db, run, results),
+      ]);
       return {
         id: run.id,
         postingId: run.postingId,
@@ -390,17 +455,22 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         trigger: run.trigger,
         ...(run.top !== null ? { top: run.top } : {}),
         params: run.params,
-        models: { semantic: run.semanticModelId, domain: run.domainModelId },
+        models: summary.models,
+        modelNames: summary.modelNames,
+        evidenceTop: run.evidenceTop,
+        evidence: summary.evidence,
+        audit: summary.audit,
+        failed: summary.failed.map((f) => ({ ...f, file: f.file ?? undefined })),
         ...(run.domains ? { domains: run.domains } : {}),
         ...(postingDomainLabel ? { postingDomainLabel } : {}),
-        pendingDocumentIds: run.pendingDocumentIds,
+        pendingDocumentIds: summary.pending.map((p) => p.documentId),
         ...(run.failureReason ? { failureReason: run.failureReason } : {}),
         total,
         limit,
         offset,
         createdAt: run.createdAt,
         ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
-        results: results.map((r) => ({ ...r, file: r.file ?? undefined })),
+        results: explained.map((r) => ({ ...r, file: r.file ?? undefined })),
       };
     },
   );
@@ -409,7 +479,8 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
     '/v1/screenings/:runId/export.csv',
     {
       schema: {
-        summary: 'The results of a run as CSV: a header, then one row per result in rank order',
+        summary:
+          'The results of a run as CSV: a header, one row per result in rank order, then one per document it could not rank (status failed or pending, with the reason)',
         tags: ['screening'],
         security: [{ bearer: [] }],
         params: runParams,
@@ -422,11 +493,20 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         throw new HttpError(409, 'not_completed', `the screening is ${run.status}; export it once completed`);
       }
       const total = await screenings.countResults(request.tenantId, run.id);
-      const results = await screenings.listResults(request.tenantId, run.id, Math.max(total, 1), 0);
+      const [results, summary] = await Promise.all([
+        screenings.listResults(request.tenantId, run.id, Math.max(total, 1), 0),
+        summariseRun(deps.db, run),
+      ]);
+      const explained = await explainResults(deps.db, run, results);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="screening-${run.id}.csv"`)
-        .send(toCsv(CSV_COLUMNS, results.map(csvRow)));
+        .send(
+          screeningCsv(explained, [
+            ...summary.failed.map((f) => ({ status: 'failed' as const, reason: f.failureReason, ...f })),
+            ...summary.pending.map((p) => ({ status: 'pending' as const, reason: 'pending', ...p })),
+          ]),
+        );
     },
   );
 }

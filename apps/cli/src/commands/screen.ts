@@ -1,14 +1,16 @@
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants, existsSync } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, loadConfig } from '@shortlist/config';
+import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
 import { ModelLoadError } from '@shortlist/embedding';
 import type { StageProgress } from '@shortlist/pipeline';
+import { clearEarlyNotice } from '../early-notice';
 import { runCommand } from '../run-command';
-import { isDirectory, screenFolder, type ScreeningReport } from '../screen/embedded-screening';
-import { FORMATS, render, type Format } from '../screen/render';
+import { screenFolder, type ScreeningReport } from '../screen/embedded-screening';
+import { FORMATS, RANDOM_MODELS_WARNING, render, usesRandomModels, type Format } from '../screen/render';
 
 export interface ScreenArguments {
   job: string;
@@ -20,6 +22,13 @@ export interface ScreenArguments {
   models?: string;
   /** Overrides EMBED_QUANTIZED (the demo, with only the INT8 files pulled). */
   quantized?: boolean;
+  /** Score parameters, as typed (checked by runScreen like the API checks its `params`). */
+  threshold?: string;
+  boost?: string;
+  penalty?: string;
+  hardGate?: boolean;
+  /** How many of the best results get evidence; default: the rows shown (--top), at most 50. */
+  evidence?: number;
 }
 
 const positive = (value: string) => {
@@ -27,22 +36,87 @@ const positive = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
+const nonNegative = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
+  return n;
+};
+
+/** Evidence for the rows shown, by default: --top of them, at most this many. */
+const DEFAULT_EVIDENCE = 50;
 const format = (value: string) => {
   if (!(FORMATS as readonly string[]).includes(value))
     throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
   return value as Format;
 };
 
-/** Models made by tools/make_test_models.py: right shape, random weights. */
-const RANDOM_MODEL = /^shortlist\/random-/;
-
 /** Whether a folder holds the two model folders of the contract. */
 export const hasModels = (dir: string) =>
   existsSync(join(dir, 'semantic')) && existsSync(join(dir, 'domain'));
 
-function usage(message: string): void {
+function usage(message: string, code: number = ExitCode.usage): void {
+  clearEarlyNotice();
   process.stderr.write(`shortlist: ${message}\n`);
-  process.exitCode = ExitCode.usage;
+  process.exitCode = code;
+}
+
+const statOf = (path: string) => stat(path).catch(() => undefined);
+
+/**
+ * The score parameters of the command line, checked as the API checks its `params` (same ranges), each error
+ * naming the option: `--threshold 2: Too big: expected number to be <=1`.
+ */
+function scoreOverrides(args: ScreenArguments): ScoreOverrides | string {
+  const overrides: ScoreOverrides = {};
+  for (const name of ['threshold', 'boost', 'penalty'] as const) {
+    const text = args[name];
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) return `--${name} ${text}: not a number`;
+    overrides[name] = value;
+  }
+  if (args.hardGate) overrides.hardGate = true;
+  try {
+    resolveParams(overrides);
+  } catch (error) {
+    if (!(error instanceof InvalidScoreParamsError)) throw error;
+    const field = /^params\.(\w+): (.*)$/.exec(error.message);
+    if (!field) return error.message;
+    const option = field[1] === 'hardGate' ? 'hard-gate' : field[1]!;
+    return `--${option} ${String(args[field[1] as keyof ScreenArguments])}: ${field[2]}`;
+  }
+  return overrides;
+}
+
+/**
+ * Every argument checked before any work, each problem as one line: the job a file, the resumes a folder, the
+ * score parameters in range (64), and --out a file that can be created (73).
+ */
+async function checkArguments(args: ScreenArguments): Promise<ScoreOverrides | undefined> {
+  const job = await statOf(args.job);
+  if (!job) return void usage(`--job ${args.job}: no such file`);
+  if (job.isDirectory()) return void usage(`--job ${args.job}: is a folder; give the job description's file`);
+  const resumes = await statOf(args.resumes);
+  if (!resumes) return void usage(`--resumes ${args.resumes}: no such folder`);
+  if (!resumes.isDirectory())
+    return void usage(`--resumes ${args.resumes}: is a file; give the folder that holds the resumes`);
+  const overrides = scoreOverrides(args);
+  if (typeof overrides === 'string') return void usage(overrides);
+  if (args.out) {
+    const out = await statOf(args.out);
+    const folder = dirname(resolve(args.out));
+    if (out?.isDirectory())
+      return void usage(`--out ${args.out}: is a folder; give a file name`, ExitCode.cannotCreate);
+    if (!(await statOf(folder))?.isDirectory())
+      return void usage(`--out ${args.out}: no such folder ${folder}`, ExitCode.cannotCreate);
+    const writable = await access(out ? args.out : folder, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!writable)
+      return void usage(`--out ${args.out}: cannot write there (permission denied)`, ExitCode.cannotCreate);
+  }
+  return overrides;
 }
 
 /**
@@ -64,8 +138,8 @@ function progressLines(): (progress: StageProgress) => void {
 
 /** Runs the embedded screening with progress on a terminal, prints or writes the ranking, reports skipped files. */
 export async function runScreen(args: ScreenArguments): Promise<void> {
-  if (!existsSync(args.job) || (await isDirectory(args.job))) return usage(`--job ${args.job}: no such file`);
-  if (!(await isDirectory(args.resumes))) return usage(`--resumes ${args.resumes}: no such folder`);
+  const overrides = await checkArguments(args);
+  if (!overrides) return;
   const config = loadConfig();
   const modelsDir = args.models ?? config.models.dir;
   if (!hasModels(modelsDir)) {
@@ -88,6 +162,22 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       )
     : undefined;
   const stageBars = new Map<string, SingleBar>();
+  /** The bars' totals, counted before the work starts. */
+  let plan: { extract: number; embed: number } | undefined;
+  const stageName = (name: string) => (name === 'extract' ? 'extracting' : 'embedding ');
+  // On a terminal, one status line rewritten in place until the bars take over; elsewhere, plain lines.
+  let statusShown = false;
+  const status = (message: string) => {
+    clearEarlyNotice();
+    if (bars) {
+      process.stderr.write(`\r\x1b[2Kshortlist: ${message}…`);
+      statusShown = true;
+    } else process.stderr.write(`shortlist: ${message}\n`);
+  };
+  const clearStatus = () => {
+    if (statusShown) process.stderr.write('\r\x1b[2K');
+    statusShown = false;
+  };
   const controller = new AbortController();
   const quit = new AbortController();
   // One listener for the whole run, counting Ctrl-Cs: were the listener count to drop to zero between two (as with
@@ -122,6 +212,22 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       dataDir: args.dataDir,
       models: modelsDir,
       top: args.top,
+      overrides,
+      evidence: args.evidence ?? Math.min(args.top ?? DEFAULT_EVIDENCE, DEFAULT_EVIDENCE),
+      onStatus: status,
+      onPlan: (counted) => {
+        plan = counted;
+        if (!bars) {
+          process.stderr.write(
+            `shortlist: ${counted.extract} document(s) to extract, ${counted.embed} to embed\n`,
+          );
+          return;
+        }
+        clearStatus();
+        for (const name of ['extract', 'embed'] as const)
+          if (counted[name] > 0)
+            stageBars.set(name, bars.create(counted[name], 0, { stage: stageName(name) }));
+      },
       embed: { ...config.embed, quantized: args.quantized ?? config.embed.quantized },
       extract: { ...config.extract, maxDocumentBytes: config.ingest.maxDocumentBytes },
       signal: controller.signal,
@@ -129,15 +235,17 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       onProgress: bars
         ? ({ name, total, finished }) => {
             if (name !== 'extract' && name !== 'embed') return;
-            const stage = name === 'extract' ? 'extracting' : 'embedding ';
-            const bar = stageBars.get(name) ?? bars.create(total, 0, { stage });
+            const stage = stageName(name);
+            const expected = Math.max(plan?.[name] ?? 0, total);
+            const bar = stageBars.get(name) ?? bars.create(expected, 0, { stage });
             stageBars.set(name, bar);
-            bar.setTotal(total);
+            if (bar.getTotal() < expected) bar.setTotal(expected);
             bar.update(finished, { stage });
           }
         : progressLines(),
     });
   } finally {
+    clearStatus();
     bars?.stop();
     process.removeListener('SIGINT', interrupt);
   }
@@ -148,23 +256,33 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     process.exitCode = ExitCode.interrupted;
     return;
   }
-  const { extracted, embedded, files } = report.processed;
-  process.stderr.write(
-    `shortlist: ${files} file(s); ${extracted} new or changed extracted, ${embedded} embedded; the rest reused from ${args.dataDir}\n`,
-  );
+  process.stderr.write(`shortlist: ${processedLine(report, args.dataDir)}\n`);
   const output = render(report, args.format);
   if (args.out) await writeFile(args.out, output);
   else process.stdout.write(output);
-  if ([report.models.semantic.name, report.models.domain.name].some((n) => RANDOM_MODEL.test(n))) {
-    process.stderr.write(
-      'shortlist: these are random test models: the ranking shows the mechanics, its scores carry no meaning\n',
-    );
-  }
+  if (usesRandomModels(report)) process.stderr.write(`shortlist: ${RANDOM_MODELS_WARNING}\n`);
   if (report.skipped.length > 0) {
     process.stderr.write(`shortlist: ${report.skipped.length} file(s) skipped:\n`);
     for (const s of report.skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
     process.exitCode = ExitCode.failure;
   }
+}
+
+/** What the run did with the files, in counts that add up: `48 resume file(s): 3 read now, 45 reused ...`. */
+function processedLine(report: ScreeningReport, dataDir: string): string {
+  const p = report.processed;
+  const parts = [
+    `${p.readNow} read now`,
+    ...(p.embeddedAgain > 0 ? [`${p.embeddedAgain} embedded again (new models)`] : []),
+    `${p.reused} reused from ${dataDir}`,
+    `${p.skipped} skipped`,
+  ];
+  const unfinished = p.files - p.readNow - p.embeddedAgain - p.reused - p.skipped;
+  if (unfinished > 0) parts.push(`${unfinished} not finished`);
+  return (
+    `${p.files} resume file(s): ${parts.join(', ')}` +
+    (p.jobExcluded ? `; the job description ${report.posting.file} lies in the folder and is not ranked` : '')
+  );
 }
 
 export function registerScreen(program: Command): void {
@@ -174,6 +292,15 @@ export function registerScreen(program: Command): void {
     .requiredOption('--job <file>', 'the job description (text, PDF, DOCX or HTML)')
     .requiredOption('--resumes <dir>', 'folder of resumes (searched recursively)')
     .option('--top <n>', 'keep the n best', positive)
+    .option('--threshold <x>', 'domain similarity above which a candidate is boosted (-1..1; default 0.5)')
+    .option('--boost <x>', 'factor of candidates above the threshold (0..10; default 1.2)')
+    .option('--penalty <x>', 'factor of candidates at or below it (0..10; default 0.6)')
+    .option('--hard-gate', 'leave out candidates at or below the threshold instead of penalising them')
+    .option(
+      '--evidence <n>',
+      'quote the passages most similar to the job for the n best (default: the rows shown, at most 50; 0: none)',
+      nonNegative,
+    )
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, format, 'table' as Format)
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--data-dir <dir>', 'where documents, vectors and runs are kept between runs', '.shortlist')

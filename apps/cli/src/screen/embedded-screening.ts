@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import {
   DocumentRepository,
@@ -23,19 +23,27 @@ import {
   acceptDocument,
   createScreeningRun,
   retryDocument,
+  explainResults,
   registerEngineModels,
+  summariseRun,
+  type ExplainedResult,
   type StageProgress,
 } from '@shortlist/pipeline';
 import { ExitCode, SetupError } from '@shortlist/config';
-import type { ScoreParams } from '@shortlist/scoring';
+import type { GateAudit, ScoreOverrides, ScoreParams } from '@shortlist/scoring';
 import { LocalObjectStore, ObjectTooLargeError } from '@shortlist/storage';
+import { jobTitle } from './job-title';
 
 export interface ScreeningOptions {
   job: string;
   resumes: string;
   dataDir: string;
   models: string;
-  top?: number;
+  top?: number | undefined;
+  /** Score parameters given on the command line (checked by the caller). */
+  overrides?: ScoreOverrides;
+  /** How many of the best results get evidence (0: none). */
+  evidence: number;
   embed: {
     quantized: boolean;
     threads: number;
@@ -46,6 +54,10 @@ export interface ScreeningOptions {
   };
   extract: { timeoutMs: number; memoryMb: number; maxDocumentBytes: number };
   onProgress?: (progress: StageProgress) => void;
+  /** What it is doing before the bars start (loading models, hashing files), for the screen. */
+  onStatus?: (message: string) => void;
+  /** The work counted before any starts: documents to extract, and to embed (the bars' totals). */
+  onPlan?: (plan: { extract: number; embed: number }) => void;
   /** Aborted (Ctrl-C): finish what is running, keep it, stop. */
   signal?: AbortSignal;
   /** Aborted (a second Ctrl-C) just before the process exits: parsers still running are killed. */
@@ -67,17 +79,40 @@ class JobDescriptionError extends SetupError {
  * A ranked candidate with the file(s) it was read from, relative to the resumes folder, and its domain label
  * (`domain` stays the cosine of the domain vectors).
  */
-type ScreenedFile = RankedCandidate & { file: string; domainLabel: DocumentDomain | undefined };
+export type ScreenedFile = RankedCandidate &
+  Pick<ExplainedResult, 'gate' | 'flags' | 'evidence'> & {
+    file: string;
+    /** Absolute path of the (first) file, for links in the report. */
+    path: string;
+    domainLabel: DocumentDomain | undefined;
+  };
 
 export interface ScreeningReport {
   posting: { file: string; documentId: string; title: string; domainLabel: DocumentDomain | undefined };
+  /** When the run finished (ISO 8601). */
+  date: string;
   models: { semantic: { id: string; name: string }; domain: { id: string; name: string } };
   params: ScoreParams;
+  /** Candidates ranked (before --top). */
+  ranked: number;
+  /** How many of the best results carry evidence. */
+  evidenceTop: number;
+  audit: GateAudit | null;
   results: ScreenedFile[];
   /** Files that could not be screened, with why (the document's failure reason). */
   skipped: { file: string; reason: string }[];
-  /** Documents this run had to extract, and that it embedded (both 0 on an unchanged re-run). */
-  processed: { extracted: number; embedded: number; files: number };
+  /**
+   * Per resume file: read now (extracted and embedded by this run), embedded again (a new model), reused
+   * (ready from an earlier run), skipped; and whether the job description lay in the folder (then excluded).
+   */
+  processed: {
+    files: number;
+    readNow: number;
+    embeddedAgain: number;
+    reused: number;
+    skipped: number;
+    jobExcluded: boolean;
+  };
   interrupted: boolean;
 }
 
@@ -110,17 +145,63 @@ async function sha256Of(path: string): Promise<string> {
  */
 export async function screenFolder(options: ScreeningOptions): Promise<ScreeningReport> {
   await mkdir(options.dataDir, { recursive: true });
-  const engine = await EmbeddingEngine.open({ modelsDir: options.models, provider: 'cpu', ...options.embed });
+  options.onStatus?.(`loading the models from ${options.models} and the data directory ${options.dataDir}`);
+  // The models load on threads of their own while the database opens and the files are hashed here.
+  const opening = EmbeddingEngine.open({ modelsDir: options.models, provider: 'cpu', ...options.embed });
+  opening.catch(() => undefined);
   const database = await openPglite(join(options.dataDir, 'db')).catch(async (error: unknown) => {
-    await engine.close();
+    await opening.then((engine) => engine.close()).catch(() => undefined);
     throw error;
   });
+  let engine: EmbeddingEngine | undefined;
   try {
     await migrate(database);
     const db = database.db;
     const store = new LocalObjectStore(join(options.dataDir, 'objects'));
     await store.ensureReady();
     const tenantId = (await new TenantRepository(db).ensure('local')).tenantId;
+    const documents = new DocumentRepository(db);
+    // Intake queues nothing here: the runner starts once the work is counted, and every document not yet ready
+    // (new, or failed for a reason not its own and queued again) is handed to it by status below.
+    const intake = {
+      db,
+      store,
+      enqueue: () => Promise.resolve(),
+      maxDocumentBytes: options.extract.maxDocumentBytes,
+    };
+    /**
+     * A file as a document: the existing one with the same bytes (processed again if it failed for a reason not
+     * its own), or a new one stored and queued.
+     */
+    const admit = async (path: string, kind: Document['kind']): Promise<Document> => {
+      const known = await documents.findOriginalBySha256(tenantId, await sha256Of(path));
+      if (known) return (await retryDocument(intake, tenantId, known.id)) ?? known;
+      const accepted = await acceptDocument(intake, tenantId, {
+        kind,
+        body: createReadStream(path),
+        source: { type: 'file', filename: basename(path) },
+        metadata: { path: resolve(path) },
+      });
+      // The status as accepted: the runner may already have moved it on.
+      return { ...(await documents.findById(tenantId, accepted.id))!, status: accepted.status };
+    };
+
+    const jobDocument = await admit(options.job, 'posting');
+    const listed = await listFiles(options.resumes);
+    // The job description inside the resumes folder is no candidate (it would rank itself first, at 1.000).
+    const files = listed.filter((file) => resolve(file) !== resolve(options.job));
+    options.onStatus?.(`checking ${files.length} resume file(s) against ${options.dataDir}`);
+    const fileDocuments = new Map<string, Document>();
+    const skipped: { file: string; reason: string }[] = [];
+    for (const file of files) {
+      try {
+        fileDocuments.set(file, await admit(file, 'resume'));
+      } catch (error) {
+        const reason = error instanceof ObjectTooLargeError ? 'too_large' : (error as Error).message;
+        skipped.push({ file: relative(options.resumes, file), reason });
+      }
+    }
+    engine = await opening;
     const modelIds = await registerEngineModels(db, engine.models);
     // This data directory is one user's: the models they run now are the ones its rankings use (after a switch,
     // say from the fallback models to the pulled nbk ones, documents get their vectors and labels again).
@@ -144,65 +225,29 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     const stopOnAbort = () => runner.stop();
     options.signal?.addEventListener('abort', stopOnAbort);
 
-    const documents = new DocumentRepository(db);
-    const intake = {
-      db,
-      store,
-      enqueue: runner.deps.enqueue,
-      maxDocumentBytes: options.extract.maxDocumentBytes,
-    };
-    /**
-     * A file as a document: the existing one with the same bytes (processed again if it failed for a reason not
-     * its own), or a new one stored and queued.
-     */
-    const admit = async (path: string, kind: Document['kind']): Promise<Document> => {
-      const known = await documents.findOriginalBySha256(tenantId, await sha256Of(path));
-      if (known) return (await retryDocument(intake, tenantId, known.id)) ?? known;
-      const accepted = await acceptDocument(intake, tenantId, {
-        kind,
-        body: createReadStream(path),
-        source: { type: 'file', filename: basename(path) },
-        metadata: { path: resolve(path) },
-      });
-      // The status as accepted: the runner may already have moved it on.
-      return { ...(await documents.findById(tenantId, accepted.id))!, status: accepted.status };
-    };
-
-    const jobDocument = await admit(options.job, 'posting');
-    const files = await listFiles(options.resumes);
-    const fileDocuments = new Map<string, Document>();
-    const skipped: { file: string; reason: string }[] = [];
-    for (const file of files) {
-      try {
-        fileDocuments.set(file, await admit(file, 'resume'));
-      } catch (error) {
-        const reason = error instanceof ObjectTooLargeError ? 'too_large' : (error as Error).message;
-        skipped.push({ file: relative(options.resumes, file), reason });
-      }
-    }
-    // Hand on whatever is unfinished, by status: the handlers take each document from where it stands.
-    const all = [jobDocument, ...fileDocuments.values()];
-    let toExtract = 0;
-    let toEmbedAgain = 0;
+    // The work, counted before any starts (the bars' totals), then handed on by status: the handlers take each
+    // document from where it stands. Documents are unique here (two files with the same bytes are one).
+    const all = [...new Map([jobDocument, ...fileDocuments.values()].map((d) => [d.id, d])).values()];
+    const embedAgain = new Set<string>();
     for (const document of all) {
-      if (document.status === 'queued' || document.status === 'extracting') toExtract++;
-      if (document.status !== 'ready' && document.status !== 'failed') {
-        await runner.enqueue('extract', { tenantId, documentId: document.id });
-      } else if (
+      if (
         document.status === 'ready' &&
         !document.duplicateOf &&
         !(await vectors.hasVectors(document.id, [modelIds.semantic, modelIds.domain]))
-      ) {
-        toEmbedAgain++;
-        await runner.enqueue('embed', { tenantId, documentId: document.id });
-      }
+      )
+        embedAgain.add(document.id);
     }
+    const unfinished = all.filter((d) => d.status !== 'ready' && d.status !== 'failed');
+    options.onPlan?.({
+      extract: unfinished.filter((d) => d.status === 'queued' || d.status === 'extracting').length,
+      embed: unfinished.length + embedAgain.size,
+    });
+    for (const document of unfinished) await runner.enqueue('extract', { tenantId, documentId: document.id });
+    for (const documentId of embedAgain) await runner.enqueue('embed', { tenantId, documentId });
     await runner.drain();
     // Where each document stands now, read once: what this run embedded, and which files failed.
     const now = new Map<string, Document>();
     for (const document of all) now.set(document.id, (await documents.findById(tenantId, document.id))!);
-    const toEmbed =
-      all.filter((d) => d.status !== 'ready' && now.get(d.id)!.status === 'ready').length + toEmbedAgain;
 
     const interrupted = options.signal?.aborted ?? false;
     const postingDocument = now.get(jobDocument.id)!;
@@ -219,9 +264,10 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       );
     }
     const postings = new PostingRepository(db);
+    const title = jobTitle((await documents.findText(tenantId, jobDocument.id)) ?? '', options.job);
     const posting =
       (await postings.findByDocument(tenantId, jobDocument.id)) ??
-      (await postings.create({ tenantId, documentId: jobDocument.id, title: basename(options.job) }));
+      (await postings.create({ tenantId, documentId: jobDocument.id, title }));
     const applicantIds = [...new Set([...fileDocuments.values()].map((d) => d.duplicateOf ?? d.id))];
     await postings.setApplicants(tenantId, posting.id, applicantIds);
 
@@ -230,8 +276,15 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       scope: 'applicants',
       trigger: 'cli',
       top: options.top ?? null,
+      overrides: options.overrides ?? {},
+      evidence: options.evidence,
     });
-    if (!interrupted) await runner.enqueue('rank', { tenantId, runId: run.id });
+    if (!interrupted) {
+      options.onStatus?.(
+        options.evidence > 0 ? `ranking, and quoting evidence for the best ${options.evidence}` : 'ranking',
+      );
+      await runner.enqueue('rank', { tenantId, runId: run.id });
+    }
     // A parser we killed to quit is no error: its document is simply not done (the next run does it).
     const errors = (await runner.drain()).filter((e) => !(e.error instanceof ExtractionAbortedError));
     options.signal?.removeEventListener('abort', stopOnAbort);
@@ -242,54 +295,68 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
     const results =
       finished.status === 'completed' ? await screenings.listResults(tenantId, run.id, 1_000_000, 0) : [];
     const filesOf = new Map<string, string[]>();
+    const pathOf = new Map<string, string>();
     for (const [file, document] of fileDocuments) {
       const id = document.duplicateOf ?? document.id;
       filesOf.set(id, [...(filesOf.get(id) ?? []), relative(options.resumes, file) || basename(file)]);
+      if (!pathOf.has(id)) pathOf.set(id, resolve(file));
     }
+    const processed = {
+      files: files.length,
+      readNow: 0,
+      embeddedAgain: 0,
+      reused: 0,
+      skipped: skipped.length,
+      jobExcluded: files.length < listed.length,
+    };
     for (const [file, document] of fileDocuments) {
       const { status, failureReason } = now.get(document.id)!;
-      if (status === 'failed')
+      if (status === 'failed') {
         skipped.push({ file: relative(options.resumes, file), reason: failureReason ?? 'failed' });
+        processed.skipped++;
+      } else if (embedAgain.has(document.id)) processed.embeddedAgain++;
+      else if (document.status === 'ready') processed.reused++;
+      else if (status === 'ready') processed.readNow++;
     }
-    const models = modelRepository;
-    const [semantic, domain] = await Promise.all([
-      models.findById(finished.semanticModelId!),
-      models.findById(finished.domainModelId!),
-    ]);
+    const summary = await summariseRun(db, finished);
+    const explained = await explainResults(db, finished, results);
     return {
       posting: {
         file: options.job,
         documentId: jobDocument.id,
-        title: posting.title,
+        title,
         domainLabel: await new DomainRepository(db).findDocumentDomain(tenantId, jobDocument.id),
       },
+      date: (finished.finishedAt ?? new Date()).toISOString(),
       models: {
-        semantic: { id: semantic!.id, name: semantic!.name },
-        domain: { id: domain!.id, name: domain!.name },
+        semantic: { id: finished.semanticModelId!, name: summary.modelNames.semantic ?? '' },
+        domain: { id: finished.domainModelId!, name: summary.modelNames.domain ?? '' },
       },
       params: finished.params,
-      results: results.map((r) => ({
+      ranked: summary.audit ? summary.audit.boosted + summary.audit.penalised : results.length,
+      evidenceTop: finished.evidenceTop,
+      audit: summary.audit,
+      results: explained.map((r) => ({
         rank: r.rank,
         file: (filesOf.get(r.documentId) ?? [r.file ?? r.documentId]).join(', '),
+        path: pathOf.get(r.documentId) ?? '',
         documentId: r.documentId,
         final: r.final,
         unclipped: r.unclipped,
         semantic: r.semantic,
         domain: r.domain,
         sameDomain: r.sameDomain,
+        gate: r.gate,
+        flags: r.flags,
+        ...(r.evidence ? { evidence: r.evidence } : {}),
         domainLabel: r.domainLabel,
       })),
       skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)),
-      processed: { extracted: toExtract, embedded: toEmbed, files: files.length },
+      processed,
       interrupted,
     };
   } finally {
-    await engine.close();
+    await (engine ?? (await opening.catch(() => undefined)))?.close();
     await database.close();
   }
-}
-
-/** Whether a path is a directory (for argument checks). */
-export async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }

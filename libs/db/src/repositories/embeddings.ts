@@ -62,4 +62,19 @@ export class EmbeddingRepository {
       .where(and(eq(embeddings.documentId, documentId), inArray(embeddings.modelId, modelIds)));
     return rows.length === new Set(modelIds).size;
   }
+
+  /** A document's vector from one model, if it has one. */
+  async findVector(tenantId: string, documentId: string, modelId: string): Promise<number[] | undefined> {
+    const [row] = await this.db
+      .select({ embedding: embeddings.embedding })
+      .from(embeddings)
+      .where(
+        and(
+          eq(embeddings.tenantId, tenantId),
+          eq(embeddings.documentId, documentId),
+          eq(embeddings.modelId, modelId),
+        ),
+      );
+    return row?.embedding;
+  }
 }

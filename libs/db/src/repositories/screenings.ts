@@ -1,7 +1,16 @@
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
-import { documentDomains, documentStatus, documents, screeningResults, screeningRuns } from '../schema';
+import type { GateAudit } from '@shortlist/scoring';
+import {
+  documentDomains,
+  documentStatus,
+  documents,
+  screeningEvidence,
+  screeningResults,
+  screeningRuns,
+  type EvidencePassage,
+} from '../schema';
 import { documentDomainOf, type DocumentDomain } from './domains';
 import type { RankedCandidate } from './rankings';
 
@@ -9,7 +18,7 @@ export type ScreeningRun = typeof screeningRuns.$inferSelect;
 export type NewScreeningRun = Pick<
   typeof screeningRuns.$inferInsert,
   'tenantId' | 'postingId' | 'scope' | 'trigger' | 'params' | 'top' | 'semanticModelId' | 'domainModelId'
-> & { idempotencyKey?: string; domains?: string[] | null };
+> & { idempotencyKey?: string; domains?: string[] | null; evidenceTop?: number };
 
 /**
  * A stored result: a ranked candidate, the file name its document was uploaded with (when it had one), and its
@@ -27,7 +36,7 @@ const UNREADY = documentStatus.enumValues.filter((status) => status !== 'ready')
 /** What an attempt to complete a run did. */
 export type CompletedRun =
   /** Ranked and stored; `pending` lists the applicants that had no vectors for the run's models (not ranked). */
-  | { status: 'completed'; pending: string[] }
+  | { status: 'completed'; pending: string[]; audit: GateAudit }
   /** Nothing stored: `pending` documents are still in the pipeline and the run was asked to wait for them. */
   | { status: 'waiting'; pending: number }
   /** Nothing stored: the posting's own document lacks vectors for the run's models. */
@@ -111,7 +120,7 @@ export class ScreeningRepository {
             FROM postings p WHERE p.tenant_id = ${run.tenantId} AND p.id = ${run.postingId}`,
       );
       if (!posting?.ready) return { status: 'posting_not_ready' };
-      const { pending, inPipeline } =
+      const { pending, inPipeline, audit } =
         run.scope === 'pool'
           ? await storePoolRanking(tx, run, waitForPending)
           : await storeApplicantsRanking(tx, run, waitForPending);
@@ -122,11 +131,12 @@ export class ScreeningRepository {
         .set({
           status: 'completed',
           pendingDocumentIds: pending,
+          audit,
           startedAt: sql`coalesce(${screeningRuns.startedAt}, now())`,
           finishedAt: sql`now()`,
         })
         .where(eq(screeningRuns.id, run.id));
-      return { status: 'completed', pending };
+      return { status: 'completed', pending, audit };
     });
   }
 
@@ -176,6 +186,94 @@ export class ScreeningRepository {
     }));
   }
 
+  /** Stores evidence of a run's results; a row already there is kept (a redelivered job writes nothing twice). */
+  async saveEvidence(
+    run: Pick<ScreeningRun, 'id' | 'tenantId'>,
+    rows: { documentId: string; passages: EvidencePassage[] }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insert(screeningEvidence)
+      .values(rows.map((r) => ({ runId: run.id, tenantId: run.tenantId, ...r })))
+      .onConflictDoNothing();
+  }
+
+  /** The run's results within its first `top` ranks that have no evidence yet. */
+  async resultsLackingEvidence(
+    run: Pick<ScreeningRun, 'id' | 'tenantId'>,
+    top: number,
+  ): Promise<{ rank: number; documentId: string }[]> {
+    return queryRows<{ rank: number; documentId: string }>(
+      this.db,
+      sql`SELECT r.rank, r.document_id AS "documentId" FROM screening_results r
+          WHERE r.tenant_id = ${run.tenantId} AND r.run_id = ${run.id} AND r.rank <= ${top}
+            AND NOT EXISTS (SELECT 1 FROM screening_evidence e
+                            WHERE e.run_id = r.run_id AND e.document_id = r.document_id)
+          ORDER BY r.rank`,
+    );
+  }
+
+  /** How many of a run's results have evidence stored. */
+  async countEvidence(tenantId: string, runId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(screeningEvidence)
+      .where(and(eq(screeningEvidence.tenantId, tenantId), eq(screeningEvidence.runId, runId)));
+    return row!.n;
+  }
+
+  /** Evidence of these documents in a run, by document id. */
+  async findEvidence(
+    tenantId: string,
+    runId: string,
+    documentIds: string[],
+  ): Promise<Map<string, EvidencePassage[]>> {
+    if (documentIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({ documentId: screeningEvidence.documentId, passages: screeningEvidence.passages })
+      .from(screeningEvidence)
+      .where(
+        and(
+          eq(screeningEvidence.tenantId, tenantId),
+          eq(screeningEvidence.runId, runId),
+          inArray(screeningEvidence.documentId, documentIds),
+        ),
+      );
+    return new Map(rows.map((r) => [r.documentId, r.passages]));
+  }
+
+  /**
+   * The run's documents that failed in the pipeline (with their reason), apart from those still in it: of its
+   * `pendingDocumentIds` (documents it could not rank), those whose status is `failed`.
+   */
+  async unrankedDocuments(run: Pick<ScreeningRun, 'tenantId' | 'pendingDocumentIds'>): Promise<{
+    failed: { documentId: string; failureReason: string; file: string | null }[];
+    pending: { documentId: string; file: string | null }[];
+  }> {
+    if (run.pendingDocumentIds.length === 0) return { failed: [], pending: [] };
+    const rows = await this.db
+      .select({
+        documentId: documents.id,
+        status: documents.status,
+        failureReason: documents.failureReason,
+        file: sql<string | null>`${documents.source}->>'filename'`,
+      })
+      .from(documents)
+      .where(and(eq(documents.tenantId, run.tenantId), inArray(documents.id, run.pendingDocumentIds)));
+    const byId = new Map(rows.map((r) => [r.documentId, r]));
+    const failed = [];
+    const pending = [];
+    // In the run's order; a document erased since is simply no longer listed.
+    for (const id of run.pendingDocumentIds) {
+      const row = byId.get(id);
+      if (!row) continue;
+      if (row.status === 'failed')
+        failed.push({ documentId: id, failureReason: row.failureReason ?? 'failed', file: row.file });
+      else pending.push({ documentId: id, file: row.file });
+    }
+    return { failed, pending };
+  }
+
   /**
    * For each role, the model a new run of this posting should use: of every registered model, the one with
    * vectors for the most of the posting's documents (its own and its applicants'), the active one on a tie, then
@@ -222,7 +320,58 @@ export class ScreeningRepository {
 interface LeftOut {
   pending: string[];
   inPipeline: number;
+  audit: GateAudit;
 }
+
+/** The audit's columns, as one row of the statement that ranks (`considered`: every candidate scored). */
+interface AuditRow {
+  candidates: number;
+  boosted: number;
+  penalised: number;
+  removed_by_gate: number;
+  borderline: number;
+  review: number;
+  review_cutoff: number | null;
+}
+
+/**
+ * A CTE body counting what the gate did to every candidate of `considered` (scored, before the hard gate and the
+ * top N): the same as libs/scoring's auditCandidates (BORDERLINE_MARGIN 0.05, top decile = percentile_cont(0.9)).
+ */
+function auditOf(run: ScreeningRun): SQL {
+  const p = run.params;
+  return sql`SELECT count(*)::int AS candidates,
+                    count(*) FILTER (WHERE c.same_domain)::int AS boosted,
+                    count(*) FILTER (WHERE NOT c.same_domain AND NOT ${p.hardGate}::boolean)::int AS penalised,
+                    count(*) FILTER (WHERE NOT c.same_domain AND ${p.hardGate}::boolean)::int AS removed_by_gate,
+                    count(*) FILTER (WHERE abs(c.domain - ${p.threshold}::float8) <= 0.05 + 1e-9)::int AS borderline,
+                    count(*) FILTER (WHERE NOT c.same_domain
+                                       AND c.semantic >= (SELECT q.cutoff FROM cutoff q))::int AS review,
+                    (SELECT q.cutoff FROM cutoff q) AS review_cutoff
+             FROM considered c`;
+}
+
+const CUTOFF = sql`SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY c.semantic) AS cutoff FROM considered c`;
+
+const NO_CANDIDATES: AuditRow = {
+  candidates: 0,
+  boosted: 0,
+  penalised: 0,
+  removed_by_gate: 0,
+  borderline: 0,
+  review: 0,
+  review_cutoff: null,
+};
+
+const auditFrom = (row: AuditRow): GateAudit => ({
+  candidates: row.candidates,
+  boosted: row.boosted,
+  penalised: row.penalised,
+  removedByGate: row.removed_by_gate,
+  borderline: row.borderline,
+  review: row.review,
+  reviewCutoff: row.review_cutoff,
+});
 
 /** Whether a document's stored domain label is one of these (a run restricted to domains). */
 function inDomains(domains: string[], documentId: SQL): SQL {
@@ -263,22 +412,31 @@ async function storePoolRanking(
           )})`,
   );
   const leftOut = { pending: unready!.pending ?? [], inPipeline: unready!.in_pipeline };
-  if (waitForPending && leftOut.inPipeline > 0) return leftOut;
+  if (waitForPending && leftOut.inPipeline > 0) return { ...leftOut, audit: auditFrom(NO_CANDIDATES) };
   const p = run.params;
-  const pool = sql`shortlist_rank_pool(${run.postingId}::uuid, ${run.top ?? 50}::int, ${p.threshold}::float8,
-            ${p.boost}::float8, ${p.penalty}::float8, ${p.hardGate}::boolean,
-            ${run.semanticModelId}::uuid, ${run.domainModelId}::uuid)`;
-  await tx.execute(
-    appendResults(
-      run,
-      run.domains
-        ? sql`(SELECT row_number() OVER (ORDER BY g.rank) AS rank, g.document_id, g.final, g.unclipped,
-                      g.semantic, g.domain, g.same_domain
-               FROM ${pool} g WHERE ${inDomains(run.domains, sql`g.document_id`)})`
-        : pool,
-    ),
+  const k = run.top ?? 50;
+  // Every candidate the function scores (the gate off, so that its removals can be counted), then the gate, the
+  // domains and the top k here: the same results as the function with its own gate.
+  const candidates = Math.max(k * 2, 100);
+  const [row] = await queryRows<AuditRow>(
+    tx,
+    sql`WITH considered AS MATERIALIZED (
+          SELECT g.* FROM shortlist_rank_pool(${run.postingId}::uuid, ${candidates}::int, ${p.threshold}::float8,
+            ${p.boost}::float8, ${p.penalty}::float8, false, ${run.semanticModelId}::uuid,
+            ${run.domainModelId}::uuid, ${candidates}::int) g
+          WHERE ${run.domains ? inDomains(run.domains, sql`g.document_id`) : sql`true`}
+        ), cutoff AS (${CUTOFF}), stored AS (
+          ${appendResults(
+            run,
+            sql`(SELECT row_number() OVER (ORDER BY g.rank) AS rank, g.document_id, g.final, g.unclipped,
+                        g.semantic, g.domain, g.same_domain
+                 FROM considered g WHERE g.same_domain OR NOT ${p.hardGate}::boolean)`,
+            sql`r.rank <= ${k}::int`,
+          )}
+        )
+        ${auditOf(run)}`,
   );
-  return leftOut;
+  return { ...leftOut, audit: auditFrom(row!) };
 }
 
 /**
@@ -293,7 +451,7 @@ async function storeApplicantsRanking(
 ): Promise<LeftOut> {
   const p = run.params;
   const top = run.top ?? null;
-  const [leftOut] = await queryRows<{ pending: string[] | null; in_pipeline: number }>(
+  const [leftOut] = await queryRows<{ pending: string[] | null; in_pipeline: number } & AuditRow>(
     tx,
     sql`WITH ranked AS MATERIALIZED (
           SELECT * FROM shortlist_rank_applicants(${run.postingId}::uuid, ${p.threshold}::float8,
@@ -309,19 +467,26 @@ async function storeApplicantsRanking(
             AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.document_id = a.document_id)
         ), in_pipeline AS (
           SELECT count(*)::int AS n FROM missing m WHERE m.status <> 'failed'
-        ), stored AS (
+        ), considered AS MATERIALIZED (
+          SELECT g.* FROM ranked g
+          WHERE ${run.domains ? inDomains(run.domains, sql`g.document_id`) : sql`true`}
+        ), cutoff AS (${CUTOFF}), audit AS (${auditOf(run)}), stored AS (
           ${appendResults(
             run,
             sql`(SELECT row_number() OVER (ORDER BY g.rank) AS rank, g.document_id, g.final, g.unclipped,
                         g.semantic, g.domain, g.same_domain
-                 FROM ranked g WHERE (g.same_domain OR NOT ${p.hardGate}::boolean)
-                   AND ${run.domains ? inDomains(run.domains, sql`g.document_id`) : sql`true`})`,
+                 FROM considered g WHERE g.same_domain OR NOT ${p.hardGate}::boolean)`,
             sql`(${top}::int IS NULL OR r.rank <= ${top}::int)
                 AND NOT (${waitForPending}::boolean AND (SELECT i.n FROM in_pipeline i) > 0)`,
           )}
         )
         SELECT (SELECT array_agg(m.document_id ORDER BY m.document_id) FROM missing m) AS pending,
-               (SELECT i.n FROM in_pipeline i) AS in_pipeline`,
+               (SELECT i.n FROM in_pipeline i) AS in_pipeline, a.*
+        FROM audit a`,
   );
-  return { pending: leftOut!.pending ?? [], inPipeline: leftOut!.in_pipeline };
+  return {
+    pending: leftOut!.pending ?? [],
+    inPipeline: leftOut!.in_pipeline,
+    audit: auditFrom(leftOut!),
+  };
 }
