@@ -112,6 +112,19 @@ describe('embedding engine on the tiny test models, default settings (the model 
     }
   });
 
+  it('runs each model on a thread of its own: side by side for short batches, one after the other for a long pass', async () => {
+    expect(new Set(engine.inferenceThreads).size).toBe(2);
+    const before = engine.roleScheduling;
+    await engine.embed(golden.documents[0]!.text); // a few tokens
+    expect(engine.roleScheduling.sideBySide).toBe(before.sideBySide + 1);
+    const long = golden.documents.find((d) => d.tokens.length > 3000)!; // alone, attention over 512 x 8,192 rows
+    await engine.embed(long.text);
+    expect(engine.roleScheduling).toEqual({
+      sideBySide: before.sideBySide + 1,
+      oneAfterAnother: before.oneAfterAnother + 1,
+    });
+  });
+
   it('replaces a crashed inference thread and retries its batches', async () => {
     // Short documents: the thread is killed between native runs (terminating it inside one aborts the process,
     // which is what an out-of-memory kill does anyway).
@@ -119,7 +132,7 @@ describe('embedding engine on the tiny test models, default settings (the model 
     const expected = await Promise.all(docs.map((d) => engine.embed(d.text)));
     const before = engine.threadRestarts;
     const running = Promise.all(docs.map((d) => engine.embed(d.text)));
-    await engine.inferenceThread.terminate(); // the thread dies with batches in flight
+    await engine.inferenceThreads[0]!.terminate(); // a thread dies with batches in flight
     const results = await running;
     expect(engine.threadRestarts).toBe(before + 1);
     results.forEach((r, i) => expect(maxDifference(r, expected[i]!)).toBeLessThanOrEqual(1e-5));
