@@ -32,7 +32,7 @@ export interface ModelManifest {
   outputName?: string;
 }
 
-export interface FusedModel {
+interface FusedModel {
   file: string;
   size: number;
   mtimeMs: number;
@@ -49,7 +49,7 @@ export interface ModelFiles {
 
 const MANIFEST = 'shortlist-manifest.json';
 /** What tools/fuse_model.py writes beside a model's ONNX file. */
-export const FUSED_FILE = 'model_fused.onnx';
+const FUSED_FILE = 'model_fused.onnx';
 const FUSED_SIDECAR = 'model_fused.json';
 
 /** The ONNX file of a model folder: `model.onnx`, else `onnx/model.onnx`; INT8 (`*quantized*`/`*int8*`) on request. */
