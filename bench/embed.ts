@@ -213,7 +213,7 @@ async function longDocuments() {
   return rows;
 }
 
-/** Contenders of the corpus section, in the order of each round (BENCH_CONTENDERS picks some, comma-separated). */
+/** Contenders of the corpus section, in the order of each round (BENCH_CONTENDERS picks some: labels separated by ';'). */
 const CONTENDERS = [
   'Shortlist fp32 fused',
   'Python onnxruntime fp32',
@@ -279,7 +279,7 @@ async function corpusComparison(documents: number, rounds: number) {
     'Shortlist fp32 fused, one pass': [process.execPath, runner('--in', corpusPath)],
   };
   const chosen = process.env.BENCH_CONTENDERS
-    ? CONTENDERS.filter((c) => process.env.BENCH_CONTENDERS!.split(',').includes(c))
+    ? CONTENDERS.filter((c) => process.env.BENCH_CONTENDERS!.split(';').includes(c))
     : CONTENDERS;
   const figures = new Map<Contender, RunFigures[]>(chosen.map((c) => [c, []]));
   for (let round = 1; round <= rounds; round++) {
