@@ -82,6 +82,7 @@ def main() -> None:
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             return [s.run(["last_hidden_state"], feeds)[0] for s in sessions]
 
+    cpu_start = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     rows, owners, weights = [], [], []
     real_tokens = 0
@@ -116,11 +117,14 @@ def main() -> None:
         doc_vectors /= np.linalg.norm(doc_vectors, axis=1, keepdims=True)
         vectors.append(doc_vectors)
     seconds = time.perf_counter() - start
+    cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = (cpu_end.ru_utime - cpu_start.ru_utime) + (cpu_end.ru_stime - cpu_start.ru_stime)
     print(json.dumps({
         "engine": f"python-{args.engine}" + (f"-{args.device}-{args.dtype}" if args.device != "cpu" else ""),
         "documents": len(texts),
         "tokens": real_tokens,
         "seconds": seconds,
+        "cpuSeconds": cpu_seconds,
         "paddingRatio": computed / chunk_real,
         "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }))

@@ -125,6 +125,19 @@ describe('embedding engine on the tiny test models, default settings (the model 
     }
   });
 
+  it('runs each model on a thread of its own: side by side for short batches, one after the other for a long pass', async () => {
+    expect(new Set(engine.inferenceThreads).size).toBe(2);
+    const before = engine.roleScheduling;
+    await engine.embed(golden.documents[0]!.text); // a few tokens
+    expect(engine.roleScheduling.sideBySide).toBe(before.sideBySide + 1);
+    const long = golden.documents.find((d) => d.tokens.length > 3000)!; // alone, attention over 512 x 8,192 rows
+    await engine.embed(long.text);
+    expect(engine.roleScheduling).toEqual({
+      sideBySide: before.sideBySide + 1,
+      oneAfterAnother: before.oneAfterAnother + 1,
+    });
+  });
+
   it('replaces a crashed inference thread and retries its batches', async () => {
     // Short documents: the thread is killed between native runs (terminating it inside one aborts the process,
     // which is what an out-of-memory kill does anyway).
@@ -132,11 +145,51 @@ describe('embedding engine on the tiny test models, default settings (the model 
     const expected = await Promise.all(docs.map((d) => engine.embed(d.text)));
     const before = engine.threadRestarts;
     const running = Promise.all(docs.map((d) => engine.embed(d.text)));
-    await engine.inferenceThread.terminate(); // the thread dies with batches in flight
+    await engine.inferenceThreads[0]!.terminate(); // a thread dies with batches in flight
     const results = await running;
     expect(engine.threadRestarts).toBe(before + 1);
     results.forEach((r, i) => expect(maxDifference(r, expected[i]!)).toBeLessThanOrEqual(1e-5));
   });
+});
+
+describe('embedding engine: the fused copies of the models (tools/fuse_model.py) and the models as they are', () => {
+  let golden: Golden;
+  beforeAll(async () => {
+    golden = await readGolden('tiny.json');
+  });
+
+  it('runs the fused copy by default on CPU: fused attention, pooled inside the graph, equal to the unfused Python reference', async () => {
+    const engine = await EmbeddingEngine.open({ modelsDir: MODELS, threads: 1 });
+    try {
+      for (const role of ['semantic', 'domain'] as const) {
+        expect(engine.models[role]).toMatchObject({
+          onnxFile: join(MODELS, role, 'model.onnx'),
+          fused: { file: join(MODELS, role, 'model_fused.onnx') },
+          outputName: 'sentence_embedding',
+        });
+        expect(engine.models[role].fused!.sha256).toMatch(/^[0-9a-f]{64}$/);
+      }
+      // Padded rows beside long ones: the fused attention's mask and the in-graph pooling must ignore padding.
+      const docs = golden.documents.filter((_, i) => i % 4 === 0);
+      const results = await Promise.all(docs.map((d) => engine.embed(d.text, d.id)));
+      docs.forEach((doc, i) => expectParity(results[i]!, doc));
+    } finally {
+      await engine.close();
+    }
+  }, 300_000);
+
+  it('runs the model files as they are on request (fused: false), equal to the same reference', async () => {
+    const engine = await EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, fused: false });
+    try {
+      expect(engine.models.semantic.fused).toBeUndefined();
+      expect(engine.models.semantic.outputName).toBe('last_hidden_state');
+      const docs = golden.documents.filter((_, i) => i % 4 === 1);
+      const results = await Promise.all(docs.map((d) => engine.embed(d.text, d.id)));
+      docs.forEach((doc, i) => expectParity(results[i]!, doc));
+    } finally {
+      await engine.close();
+    }
+  }, 300_000);
 });
 
 describe('embedding engine: documents longer than the single-pass limit (64 tokens here)', () => {
@@ -335,6 +388,26 @@ describe('loading models: clear errors', () => {
     await utimes(join(dir, 'semantic', 'model.onnx'), later, later);
     await (await EmbeddingEngine.open({ modelsDir: dir })).close();
     expect(await read()).toMatchObject({ name: 'shortlist/random-tiny-semantic', sha256: first.sha256 });
+  });
+
+  it('ignores a fused copy made from another model file, or damaged since, and runs the model as it is', async () => {
+    const sidecarPath = join(dir, 'semantic', 'model_fused.json');
+    const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(sidecarPath, JSON.stringify({ ...sidecar, sourceSha256: '0'.repeat(64) }));
+    let engine = await EmbeddingEngine.open({ modelsDir: dir });
+    expect(engine.models.semantic.fused).toBeUndefined();
+    expect(engine.models.semantic.outputName).toBe('last_hidden_state');
+    expect(engine.models.domain.fused?.file).toBe(join(dir, 'domain', 'model_fused.onnx'));
+    await engine.close();
+
+    await writeFile(sidecarPath, JSON.stringify(sidecar));
+    const fusedPath = join(dir, 'semantic', 'model_fused.onnx');
+    const bytes = await readFile(fusedPath);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
+    await writeFile(fusedPath, bytes);
+    engine = await EmbeddingEngine.open({ modelsDir: dir });
+    expect(engine.models.semantic.fused).toBeUndefined();
+    await engine.close();
   });
 
   it('says plainly when the configured provider is not available', async () => {

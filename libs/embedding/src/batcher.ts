@@ -21,7 +21,7 @@
  * Rows this long may always fill the linear budget, whatever the single-pass limit: their attention is small
  * beside the rest of the model (a full batch of them was the old 512-token default, ~0.6 GiB peak on CPU).
  */
-const SHORT_ROW = 512;
+export const SHORT_ROW = 512;
 
 export interface BatcherOptions {
   /** Most tokens one batch may compute, padding included: rows x padded length. */

@@ -25,8 +25,6 @@ export interface LoadedModelInfo {
 export interface RunRequest {
   ids: Int32Array;
   lengths: number[];
-  /** Only these models (default: every one). */
-  roles?: Role[];
 }
 
 /** One pooled (not normalised) vector per row and model run, rows concatenated. */

@@ -6,9 +6,10 @@ import { meanPool } from './pooling';
 import { serveRequests } from './service-thread';
 
 /**
- * The inference thread: owns one ONNX Runtime session per model for its whole life (creating and releasing
- * sessions leaks), runs batches off the main thread (session.run blocks its thread, which would starve BullMQ's
- * lock renewal and HTTP), and pools in place so only [rows, dims] per model crosses back.
+ * An inference thread: owns the ONNX Runtime session of its models (the engine gives each model a thread of its
+ * own, so that both run side by side) for its whole life (creating and releasing sessions leaks), runs batches
+ * off the main thread (session.run blocks its thread, which would starve BullMQ's lock renewal and HTTP), and
+ * pools in place (or runs a graph that pools itself) so only [rows, dims] per model crosses back.
  */
 
 interface Loaded extends LoadedModelInfo {
@@ -78,9 +79,14 @@ async function load(model: ThreadInit['models'][number], init: ThreadInit): Prom
       intraOpNumThreads: init.intraOpThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
-      // Without the arena, attention's [heads, length, length] buffers go back to the system after each run:
-      // peak RSS of one 2,048-token pass 0.97 GiB instead of 2.4 GiB, at no measurable cost in speed (README).
+      // Without the arena, attention's [heads, length, length] buffers go back to the system after each run. It
+      // costs page faults (about a third of the CPU time of a 4,096-token pass is the kernel's), but the arena
+      // keeps what one long pass needed: one 4,096-token pass of the fused model peaked at 4.5 GiB with it,
+      // 1.65 GiB without (README: "Threads, memory and the fused graph").
       enableCpuMemArena: false,
+      // Intra-op threads that wait for work sleep instead of spinning: the two models run side by side, and the
+      // machine is often shared; spinning took ~15% more CPU time for the same work on 2 cores.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       logSeverityLevel: 4,
     });
   } catch (error) {
@@ -174,10 +180,7 @@ serveRequests<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>(
       // One batch at a time: ONNX Runtime already spreads one run over the intra-op threads.
       handle: async (request) => {
         const vectors: Partial<Record<Role, Float32Array>> = {};
-        for (const model of models) {
-          if (!request.roles || request.roles.includes(model.role))
-            vectors[model.role] = await pooledRows(model, request);
-        }
+        for (const model of models) vectors[model.role] = await pooledRows(model, request);
         return {
           result: vectors,
           transfer: Object.values(vectors).map((v) => v.buffer as ArrayBuffer),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ModelLoadError } from './errors';
 
 export const ROLES = ['semantic', 'domain'] as const;
@@ -21,9 +21,22 @@ export interface ModelManifest {
   maxTokens: number;
   vocabSize: number;
   pooling: 'mean';
+  /**
+   * The pre-optimised copy of the ONNX file beside it (`tools/fuse_model.py`: fused attention, GELU, LayerNorm and
+   * mean pooling), when its `model_fused.json` names this file's sha256 and the fused file's own hash matches.
+   * The model's identity stays `sha256` (the same weights, the same vectors to cosine >= 0.99999).
+   */
+  fused?: FusedModel;
   /** Filled by the inference thread from the session itself. */
   inputNames?: string[];
   outputName?: string;
+}
+
+interface FusedModel {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
 }
 
 export interface ModelFiles {
@@ -35,6 +48,9 @@ export interface ModelFiles {
 }
 
 const MANIFEST = 'shortlist-manifest.json';
+/** What tools/fuse_model.py writes beside a model's ONNX file. */
+const FUSED_FILE = 'model_fused.onnx';
+const FUSED_SIDECAR = 'model_fused.json';
 
 /** The ONNX file of a model folder: `model.onnx`, else `onnx/model.onnx`; INT8 (`*quantized*`/`*int8*`) on request. */
 async function findOnnx(dir: string, quantized: boolean): Promise<string> {
@@ -43,7 +59,7 @@ async function findOnnx(dir: string, quantized: boolean): Promise<string> {
     const folder = join(dir, sub);
     if (!existsSync(folder)) continue;
     for (const file of await readdir(folder)) {
-      if (file.endsWith('.onnx')) candidates.push(join(sub, file));
+      if (file.endsWith('.onnx') && file !== FUSED_FILE) candidates.push(join(sub, file));
     }
   }
   const isQuantized = (f: string) => /quant|int8|uint8|q8/i.test(f);
@@ -117,13 +133,17 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
   const info = await stat(files.onnxPath);
   const manifestPath = join(files.dir, MANIFEST);
   const tokenizerSha256 = await sha256File(files.tokenizerPath);
+  const fusedPath = join(dirname(files.onnxPath), FUSED_FILE);
+  const fusedInfo = existsSync(fusedPath) ? await stat(fusedPath) : undefined;
   if (existsSync(manifestPath)) {
     const cached = (await readJson(manifestPath)) as unknown as ModelManifest;
     if (
       cached.onnxFile === files.onnxPath &&
       cached.onnxSize === info.size &&
       cached.onnxMtimeMs === info.mtimeMs &&
-      cached.tokenizerSha256 === tokenizerSha256
+      cached.tokenizerSha256 === tokenizerSha256 &&
+      (cached.fused?.size ?? -1) === (fusedInfo?.size ?? -1) &&
+      (cached.fused?.mtimeMs ?? -1) === (fusedInfo?.mtimeMs ?? -1)
     ) {
       return cached;
     }
@@ -137,13 +157,14 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
       `${files.tokenizerPath} does not match the model: it produces ids up to ${tokenizerVocab - 1}, the model knows ${vocabSize} (config.json vocab_size)`,
     );
   }
+  const sha256 = await sha256File(files.onnxPath);
   const manifest: ModelManifest = {
     role: files.role,
     name: typeof config._name_or_path === 'string' ? config._name_or_path : files.dir,
     onnxFile: files.onnxPath,
     onnxSize: info.size,
     onnxMtimeMs: info.mtimeMs,
-    sha256: await sha256File(files.onnxPath),
+    sha256,
     tokenizerSha256,
     dims: positiveInt(config.hidden_size, files.configPath, 'hidden_size'),
     maxTokens: positiveInt(
@@ -154,7 +175,30 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
     vocabSize,
     pooling: 'mean',
   };
+  if (fusedInfo) {
+    const fused = await fusedCopy(files.onnxPath, sha256, fusedPath);
+    if (fused)
+      manifest.fused = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, sha256: fused };
+  }
   // Best effort: a read-only models directory still works, it only derives again next time.
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n').catch(() => undefined);
   return manifest;
+}
+
+/**
+ * The sha256 of the fused copy beside a model, when `model_fused.json` says it was made from this very file (its
+ * sha256) and the fused file is the one the tool wrote (its sha256); else undefined: a stale or damaged copy is
+ * ignored, the model itself is used.
+ */
+async function fusedCopy(onnxPath: string, sha256: string, fusedPath: string): Promise<string | undefined> {
+  const sidecarPath = join(dirname(onnxPath), FUSED_SIDECAR);
+  if (!existsSync(sidecarPath)) return undefined;
+  const sidecar = (await readJson(sidecarPath)) as {
+    source?: string;
+    sourceSha256?: string;
+    sha256?: string;
+  };
+  if (sidecar.source !== basename(onnxPath) || sidecar.sourceSha256 !== sha256) return undefined;
+  const fused = await sha256File(fusedPath);
+  return fused === sidecar.sha256 ? fused : undefined;
 }
