@@ -2,7 +2,7 @@ export * as schema from './schema';
 export type { DocumentSource, ScoreParams } from './schema';
 export { checkDatabase, openPglite, openPostgres, queryRows } from './client';
 export type { Database, DatabaseHandle, PgliteHandle, PostgresHandle } from './client';
-export { migrate, migrationsFolder } from './migrate';
+export { functionsFile, migrate, migrationsFolder } from './migrate';
 export type { MigrationReport } from './migrate';
 export { DatabaseSetupError, describeDatabaseError } from './errors';
 export { TenantRepository } from './repositories/tenants';
