@@ -119,6 +119,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.get<{ Querystring: { kind?: 'resume' | 'posting'; domain?: string; cursor?: string; limit: number } }>(
     '/v1/documents',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "The tenant's documents in id order, filtered by kind and by domain label",
         tags: ['documents'],
@@ -178,6 +179,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.post<{ Body: CreateBody }>(
     '/v1/documents',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Accept documents for extraction and embedding',
         tags: ['documents'],
@@ -198,6 +200,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.get<{ Params: { id: string } }>(
     '/v1/documents/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A document and its progress',
         tags: ['documents'],
@@ -217,6 +220,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.delete<{ Params: { id: string } }>(
     '/v1/documents/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary:
           'Erase a document: its row, text, vectors, applications, results and the bytes Shortlist stored',

@@ -149,6 +149,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.post<{ Body: { title: string; documentId?: string; text?: string; params?: ScoreOverrides } }>(
     '/v1/postings',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Create a posting from a job description (a posting document, or its text)',
         tags: ['screening'],
@@ -197,6 +198,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.get<{ Params: { id: string } }>(
     '/v1/postings/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A posting',
         tags: ['screening'],
@@ -214,6 +216,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.post<{ Params: { id: string }; Body: { documentIds: string[] } }>(
     '/v1/postings/:id/applicants',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "Add applicants (the tenant's resume documents) to a posting; adding one twice is a no-op",
         tags: ['screening'],
@@ -260,6 +263,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   }>(
     '/v1/postings/:id/screenings',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "Rank the posting's applicants (exact) or the tenant's whole pool: a new, append-only run",
         tags: ['screening'],
@@ -320,6 +324,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.get<{ Params: { runId: string }; Querystring: { limit: number; offset: number } }>(
     '/v1/screenings/:runId',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A screening run: status, parameters, models and a page of its results',
         tags: ['screening'],
@@ -373,6 +378,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.get<{ Params: { runId: string } }>(
     '/v1/screenings/:runId/export.csv',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'The results of a run as CSV: a header, then one row per result in rank order',
         tags: ['screening'],
