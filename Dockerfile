@@ -42,7 +42,7 @@ FROM runtime AS cli
 ENTRYPOINT ["node", "apps/cli/bin/shortlist.js"]
 
 FROM runtime AS api
-EXPOSE 8080
+EXPOSE 8080 9465
 CMD ["node", "apps/api/dist/main.js"]
 
 FROM runtime AS worker

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, loadConfig } from '@shortlist/config';
+import { ExitCode, loadSections } from '@shortlist/config';
 import { ModelLoadError } from '@shortlist/embedding';
 import type { StageProgress } from '@shortlist/pipeline';
 import { runCommand } from '../run-command';
@@ -66,7 +66,7 @@ function progressLines(): (progress: StageProgress) => void {
 export async function runScreen(args: ScreenArguments): Promise<void> {
   if (!existsSync(args.job) || (await isDirectory(args.job))) return usage(`--job ${args.job}: no such file`);
   if (!(await isDirectory(args.resumes))) return usage(`--resumes ${args.resumes}: no such folder`);
-  const config = loadConfig();
+  const config = loadSections(['models', 'embed', 'extract', 'ingest']);
   const modelsDir = args.models ?? config.models.dir;
   if (!hasModels(modelsDir)) {
     throw new ModelLoadError(
