@@ -56,15 +56,24 @@ function rawRequest(
 describe('authentication is declared per route and decided before the body is read', () => {
   let database: TestDatabase;
   let bucket: TestBucket;
+  /** A client's bucket that SOURCE_ALLOWLIST names (references need no object: registering makes no S3 call). */
+  let clientBucket: TestBucket;
   let redis: Redis;
   let prefix: string;
   let port: number;
   let key: string;
   let documentId: string;
+  let acmeId: string;
+  let globexId: string;
+  let globexKey: string;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
+    [database, bucket, clientBucket] = await Promise.all([
+      createTestDatabase(),
+      createTestBucket(),
+      createTestBucket(),
+    ]);
     redis = createRedisConnection(process.env.REDIS_URL!, { role: 'producer' });
     prefix = uniquePrefix();
     const app = await buildServer({
@@ -73,12 +82,19 @@ describe('authentication is declared per route and decided before the body is re
       redis,
       store: bucket.store,
       redisPrefix: prefix,
-      ingest: { maxDocumentBytes: 64 * 1024 * 1024, sourceAllowlist: [] },
+      ingest: {
+        maxDocumentBytes: 64 * 1024 * 1024,
+        sourceAllowlist: [{ bucket: clientBucket.bucket, prefix: '' }],
+      },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
     const tenant = await new TenantRepository(database.db).ensure('acme');
+    acmeId = tenant.tenantId;
     key = (await new ApiKeyRepository(database.db).issue(tenant.tenantId)).key;
+    const other = await new TenantRepository(database.db).ensure('globex');
+    globexId = other.tenantId;
+    globexKey = (await new ApiKeyRepository(database.db).issue(other.tenantId)).key;
     const created = await fetch(`http://127.0.0.1:${port}/v1/documents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -94,7 +110,7 @@ describe('authentication is declared per route and decided before the body is re
   });
   afterAll(async () => {
     await close();
-    await Promise.all([database.drop(), bucket.remove()]);
+    await Promise.all([database.drop(), bucket.remove(), clientBucket.remove()]);
   });
 
   it('refuses a percent-encoded /v1 path and an absolute-form target without a key, and serves them with one', async () => {
@@ -134,6 +150,41 @@ describe('authentication is declared per route and decided before the body is re
       expect(Date.now() - start).toBeLessThan(5_000);
     },
   );
+
+  it('refuses a source key under another tenant’s prefix (403, naming it), in a batch too, storing nothing', async () => {
+    const register = (documents: { kind: string; source: { bucket: string; key: string } }[]) =>
+      fetch(`http://127.0.0.1:${port}/v1/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${globexKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ documents }),
+      });
+    const source = (key: string) => ({ kind: 'resume', source: { bucket: clientBucket.bucket, key } });
+    const countGlobex = async () =>
+      Number(
+        (
+          await database.pool.query<{ n: string }>(
+            'SELECT count(*) AS n FROM documents WHERE tenant_id = $1',
+            [globexId],
+          )
+        ).rows[0]!.n,
+      );
+    const before = await countGlobex();
+    const refused = await register([source(`${globexId}/cv.txt`), source(`${acmeId}/${documentId}`)]);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({
+      error: 'source_forbidden',
+      message: `documents[1].source.key: ${acmeId}/${documentId} is under another tenant's prefix (${acmeId}/)`,
+    });
+    expect(await countGlobex()).toBe(before);
+    // Its own prefix, a plain key, and a uuid that is no tenant's are the client's to name.
+    const accepted = await register([
+      source(`${globexId}/cv.txt`),
+      source('incoming/cv.txt'),
+      source('00000000-0000-4000-8000-000000000009/cv.txt'),
+    ]);
+    expect(accepted.status).toBe(202);
+    expect(await countGlobex()).toBe(before + 3);
+  });
 
   it('will not register a /v1 route that does not declare its authentication', async () => {
     const app = Fastify();

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Config } from '@shortlist/config';
-import { DocumentRepository, type Database, type Document, type DocumentSource } from '@shortlist/db';
+import {
+  DocumentRepository,
+  TenantRepository,
+  type Database,
+  type Document,
+  type DocumentSource,
+} from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
 import {
   InvalidObjectKeyError,
@@ -32,8 +38,11 @@ export type DocumentInput =
  * enqueue is repaired by the workers' sweeper. Same bytes twice for a tenant: the second is a duplicate of the
  * first, stored nowhere and never extracted or embedded.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export class DocumentIntake {
   private readonly documents: DocumentRepository;
+  private readonly tenants: TenantRepository;
 
   constructor(
     db: Database,
@@ -42,6 +51,7 @@ export class DocumentIntake {
     private readonly ingest: Config['ingest'],
   ) {
     this.documents = new DocumentRepository(db);
+    this.tenants = new TenantRepository(db);
   }
 
   /** One uploaded file (multipart part) or inline text. */
@@ -94,6 +104,13 @@ export class DocumentIntake {
   async acceptMany(tenantId: string, inputs: DocumentInput[]): Promise<Accepted[]> {
     inputs.forEach((input, index) => this.check(input, inputs.length > 1 ? `documents[${index}]` : 'body'));
     const references = inputs.flatMap((input, index) => ('source' in input ? [{ input, index }] : []));
+    await this.refuseOtherTenantsKeys(
+      tenantId,
+      references.map(({ input, index }) => ({
+        key: input.source.key,
+        path: inputs.length > 1 ? `documents[${index}]` : 'body',
+      })),
+    );
     const results: Accepted[] = new Array<Accepted>(inputs.length);
     // References need no S3 call at all: one INSERT for all, one bulk enqueue (10,000 in a few seconds).
     const created = await this.documents.createMany(
@@ -129,6 +146,32 @@ export class DocumentIntake {
       }),
     );
     return results;
+  }
+
+  /**
+   * Shortlist stores each tenant's documents under `<tenant id>/`. Whatever SOURCE_ALLOWLIST says (and it may not
+   * name S3_BUCKET: the API refuses to start), a key under another tenant's id is not this tenant's to register.
+   */
+  private async refuseOtherTenantsKeys(
+    tenantId: string,
+    keys: { key: string; path: string }[],
+  ): Promise<void> {
+    const prefixed = keys.flatMap(({ key, path }) => {
+      const first = key.split('/', 1)[0]!.toLowerCase();
+      return UUID.test(first) && first !== tenantId.toLowerCase() && key.includes('/')
+        ? [{ first, key, path }]
+        : [];
+    });
+    if (prefixed.length === 0) return;
+    const others = new Set(await this.tenants.existingIds([...new Set(prefixed.map((p) => p.first))]));
+    const refused = prefixed.find((p) => others.has(p.first));
+    if (refused) {
+      throw new HttpError(
+        403,
+        'source_forbidden',
+        `${refused.path}.source.key: ${refused.key} is under another tenant's prefix (${refused.first}/)`,
+      );
+    }
   }
 
   private check(input: DocumentInput, path: string): void {
