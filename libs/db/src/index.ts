@@ -7,7 +7,12 @@ export type { MigrationReport } from './migrate';
 export { DatabaseSetupError, describeDatabaseError } from './errors';
 export { TenantRepository } from './repositories/tenants';
 export type { Tenant } from './repositories/tenants';
-export { ApiKeyRepository, hashApiKey } from './repositories/api-keys';
+export {
+  AmbiguousApiKeyError,
+  ApiKeyRepository,
+  hashApiKey,
+  type ApiKeyListing,
+} from './repositories/api-keys';
 export { DocumentRepository } from './repositories/documents';
 export type { Document, DocumentStatus, NewDocument } from './repositories/documents';
 export { ModelRepository } from './repositories/models';
