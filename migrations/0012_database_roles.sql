@@ -9,7 +9,11 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shortlist_app') THEN
     CREATE ROLE shortlist_app NOLOGIN;
   END IF;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+EXCEPTION
+  WHEN duplicate_object OR unique_violation THEN NULL;
+  WHEN insufficient_privilege THEN
+    RAISE EXCEPTION 'role shortlist_app is missing and % may not create roles', current_user
+      USING HINT = 'create roles shortlist_app and shortlist_analyst (NOLOGIN) as an administrator: docs/operations.md, "Database roles"';
 END
 $$;--> statement-breakpoint
 DO $$
@@ -17,7 +21,11 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shortlist_analyst') THEN
     CREATE ROLE shortlist_analyst NOLOGIN;
   END IF;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+EXCEPTION
+  WHEN duplicate_object OR unique_violation THEN NULL;
+  WHEN insufficient_privilege THEN
+    RAISE EXCEPTION 'role shortlist_analyst is missing and % may not create roles', current_user
+      USING HINT = 'create roles shortlist_app and shortlist_analyst (NOLOGIN) as an administrator: docs/operations.md, "Database roles"';
 END
 $$;--> statement-breakpoint
 GRANT USAGE ON SCHEMA public TO shortlist_app, shortlist_analyst;--> statement-breakpoint
