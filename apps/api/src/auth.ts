@@ -3,7 +3,7 @@ import { ApiKeyRepository, type Database } from '@shortlist/db';
 import { HttpError } from './http-error';
 
 /** What a route needs of its caller: `tenant`, a valid API key (its tenant scopes every query); `public`, nothing. */
-export type RouteAuth = 'tenant' | 'public';
+type RouteAuth = 'tenant' | 'public';
 
 declare module 'fastify' {
   interface FastifyRequest {
