@@ -31,6 +31,7 @@ FROM deps AS runtime
 ENV NODE_ENV=production
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force && prune-onnxruntime.sh
 COPY migrations migrations
+COPY libs/db/sql libs/db/sql
 COPY apps/cli/bin apps/cli/bin
 COPY --from=build /app/apps/api/dist apps/api/dist
 COPY --from=build /app/apps/cli/dist apps/cli/dist
@@ -41,7 +42,7 @@ FROM runtime AS cli
 ENTRYPOINT ["node", "apps/cli/bin/shortlist.js"]
 
 FROM runtime AS api
-EXPOSE 8080
+EXPOSE 8080 9465
 CMD ["node", "apps/api/dist/main.js"]
 
 FROM runtime AS worker
@@ -65,6 +66,7 @@ COPY --from=deps /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=cuda-deps /app ./
 COPY migrations migrations
+COPY libs/db/sql libs/db/sql
 COPY --from=build /app/apps/worker/dist apps/worker/dist
 ENV NODE_ENV=production MODELS_DIR=/models WORKER_HEALTH_PORT=9464 EMBED_PROVIDER=cuda
 # uid 1000 is the base image's `ubuntu` user.

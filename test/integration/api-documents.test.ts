@@ -431,11 +431,13 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     expect(await bucket.store.size(`${tenant}/${id}`)).toBeUndefined();
   });
 
-  it('serves OpenAPI at /docs, Prometheus metrics, and the queue dashboard behind ADMIN_TOKEN', async () => {
+  it('serves OpenAPI at /docs, Prometheus metrics apart from the public port, and the queue dashboard behind ADMIN_TOKEN', async () => {
     expect((await fetch(`${base}/docs`)).status).toBe(200);
     const spec = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/documents', '/v1/documents/{id}']));
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // /metrics shows every tenant's counts: on its own listener (METRICS_PORT), not on the public port.
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`${stack.metricsBase}/metrics`)).text();
     expect(metrics).toMatch(/shortlist_queue_backlog\{queue="extract"\} \d+/);
     expect(metrics).toMatch(/shortlist_documents\{status="ready"\} [1-9]\d*/);
     expect(metrics).toMatch(/shortlist_embedding_tokens_per_second \d/);

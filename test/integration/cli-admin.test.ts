@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ApiKeyRepository } from '@shortlist/db';
+import { ApiKeyRepository, hashApiKey } from '@shortlist/db';
 import { runCli } from '../support/cli';
 import { MIGRATION_COUNT, createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -71,12 +71,10 @@ describe('shortlist migrate', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('names the variable on a wrong unrelated setting too', () => {
-    const result = runCli(['migrate'], { PORT: 'eighty' });
-    expect(result.status).toBe(78);
-    expect(result.stderr).toBe(
-      'shortlist: Configuration error: PORT must be a TCP port (1-65535) (got "eighty")\n',
-    );
+  it('does not check a setting it does not read (the API’s PORT): it goes on to the database', () => {
+    const result = runCli(['migrate'], { PORT: 'eighty', DATABASE_URL: 'postgres://x:y@127.0.0.1:1/db' });
+    expect(result.status).toBe(69);
+    expect(result.stderr).not.toContain('PORT');
   });
 });
 
@@ -103,5 +101,55 @@ describe('shortlist keys create', () => {
     expect(again.stdout.trim()).not.toBe(key);
     const tenants = await database.pool.query('SELECT * FROM tenants');
     expect(tenants.rowCount).toBe(1);
+  });
+});
+
+describe('shortlist keys list and revoke', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it('lists keys by the start of their hash, never the key, and revokes one by id or hash prefix', async () => {
+    const env = { DATABASE_URL: database.url };
+    const issued = [
+      runCli(['keys', 'create', '--tenant', 'acme'], env),
+      runCli(['keys', 'create', '--tenant', 'acme'], env),
+      runCli(['keys', 'create', '--tenant', 'globex'], env),
+    ].map((r) => r.stdout.trim().split('\n').pop()!);
+    const hashes = issued.map(hashApiKey);
+
+    const listed = runCli(['keys', 'list'], env);
+    expect(listed.status).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^id\s+tenant\s+prefix\s+sha256\s+created\s+revoked$/);
+    expect(lines).toHaveLength(4);
+    for (const [i, key] of issued.entries()) {
+      expect(listed.stdout).not.toContain(key);
+      expect(listed.stdout).not.toContain(hashes[i]);
+      expect(lines[i + 1]).toContain(`${key.slice(0, 8)}…`);
+      expect(lines[i + 1]).toContain(`${hashes[i]!.slice(0, 12)}…`);
+      expect(lines[i + 1]).toMatch(/\s-$/);
+    }
+    expect(runCli(['keys', 'list', '--tenant', 'globex'], env).stdout.trim().split('\n')).toHaveLength(2);
+
+    const byHash = runCli(['keys', 'revoke', hashes[0]!.slice(0, 12)], env);
+    expect(byHash.status).toBe(0);
+    expect(byHash.stdout).toMatch(/^revoked [0-9a-f-]{36} \(tenant acme, /);
+    const keys = new ApiKeyRepository(database.db);
+    expect(await keys.findTenantOfKey(issued[0]!)).toBeUndefined();
+    expect(await keys.findTenantOfKey(issued[1]!)).toBeDefined();
+
+    const id = (await keys.list('globex'))[0]!.id;
+    expect(runCli(['keys', 'revoke', id], env).status).toBe(0);
+    expect(await keys.findTenantOfKey(issued[2]!)).toBeUndefined();
+    expect(runCli(['keys', 'list'], env).stdout.trim().split('\n')[3]).toMatch(/\d{4}-\d\d-\d\dT\S+Z$/);
+
+    const unknown = runCli(['keys', 'revoke', '00000000'], env);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe(
+      'shortlist: no API key with id or sha256 prefix 00000000 (`shortlist keys list` shows them)\n',
+    );
   });
 });

@@ -20,6 +20,8 @@ export interface ApiStack {
   app: FastifyInstance;
   /** http://127.0.0.1:<port> of the API. */
   base: string;
+  /** http://127.0.0.1:<port> of the API's /metrics listener (METRICS_PORT). */
+  metricsBase: string;
   /** API keys of two tenants, `acme` and `globex`. */
   keys: { acme: string; globex: string };
   worker: WorkerProcess;
@@ -60,6 +62,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     ingest,
     adminToken: options.adminToken,
     webhookAllowlist: options.webhookAllowlist ?? [],
+    metrics: { port: 0, host: '127.0.0.1' },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const tenants = new TenantRepository(database.db);
@@ -86,6 +89,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     prefix,
     app,
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    metricsBase: `http://127.0.0.1:${(app.metricsServer!.address() as AddressInfo).port}`,
     keys,
     worker,
     stop: async () => {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrate, migrationsFolder, openPostgres, type PostgresHandle } from '@shortlist/db';
+import { functionsFile, migrate, migrationsFolder, openPostgres, type PostgresHandle } from '@shortlist/db';
 
 /** Databases made by tests are named `shortlist_test_<unix seconds>_<random>` so stale ones can be swept. */
 const TEST_DB_PREFIX = 'shortlist_test_';
@@ -31,6 +31,7 @@ function migrationsHash(): string {
     if (file.endsWith('.sql')) hash.update(file).update(readFileSync(join(folder, file)));
   }
   hash.update(readFileSync(join(folder, 'meta', '_journal.json')));
+  hash.update(readFileSync(functionsFile(__dirname)));
   return hash.digest('hex').slice(0, 12);
 }
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '@shortlist/config';
-import type { Database, Document } from '@shortlist/db';
+import { TenantRepository, type Database, type Document } from '@shortlist/db';
 import {
   InvalidIntakeError,
   checkMetadata,
@@ -27,6 +27,7 @@ export type DocumentKind = Document['kind'];
 export type { Accepted };
 
 const TEXT_CONCURRENCY = 16;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Files per multipart upload; one more is refused whole (413) with nothing stored. */
 export const MAX_UPLOAD_FILES = 1000;
 
@@ -41,6 +42,7 @@ export type DocumentInput =
  */
 export class DocumentIntake {
   private readonly deps: IntakeDependencies;
+  private readonly tenants: TenantRepository;
 
   constructor(
     db: Database,
@@ -55,6 +57,7 @@ export class DocumentIntake {
       enqueueMany: (name, payloads) => queues.enqueueMany(name, payloads),
       maxDocumentBytes: ingest.maxDocumentBytes,
     };
+    this.tenants = new TenantRepository(db);
   }
 
   /** Inline text as one document (a posting's text, say). */
@@ -64,7 +67,14 @@ export class DocumentIntake {
 
   /** A JSON batch (or one document): every entry is checked before anything is stored; all or none. */
   async acceptMany(tenantId: string, inputs: DocumentInput[]): Promise<Accepted[]> {
-    inputs.forEach((input, index) => this.check(input, inputs.length > 1 ? `documents[${index}]` : 'body'));
+    const pathOf = (index: number) => (inputs.length > 1 ? `documents[${index}]` : 'body');
+    inputs.forEach((input, index) => this.check(input, pathOf(index)));
+    await this.refuseOtherTenantsKeys(
+      tenantId,
+      inputs.flatMap((input, index) =>
+        'source' in input ? [{ key: input.source.key, path: pathOf(index) }] : [],
+      ),
+    );
     const texts = inputs.flatMap((input, index) => ('text' in input ? [{ input, index }] : []));
     const stored = new Map<number, StoredBytes>();
     // Texts are stored a few at a time: each is an object PUT.
@@ -169,6 +179,32 @@ export class DocumentIntake {
         );
       }
       throw error;
+    }
+  }
+
+  /**
+   * A reference under another tenant's id prefix is refused whatever SOURCE_ALLOWLIST says: defence in depth
+   * beside the start-up refusal of S3_BUCKET in the list (objects of every tenant live under their ids).
+   */
+  private async refuseOtherTenantsKeys(
+    tenantId: string,
+    keys: { key: string; path: string }[],
+  ): Promise<void> {
+    const prefixed = keys.flatMap(({ key, path }) => {
+      const first = key.split('/', 1)[0]!.toLowerCase();
+      return UUID.test(first) && first !== tenantId.toLowerCase() && key.includes('/')
+        ? [{ first, key, path }]
+        : [];
+    });
+    if (prefixed.length === 0) return;
+    const others = new Set(await this.tenants.existingIds([...new Set(prefixed.map((p) => p.first))]));
+    const refused = prefixed.find((p) => others.has(p.first));
+    if (refused) {
+      throw new HttpError(
+        403,
+        'source_forbidden',
+        `${refused.path}.source.key: ${refused.key} is under another tenant's prefix (${refused.first}/)`,
+      );
     }
   }
 

@@ -1,11 +1,11 @@
-import { loadConfig, requireSetting, runMain } from '@shortlist/config';
+import { loadSections, requireSetting, runMain } from '@shortlist/config';
 import { openPostgres } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import { S3ObjectStore, createS3Client } from '@shortlist/storage';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadSections(['database', 'redis', 's3', 'api', 'ingest', 'webhooks', 'log']);
   const databaseUrl = requireSetting(config.database.url, 'DATABASE_URL');
   const redisUrl = requireSetting(config.redis.url, 'REDIS_URL');
   const bucket = requireSetting(config.s3.bucket, 'S3_BUCKET');
@@ -24,6 +24,10 @@ async function main(): Promise<void> {
     ingest: config.ingest,
     adminToken: config.api.adminToken,
     webhookAllowlist: config.webhooks.allowlist,
+    metrics:
+      config.api.metricsPort === undefined
+        ? undefined
+        : { port: config.api.metricsPort, host: config.api.host },
   });
 
   const shutdown = async (signal: string) => {

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DocumentRepository, type Database } from '@shortlist/db';
@@ -18,11 +19,11 @@ function perScrape<T>(load: () => Promise<T>): () => Promise<T> {
 }
 
 /**
- * /metrics (Prometheus): HTTP requests; queue depths by state (waiting + prioritized + active is the backlog an
+ * Prometheus metrics of the API, served apart from the public port (see serveMetrics): HTTP requests; queue depths by state (waiting + prioritized + active is the backlog an
  * autoscaler should follow); documents by status; embedding throughput over the last minute, cluster-wide, from
  * the database. Gauges are read when scraped.
  */
-export function installMetrics(app: FastifyInstance, db: Database, queues: JobQueues): void {
+export function installMetrics(app: FastifyInstance, db: Database, queues: JobQueues): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'shortlist_api_' });
   const documents = new DocumentRepository(db);
@@ -95,8 +96,45 @@ export function installMetrics(app: FastifyInstance, db: Database, queues: JobQu
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const text = await registry.metrics();
-    return reply.type(registry.contentType).send(text);
+  return registry;
+}
+
+/**
+ * /metrics on a port of its own (METRICS_PORT), never on the public one: it shows every tenant's counts, so it is
+ * for the scraper's network only. Listens when the API does and closes with it.
+ */
+export function serveMetrics(app: FastifyInstance, registry: Registry, port: number, host: string): void {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) =>
+        response
+          .writeHead(503, { 'content-type': 'text/plain' })
+          .end(`metrics unavailable: ${error instanceof Error ? error.message : String(error)}\n`),
+    );
   });
+  app.decorate('metricsServer', server);
+  app.addHook(
+    'onListen',
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
+  );
+  app.addHook('onClose', () => new Promise<void>((resolve) => server.close(() => resolve())));
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The /metrics listener (METRICS_PORT), when the API serves one. */
+    metricsServer?: Server;
+  }
 }

@@ -13,7 +13,7 @@ import { installAuth } from './auth';
 import { DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installErrorHandler } from './http-error';
 import { installIdempotency } from './idempotency';
-import { installMetrics } from './metrics';
+import { installMetrics, serveMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
 import { documentRoutes } from './routes/documents';
 import { domainSetRoutes } from './routes/domain-sets';
@@ -34,6 +34,8 @@ export interface ServerOptions extends ServerDependencies {
   adminToken?: string | undefined;
   /** WEBHOOK_ALLOWLIST: where endpoints may be registered (empty: public addresses only). */
   webhookAllowlist?: string[];
+  /** Serve /metrics on this port (0: any free one), apart from the public port; unset: no /metrics. */
+  metrics?: { port: number; host: string } | undefined;
 }
 
 /** What /readyz asks: each service the API cannot serve requests without. */
@@ -129,7 +131,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installErrorHandler(app);
   installAuth(app, options.database.db);
   installIdempotency(app, options.database.db);
-  installMetrics(app, options.database.db, queues);
+  const registry = installMetrics(app, options.database.db, queues);
+  if (options.metrics) serveMetrics(app, registry, options.metrics.port, options.metrics.host);
   healthRoutes(app, readinessChecks(options));
   const intake = new DocumentIntake(options.database.db, options.store, queues, options.ingest);
   documentRoutes(app, { db: options.database.db, store: options.store, queues, intake });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, requireSetting } from '@shortlist/config';
+import { loadSections, requireSetting } from '@shortlist/config';
 import { openPglite, openPostgres, type DatabaseHandle } from '@shortlist/db';
 
 /** The embedded database under a data directory (`--data-dir`), else the PostgreSQL of DATABASE_URL. */
@@ -9,6 +9,6 @@ export async function openDatabase(dataDir: string | undefined): Promise<Databas
     await mkdir(dataDir, { recursive: true });
     return openPglite(join(dataDir, 'db'));
   }
-  const config = loadConfig();
+  const config = loadSections(['database']);
   return openPostgres(requireSetting(config.database.url, 'DATABASE_URL'));
 }

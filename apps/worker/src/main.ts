@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { loadConfig, requireSetting, runMain } from '@shortlist/config';
+import { loadSections, requireSetting, runMain } from '@shortlist/config';
 import { openPostgres } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
 import {
@@ -21,7 +21,18 @@ import { startStageWorkers } from './stage-workers';
  * /metrics on WORKER_HEALTH_PORT. SIGTERM finishes the jobs in hand within a deadline and exits.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadSections([
+    'database',
+    'redis',
+    's3',
+    'models',
+    'embed',
+    'worker',
+    'extract',
+    'ingest',
+    'webhooks',
+    'log',
+  ]);
   const log = pino({ level: config.log.level, base: { service: 'shortlist-worker' } });
   const databaseUrl = requireSetting(config.database.url, 'DATABASE_URL');
   const redisUrl = requireSetting(config.redis.url, 'REDIS_URL');
@@ -109,7 +120,7 @@ async function main(): Promise<void> {
   }, 1000);
 
   const health = config.worker.healthPort
-    ? await startHealthServer(config.worker.healthPort, config.api.host, {
+    ? await startHealthServer(config.worker.healthPort, config.worker.host, {
         workers,
         queues,
         metrics,

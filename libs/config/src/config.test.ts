@@ -84,6 +84,47 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: secrets and sections', () => {
+  it.each([
+    ['DATABASE_URL', 'postgresql+psycopg://user:S3cretPassw0rd@db/x', 'S3cretPassw0rd'],
+    ['REDIS_URL', 'http://:RedisPassw0rd@cache:6379', 'RedisPassw0rd'],
+    ['ADMIN_TOKEN', 'Tiny-S3cret', 'Tiny-S3cret'],
+    ['HF_ENDPOINT', 'ftp://user:HubT0ken@hub', 'HubT0ken'],
+  ])('names a wrong %s without printing its value', (name, value, secret) => {
+    const attempt = () => loadConfig({ [name]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(`${name} must be`);
+    expect(attempt).toThrow('the value is not shown: it may hold a secret');
+    expect(attempt).not.toThrow(secret);
+  });
+
+  it('checks only the sections a process reads', () => {
+    const env = {
+      DATABASE_URL: 'postgres://u:p@db/x',
+      ADMIN_TOKEN: 'short',
+      PORT: 'x',
+      EMBED_PROVIDER: 'tpu',
+    };
+    const config = loadConfig(env, ['database']);
+    expect(config).toEqual({ database: { url: 'postgres://u:p@db/x' } });
+    expect(() => loadConfig(env, ['database', 'api'])).toThrow(/PORT must .*; ADMIN_TOKEN must/);
+    expect(() => loadConfig(env)).toThrow(/EMBED_PROVIDER must/);
+  });
+
+  it('refuses a SOURCE_ALLOWLIST that names S3_BUCKET, in one line', () => {
+    const env = { S3_BUCKET: 'shortlist-docs', SOURCE_ALLOWLIST: 'client-a,shortlist-docs/in/' };
+    expect(() => loadConfig(env, ['s3', 'ingest'])).toThrow(
+      new ConfigError(
+        "Configuration error: SOURCE_ALLOWLIST names S3_BUCKET (shortlist-docs), where Shortlist stores every tenant's " +
+          "documents: a tenant could register another tenant's objects; allow only buckets of source documents",
+      ),
+    );
+    expect(
+      loadConfig({ ...env, SOURCE_ALLOWLIST: 'client-a' }, ['s3', 'ingest']).ingest.sourceAllowlist,
+    ).toEqual([{ bucket: 'client-a', prefix: '' }]);
+  });
+});
+
 describe('requireSetting', () => {
   it('returns a present value', () => {
     expect(requireSetting('x', 'DATABASE_URL')).toBe('x');

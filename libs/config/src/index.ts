@@ -1,3 +1,3 @@
-export { ConfigError, loadConfig, requireSetting } from './config';
-export type { Config } from './config';
+export { ConfigError, loadConfig, loadSections, requireSetting } from './config';
+export type { Config, ConfigSection } from './config';
 export { ExitCode, SetupError, describeFailure, runMain } from './process-exit';

@@ -2,12 +2,17 @@ export * as schema from './schema';
 export type { DocumentSource, EvidencePassage, ScoreParams } from './schema';
 export { checkDatabase, openPglite, openPostgres, queryRows } from './client';
 export type { Database, DatabaseHandle, PgliteHandle, PostgresHandle } from './client';
-export { migrate, migrationsFolder } from './migrate';
+export { functionsFile, migrate, migrationsFolder } from './migrate';
 export type { MigrationReport } from './migrate';
 export { DatabaseSetupError, describeDatabaseError } from './errors';
 export { TenantRepository } from './repositories/tenants';
 export type { Tenant } from './repositories/tenants';
-export { ApiKeyRepository, hashApiKey } from './repositories/api-keys';
+export {
+  AmbiguousApiKeyError,
+  ApiKeyRepository,
+  hashApiKey,
+  type ApiKeyListing,
+} from './repositories/api-keys';
 export { DocumentRepository } from './repositories/documents';
 export type { Document, DocumentStatus, NewDocument } from './repositories/documents';
 export { ModelRepository } from './repositories/models';

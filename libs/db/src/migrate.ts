@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import type { Database, DatabaseHandle, PostgresHandle } from './client';
+import type { Database, DatabaseHandle, PgliteHandle, PostgresHandle } from './client';
 import { queryRows } from './client';
 import { describeDatabaseError } from './errors';
 import { sql } from 'drizzle-orm';
@@ -19,6 +19,18 @@ export function migrationsFolder(from: string = __dirname): string {
     const candidate = join(dir, 'migrations');
     if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
     if (dirname(dir) === dir) throw new Error(`no migrations folder found above ${from}`);
+  }
+}
+
+/**
+ * The file that holds today's definition of every SQL function (and of the triggers that call them), found like
+ * the migrations folder. migrate() applies it after the migrations; no migration defines a function.
+ */
+export function functionsFile(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'libs', 'db', 'sql', 'functions.sql');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`no libs/db/sql/functions.sql found above ${from}`);
   }
 }
 
@@ -44,10 +56,12 @@ async function appliedCount(db: Database): Promise<number> {
 export async function migrate(handle: DatabaseHandle): Promise<MigrationReport> {
   const folder = migrationsFolder();
   const total = readMigrationFiles({ migrationsFolder: folder }).length;
+  const functions = readFileSync(functionsFile(), 'utf8');
   try {
     if (handle.kind === 'pglite') {
       const before = await appliedCount(handle.db);
       await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder: folder });
+      await (handle as PgliteHandle).client.transaction((tx) => tx.exec(functions));
       return { applied: (await appliedCount(handle.db)) - before, total };
     }
     const client = await (handle as PostgresHandle).pool.connect();
@@ -57,6 +71,15 @@ export async function migrate(handle: DatabaseHandle): Promise<MigrationReport> 
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       const before = await appliedCount(db);
       await migratePg(drizzle(client), { migrationsFolder: folder });
+      // Every statement of the file is idempotent (CREATE OR REPLACE): applied whole, every time, atomically.
+      await client.query('BEGIN');
+      try {
+        await client.query(functions);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
       return { applied: (await appliedCount(db)) - before, total };
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);

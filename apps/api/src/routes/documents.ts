@@ -121,6 +121,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.get<{ Querystring: { kind?: 'resume' | 'posting'; domain?: string; cursor?: string; limit: number } }>(
     '/v1/documents',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "The tenant's documents in id order, filtered by kind and by domain label",
         tags: ['documents'],
@@ -180,6 +181,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.post<{ Body: CreateBody }>(
     '/v1/documents',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Accept documents for extraction and embedding',
         tags: ['documents'],
@@ -206,6 +208,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.get<{ Params: { id: string } }>(
     '/v1/documents/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A document and its progress',
         tags: ['documents'],
@@ -225,6 +228,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.post<{ Params: { id: string } }>(
     '/v1/documents/:id/retry',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: `Process a failed document again; only one that failed for a reason not its own (${NOT_THE_DOCUMENTS_FAULT.join(', ')})`,
         tags: ['documents'],
@@ -265,6 +269,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.delete<{ Params: { id: string } }>(
     '/v1/documents/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary:
           'Erase a document: its row, text, vectors, applications, results and the bytes Shortlist stored',

@@ -63,6 +63,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
   app.get(
     '/v1/domain-sets',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "The domain sets this tenant can use: the model card's 13 and its own",
         tags: ['domains'],
@@ -78,6 +79,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
   app.get<{ Params: { id: string } }>(
     '/v1/domain-sets/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A domain set and its domains',
         tags: ['domains'],
@@ -99,6 +101,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
   }>(
     '/v1/domain-sets',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary:
           "A domain set of this tenant: the card's 13 extended (base 'card': a card key replaces that domain) " +
@@ -138,6 +141,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
   app.post<{ Params: { id: string } }>(
     '/v1/domain-sets/:id/activate',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary:
           "Classify this tenant's documents into this set from now on (the card's id: back to the card's)",
@@ -158,6 +162,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
   app.delete<{ Params: { id: string } }>(
     '/v1/domain-sets/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "Delete one of this tenant's sets; if it was the active one, the card's domains apply again",
         tags: ['domains'],

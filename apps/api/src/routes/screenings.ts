@@ -197,6 +197,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.post<{ Body: { title: string; documentId?: string; text?: string; params?: ScoreOverrides } }>(
     '/v1/postings',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Create a posting from a job description (a posting document, or its text)',
         tags: ['screening'],
@@ -265,6 +266,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.get<{ Params: { id: string } }>(
     '/v1/postings/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A posting',
         tags: ['screening'],
@@ -282,6 +284,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.post<{ Params: { id: string }; Body: { documentIds: string[] } }>(
     '/v1/postings/:id/applicants',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "Add applicants (the tenant's resume documents) to a posting; adding one twice is a no-op",
         tags: ['screening'],
@@ -343,6 +346,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   }>(
     '/v1/postings/:id/screenings',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "Rank the posting's applicants (exact) or the tenant's whole pool: a new, append-only run",
         tags: ['screening'],
@@ -417,6 +421,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.get<{ Params: { runId: string }; Querystring: { limit: number; offset: number } }>(
     '/v1/screenings/:runId',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A screening run: status, parameters, models and a page of its results',
         tags: ['screening'],
@@ -478,6 +483,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
   app.get<{ Params: { runId: string } }>(
     '/v1/screenings/:runId/export.csv',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary:
           'The results of a run as CSV: a header, one row per result in rank order, then one per document it could not rank (status failed or pending, with the reason)',

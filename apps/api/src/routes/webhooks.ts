@@ -73,6 +73,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
   app.post<{ Body: { url: string; events: WebhookEventType[] } }>(
     '/v1/webhooks',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Register an endpoint; the answer holds its signing secret, shown this once',
         tags: ['webhooks'],
@@ -116,6 +117,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
   app.get(
     '/v1/webhooks',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "This tenant's webhook endpoints (never their secrets)",
         tags: ['webhooks'],
@@ -131,6 +133,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
   app.get<{ Params: { id: string } }>(
     '/v1/webhooks/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'A webhook endpoint',
         tags: ['webhooks'],
@@ -145,6 +148,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
   app.post<{ Params: { id: string } }>(
     '/v1/webhooks/:id/enable',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Enable a disabled endpoint again (its failure count back to zero)',
         tags: ['webhooks'],
@@ -163,6 +167,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
   app.delete<{ Params: { id: string } }>(
     '/v1/webhooks/:id',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: 'Delete an endpoint with its waiting events and its delivery history',
         tags: ['webhooks'],
@@ -182,6 +187,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
   app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
     '/v1/webhooks/:id/deliveries',
     {
+      config: { auth: 'tenant' },
       schema: {
         summary: "An endpoint's deliveries, newest first, each with every attempt",
         tags: ['webhooks'],

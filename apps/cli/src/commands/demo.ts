@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '@shortlist/config';
+import { loadSections } from '@shortlist/config';
 import { HubUnreachableError, ModelPullError, ROLES, locateModel } from '@shortlist/embedding';
 import { runCommand } from '../run-command';
 import { pullNbkModels } from './models';
@@ -37,7 +37,7 @@ async function installed(dir: string): Promise<{ quantized: boolean } | undefine
  * real small model that `npm run bench:embed` exports, else the bundled tiny random ones, with a warning.
  */
 async function bestModels(root: string): Promise<{ dir: string; quantized: boolean; note?: string }> {
-  const config = loadConfig();
+  const config = loadSections(['models']);
   const configured = config.models.dir;
   const present = await installed(configured);
   if (present) return { dir: configured, ...present };

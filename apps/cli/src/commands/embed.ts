@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { loadConfig } from '@shortlist/config';
+import { loadSections } from '@shortlist/config';
 import { EmbeddingEngine, EmptyDocumentError } from '@shortlist/embedding';
 import { ExitCode } from '@shortlist/config';
 import { runCommand } from '../run-command';
@@ -45,7 +45,7 @@ export function registerEmbed(program: Command): void {
     .option('--quantized', 'use the INT8 ONNX files')
     .action(
       runCommand(async (options: { in: string; out: string; models?: string; quantized?: boolean }) => {
-        const config = loadConfig();
+        const config = loadSections(['models', 'embed']);
         const engine = await EmbeddingEngine.open({
           modelsDir: options.models ?? config.models.dir,
           provider: config.embed.provider,

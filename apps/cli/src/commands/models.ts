@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MultiBar, Presets } from 'cli-progress';
-import { loadConfig } from '@shortlist/config';
+import { loadSections } from '@shortlist/config';
 import {
   HubUnreachableError,
   ModelLoadError,
@@ -25,7 +25,7 @@ export async function pullNbkModels(
   dir: string,
   options: { quantized: boolean; revision?: string },
 ): Promise<void> {
-  const config = loadConfig();
+  const config = loadSections(['models']);
   const bars = process.stderr.isTTY
     ? new MultiBar(
         { format: ' {role} {file} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta}s' },
@@ -75,7 +75,7 @@ export function registerModels(program: Command): void {
     .option('--revision <rev>', 'repository revision', 'main')
     .action(
       runCommand(async (options: { models?: string; quantized?: boolean; revision: string }) => {
-        const dir = options.models ?? loadConfig().models.dir;
+        const dir = options.models ?? loadSections(['models']).models.dir;
         try {
           await pullNbkModels(dir, { quantized: options.quantized ?? false, revision: options.revision });
           process.stdout.write(`models installed in ${dir}\n`);
@@ -97,7 +97,7 @@ export function registerModels(program: Command): void {
     .option('--quantized', 'inspect the INT8 ONNX files')
     .action(
       runCommand(async (options: { models?: string; quantized?: boolean }) => {
-        const dir = options.models ?? loadConfig().models.dir;
+        const dir = options.models ?? loadSections(['models']).models.dir;
         let missing = 0;
         for (const role of ROLES) {
           try {

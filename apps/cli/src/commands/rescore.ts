@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, loadConfig, requireSetting } from '@shortlist/config';
+import { ExitCode, loadSections, requireSetting } from '@shortlist/config';
 import { JobQueues, checkRedis, createRedisConnection, jobIdOf } from '@shortlist/queue';
 import { runCommand } from '../run-command';
 
@@ -30,7 +30,7 @@ export function registerRescore(program: Command): void {
           process.exitCode = ExitCode.usage;
           return;
         }
-        const config = loadConfig();
+        const config = loadSections(['redis']);
         const url = requireSetting(config.redis.url, 'REDIS_URL');
         const redis = createRedisConnection(url, { role: 'producer' });
         try {

@@ -3,7 +3,7 @@ import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, loadConfig } from '@shortlist/config';
+import { ExitCode, loadSections } from '@shortlist/config';
 import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
 import { ModelLoadError } from '@shortlist/embedding';
 import type { StageProgress } from '@shortlist/pipeline';
@@ -140,7 +140,7 @@ function progressLines(): (progress: StageProgress) => void {
 export async function runScreen(args: ScreenArguments): Promise<void> {
   const overrides = await checkArguments(args);
   if (!overrides) return;
-  const config = loadConfig();
+  const config = loadSections(['models', 'embed', 'extract', 'ingest']);
   const modelsDir = args.models ?? config.models.dir;
   if (!hasModels(modelsDir)) {
     throw new ModelLoadError(

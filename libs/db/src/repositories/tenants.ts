@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../client';
 import { tenants } from '../schema';
 
@@ -13,6 +13,16 @@ export class TenantRepository {
     const found = await this.findByName(name);
     if (!found) throw new Error(`tenant ${name} vanished right after its creation`);
     return found;
+  }
+
+  /** Which of these ids are tenants' ids. */
+  async existingIds(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .select({ tenantId: tenants.tenantId })
+      .from(tenants)
+      .where(inArray(tenants.tenantId, ids));
+    return rows.map((r) => r.tenantId);
   }
 
   async findByName(name: string): Promise<Tenant | undefined> {
