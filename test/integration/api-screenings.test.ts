@@ -180,8 +180,10 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       semantic: dot(vectors.get(id)!.semantic, posting.semantic),
       domain: dot(vectors.get(id)!.domain, posting.domain),
     }));
-    // The threshold at the median domain cosine: half boosted, half penalised, some of them borderline.
-    const threshold = [...candidates.map((c) => c.domain)].sort((a, b) => a - b)[105]!;
+    // The threshold between the two middle domain cosines: half boosted, half penalised, some of them borderline
+    // (midway, so that no candidate sits on it, where float4 in SQL and float8 here may round either way).
+    const sorted = [...candidates.map((c) => c.domain)].sort((a, b) => a - b);
+    const threshold = (sorted[104]! + sorted[105]!) / 2;
     const params = { threshold, boost: 1.2, penalty: 0.6, hardGate: false };
     const run = (await completed(
       (
