@@ -280,8 +280,11 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
       const started = worker({ DATABASE_URL: pg.url, LOG_LEVEL: 'info' });
       await waitFor('some progress', async () => ((await statusCounts(ids, own.db)).ready ?? 0) >= 1);
       expect((await statusCounts(ids, own.db)).ready).toBeLessThan(ids.length);
+      const retries = () => started.output().split('job will retry').length - 1;
+      const before = retries();
       pg.stop();
-      await new Promise((r) => setTimeout(r, 3000)); // jobs fail meanwhile and back off
+      // Jobs fail against the stopped server and back off: the outage is seen before the server returns.
+      await waitFor('a job to fail and back off while PostgreSQL is down', () => retries() > before, 60_000);
       pg.start();
       await waitFor('every document to be ready after the restart', allReady(ids, own.db), 120_000).catch(
         async (error: Error) => {
