@@ -315,6 +315,59 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     }
   });
 
+  it("quotes a re-run's evidence from the last run against the same posting document, without inference", async () => {
+    const ids = await Promise.all(
+      ['resume.txt', 'resume.html'].map((f) => upload(join(fixtures, 'docs', f))),
+    );
+    const postingDocuments = await Promise.all(
+      ['nul.txt', 'long.txt'].map((f) => upload(join(fixtures, 'bad', f))),
+    );
+    for (const id of [...ids, ...postingDocuments]) {
+      await handleExtract(payload(id), deps);
+      await handleEmbed(payload(id), deps);
+    }
+    const postings = new PostingRepository(database.db);
+    const [posting, another] = await Promise.all(
+      postingDocuments.map((documentId) => postings.create({ tenantId, documentId, title: 'p' })),
+    );
+    for (const p of [posting!, another!]) await postings.addApplicants(tenantId, p.id, ids);
+    // The real engine, counting the texts it is asked to embed.
+    let embedded = 0;
+    const embedder = {
+      embed: (...args: Parameters<EmbeddingEngine['embed']>) => (embedded++, engine.embed(...args)),
+      embedSemantic: (texts: string[], options?: { tenant?: string }) => (
+        (embedded += texts.length),
+        engine.embedSemantic(texts, options)
+      ),
+    };
+    const countingDeps = { ...deps, embedding: { ...deps.embedding!, embedder } };
+    const screenings = new ScreeningRepository(database.db);
+    const rank = async (of = posting!) => {
+      const { run } = await createScreeningRun(database.db, {
+        posting: of,
+        scope: 'applicants',
+        trigger: 'api',
+        evidence: 2,
+      });
+      expect(await handleRank({ tenantId, runId: run.id }, countingDeps)).toEqual({ outcome: 'done' });
+      return screenings.findEvidence(tenantId, run.id, ids);
+    };
+
+    const first = await rank();
+    expect(embedded).toBeGreaterThan(0);
+    expect([...first.keys()].sort()).toEqual([...ids].sort());
+    expect(first.get(ids[0]!)!.length).toBeGreaterThan(0);
+
+    embedded = 0;
+    expect(await rank()).toEqual(first);
+    expect(embedded).toBe(0);
+
+    // Another posting's document: the same resumes are compared with it afresh.
+    const other = await rank(another);
+    expect(embedded).toBeGreaterThan(0);
+    expect(other.get(ids[0]!)).not.toEqual(first.get(ids[0]!));
+  });
+
   it('fails a run at once when its posting document failed, instead of waiting for vectors that never come', async () => {
     const postingDocument = await upload(join(fixtures, 'docs', 'resume.html'));
     const posting = await new PostingRepository(database.db).create({

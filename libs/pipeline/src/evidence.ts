@@ -110,6 +110,14 @@ export async function addEvidence(
     );
     return lacking.length;
   }
+  // Quoted before for these documents against this posting's document with this model: copied, not embedded
+  // again (a re-run quotes exactly what the last one did, without inference).
+  const quotedWith = { postingDocumentId, modelId: modelIds.semantic };
+  const quoted = await screenings.findQuotedEvidence(
+    run.tenantId,
+    quotedWith,
+    lacking.map((r) => r.documentId),
+  );
   const documents = new DocumentRepository(deps.db);
   const options = { tenant: run.tenantId };
   // The semantic model alone where the engine offers it (half the inference of both models).
@@ -121,10 +129,12 @@ export async function addEvidence(
         );
   const rows = await Promise.all(
     lacking.map(async ({ documentId }) => {
+      const known = quoted.get(documentId);
+      if (known) return { documentId, passages: known };
       const text = await documents.findText(run.tenantId, documentId);
       return { documentId, passages: text ? await bestPassages(embed, text, postingVector) : [] };
     }),
   );
-  await screenings.saveEvidence(run, rows);
+  await screenings.saveEvidence(run, rows, quotedWith);
   return rows.length;
 }

@@ -309,16 +309,27 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       skipped: skipped.length,
       jobExcluded: files.length < listed.length,
     };
+    const summary = await summariseRun(db, finished);
+    // Neither ranked nor failed: after an interruption, work left for the next run; otherwise a document the
+    // pipeline lost track of. Either way the report names it rather than ranking the others silently without it.
+    const unranked = new Map<string, string>();
+    for (const { documentId } of summary.pending) {
+      const status = (await documents.findById(tenantId, documentId))?.status ?? 'erased';
+      unranked.set(documentId, `not ranked: ${interrupted ? 'interrupted' : 'unfinished'} (${status})`);
+    }
     for (const [file, document] of fileDocuments) {
       const { status, failureReason } = now.get(document.id)!;
-      if (status === 'failed') {
-        skipped.push({ file: relative(options.resumes, file), reason: failureReason ?? 'failed' });
+      const notRanked = unranked.get(document.duplicateOf ?? document.id);
+      if (status === 'failed' || notRanked) {
+        skipped.push({
+          file: relative(options.resumes, file),
+          reason: notRanked ?? failureReason ?? 'failed',
+        });
         processed.skipped++;
       } else if (embedAgain.has(document.id)) processed.embeddedAgain++;
       else if (document.status === 'ready') processed.reused++;
       else if (status === 'ready') processed.readNow++;
     }
-    const summary = await summariseRun(db, finished);
     const explained = await explainResults(db, finished, results);
     return {
       posting: {

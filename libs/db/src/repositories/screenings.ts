@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
 import type { GateAudit } from '@shortlist/scoring';
@@ -186,16 +186,49 @@ export class ScreeningRepository {
     }));
   }
 
-  /** Stores evidence of a run's results; a row already there is kept (a redelivered job writes nothing twice). */
+  /**
+   * Stores evidence of a run's results, quoted against `quotedWith` (the posting's document and the semantic
+   * model; undefined when nothing could be quoted); a row already there is kept (a redelivered job writes nothing
+   * twice).
+   */
   async saveEvidence(
     run: Pick<ScreeningRun, 'id' | 'tenantId'>,
     rows: { documentId: string; passages: EvidencePassage[] }[],
+    quotedWith?: { postingDocumentId: string; modelId: string },
   ): Promise<void> {
     if (rows.length === 0) return;
     await this.db
       .insert(screeningEvidence)
-      .values(rows.map((r) => ({ runId: run.id, tenantId: run.tenantId, ...r })))
+      .values(rows.map((r) => ({ runId: run.id, tenantId: run.tenantId, ...r, ...quotedWith })))
       .onConflictDoNothing();
+  }
+
+  /**
+   * Evidence an earlier run already quoted for these documents against the same posting document and model (the
+   * newest of each), by document id: the same passages and similarities a new computation would find.
+   */
+  async findQuotedEvidence(
+    tenantId: string,
+    quotedWith: { postingDocumentId: string; modelId: string },
+    documentIds: string[],
+  ): Promise<Map<string, EvidencePassage[]>> {
+    if (documentIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectDistinctOn([screeningEvidence.documentId], {
+        documentId: screeningEvidence.documentId,
+        passages: screeningEvidence.passages,
+      })
+      .from(screeningEvidence)
+      .where(
+        and(
+          eq(screeningEvidence.tenantId, tenantId),
+          inArray(screeningEvidence.documentId, documentIds),
+          eq(screeningEvidence.postingDocumentId, quotedWith.postingDocumentId),
+          eq(screeningEvidence.modelId, quotedWith.modelId),
+        ),
+      )
+      .orderBy(screeningEvidence.documentId, desc(screeningEvidence.createdAt));
+    return new Map(rows.map((r) => [r.documentId, r.passages]));
   }
 
   /** The run's results within its first `top` ranks that have no evidence yet. */
