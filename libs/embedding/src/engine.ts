@@ -1,5 +1,6 @@
+import { EmptyDocumentError } from '@shortlist/config';
 import { Batcher, SHORT_ROW, type BatchReport } from './batcher';
-import { EmptyDocumentError, ModelLoadError } from './errors';
+import { ModelLoadError } from './errors';
 import { InferenceClient } from './inference-client';
 import type { Provider } from './inference-protocol';
 import { ROLES, loadManifest, locateModel, type ModelManifest, type Role } from './models-dir';

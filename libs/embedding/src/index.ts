@@ -1,6 +1,6 @@
 export { CPU_PASS_TOKENS, EmbeddingEngine, MAX_DOCUMENT_TOKENS } from './engine';
 export type { DocumentEmbedding, EngineOptions } from './engine';
-export { EmptyDocumentError, ModelLoadError, ProviderUnavailableError } from './errors';
+export { ModelLoadError, ProviderUnavailableError } from './errors';
 export { ROLES, loadManifest, locateModel } from './models-dir';
 export type { ModelFiles, ModelManifest, Role } from './models-dir';
 export type { Provider } from './inference-protocol';

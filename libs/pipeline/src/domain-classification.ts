@@ -24,6 +24,7 @@ export async function ensurePrototypes(
     if (!synced) {
       synced = domains.syncCardLabels(CARD_DOMAINS);
       cardLabelsSynced.set(db, synced);
+      // Not a swallow: the awaiters below still see the failure; the next call tries again instead of reusing it.
       synced.catch(() => cardLabelsSynced.delete(db));
     }
     await synced;
