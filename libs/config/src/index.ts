@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, loadSections, requireSetting } from './config';
-export type { Config, ConfigSection } from './config';
+export { loadConfig, loadSections, requireSetting } from './config';
+export type { Config } from './config';
 export { coerceError, EmptyDocumentError, isUnavailable } from './errors';
 export { ExitCode, SetupError, describeFailure, runMain } from './process-exit';

@@ -133,7 +133,7 @@ async function listFiles(repo: string, options: PullOptions): Promise<TreeEntry[
 }
 
 /** The files to fetch: the ONNX export (full or INT8), its external-data files, tokenizer and config. */
-export function selectFiles(entries: TreeEntry[], quantized: boolean): TreeEntry[] {
+function selectFiles(entries: TreeEntry[], quantized: boolean): TreeEntry[] {
   const onnx = entries.filter((e) => e.path.endsWith('.onnx'));
   const isQuantized = (p: string) => /quant|int8|uint8|q8/i.test(p);
   const candidates = onnx

@@ -57,7 +57,7 @@ function isNotFound(error: unknown): boolean {
 }
 
 /** An S3 store that cannot be used as configured, phrased as the one line the operator sees. */
-export class StorageSetupError extends SetupError {
+class StorageSetupError extends SetupError {
   override readonly name = 'StorageSetupError';
   readonly exitCode = ExitCode.unavailable;
 }
