@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddingEngine } from '@shortlist/embedding';
+import { coerceError } from '@shortlist/config';
 import { dot, seededUniform } from '../test/support/vectors';
 import { DOMAIN_NAMES, benchmarkCorpus, text } from './corpus';
 
@@ -421,6 +422,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench:embed: ${(error as Error).message}`);
+  console.error(`bench:embed: ${coerceError(error).message}`);
   process.exit(1);
 });

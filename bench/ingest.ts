@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
 import { createRedisConnection, JobQueues } from '@shortlist/queue';
+import { coerceError } from '@shortlist/config';
 import { createTestDatabase } from '../test/support/database';
 import { freePort, waitFor } from '../test/support/net';
 import { deletePrefix, uniquePrefix } from '../test/support/redis';
@@ -418,6 +419,7 @@ async function main(): Promise<void> {
   try {
     await waitFor(
       'the API to be ready',
+      // Refused until the API listens: that is what this waits out.
       async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok,
     );
     const sections = new Set((process.env.BENCH_SECTIONS ?? 'api,fairness').split(','));
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await bucket
       .remove()
-      .catch((e: unknown) => step(`could not remove the bench bucket: ${(e as Error).message}`));
+      .catch((e: unknown) => step(`could not remove the bench bucket: ${coerceError(e).message}`));
     await database.drop();
   }
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
+import { coerceError } from '@shortlist/config';
 import { startApiStack } from '../test/support/api-stack';
 import { waitFor } from '../test/support/net';
 import {
@@ -279,6 +280,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:quality: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`bench:quality: ${coerceError(error).stack ?? String(error)}\n`);
   process.exit(1);
 });

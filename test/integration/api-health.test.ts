@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { ApiKeyRepository, TenantRepository, queryRows } from '@shortlist/db';
+import { ApiKeyRepository, TenantRepository, openPostgres, queryRows } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import { buildServer } from '../../apps/api/src/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startOwnPostgres } from '../support/own-postgres';
 import { startOwnRedis, uniquePrefix, type OwnRedis } from '../support/redis';
 import { createTestBucket, type TestBucket } from '../support/s3';
 
@@ -78,5 +80,46 @@ describe('API health endpoints on a real HTTP server', () => {
     const [row] = await queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM documents`);
     expect(row!.n).toBe(0);
     expect(await bucket.keys()).toEqual([]);
+  });
+});
+
+describe('API answers while PostgreSQL is down', () => {
+  it('answers 503 with Retry-After, not 500, and 200 again once the server is back', async () => {
+    const pg = await startOwnPostgres();
+    const [database, bucket, redisServer] = await Promise.all([
+      openPostgres(pg.url),
+      createTestBucket(),
+      startOwnRedis(),
+    ]);
+    const redis = createRedisConnection(redisServer.url, { role: 'producer' });
+    const app = await buildServer({
+      logLevel: 'silent',
+      database,
+      redis,
+      store: bucket.store,
+      redisPrefix: uniquePrefix(),
+      ingest: { maxDocumentBytes: 1024, bodyReadTimeoutMs: 30_000, sourceAllowlist: [] },
+    });
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const tenant = await new TenantRepository(database.db).ensure('outage');
+      const { key } = await new ApiKeyRepository(database.db).issue(tenant.tenantId);
+      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/documents/${randomUUID()}`;
+      const get = () => fetch(url, { headers: { authorization: `Bearer ${key}` } });
+      expect((await get()).status).toBe(404);
+      pg.stop(); // connections are cut; new ones are refused
+      const down = await get();
+      expect(down.status).toBe(503);
+      expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await down.json()).toMatchObject({ error: 'unavailable' });
+      pg.start();
+      expect((await get()).status).toBe(404);
+    } finally {
+      await app.close();
+      redis.disconnect();
+      await database.close();
+      await Promise.all([bucket.remove(), redisServer.stop()]);
+      pg.remove();
+    }
   });
 });

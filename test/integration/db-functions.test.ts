@@ -179,8 +179,7 @@ describe('database roles: the application and analysts', () => {
   afterAll(async () => {
     await analyst?.end();
     await app?.close();
-    await database.drop();
-    await database.pool.end().catch(() => undefined);
+    await database.drop(); // closes its pool too
     const admin = new Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     try {

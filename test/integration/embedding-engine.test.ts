@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   EmbeddingEngine,
-  EmptyDocumentError,
   ModelLoadError,
   ProviderUnavailableError,
   type DocumentEmbedding,
 } from '@shortlist/embedding';
+import { EmptyDocumentError } from '@shortlist/config';
 import { cosine } from '../support/vectors';
 
 const MODELS = join(__dirname, '..', 'fixtures', 'models', 'tiny');

@@ -107,6 +107,7 @@ describe('configuration: each process checks what it reads, and never prints a s
     try {
       await waitFor('the API to answer /readyz', async () => {
         if (child.exitCode !== null) throw new Error(`the API exited ${child.exitCode}: ${stderr}`);
+        // Refused until the process listens: that is what this loop waits out.
         const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
         return response?.status === 200;
       });

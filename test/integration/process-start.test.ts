@@ -66,6 +66,7 @@ describe('the built API and worker processes start and stop cleanly', () => {
         await waitFor(`${main} to answer ${path}`, async () => {
           if (child.exitCode !== null)
             throw new Error(`${main} exited ${child.exitCode}: ${stderr}${stdout}`);
+          // Refused until the process listens: that is what this loop waits out.
           const response = await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
           return response?.status === 200;
         });

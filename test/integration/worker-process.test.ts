@@ -250,6 +250,7 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
       worker({ REDIS_URL: own.url, WORKER_HEALTH_PORT: String(port), HOST: '127.0.0.1' });
       const ids = await ingestInto(ownQueues, 40);
       await waitFor('a healthy worker', async () => {
+        // Refused until the process listens: that is what this loop waits out.
         const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         return response?.status === 200;
       });

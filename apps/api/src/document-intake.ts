@@ -21,6 +21,7 @@ import {
   assertValidKey,
   type ObjectStore,
 } from '@shortlist/storage';
+import { coerceError } from '@shortlist/config';
 import { HttpError } from './http-error';
 
 export type DocumentKind = Document['kind'];
@@ -113,6 +114,7 @@ export class DocumentIntake {
         // The rest of the body will never be read: stop the part in hand, answer, and close the connection.
         upload.abandoned = true;
         upload.current?.destroy(error);
+        // It rejects with the stall we are answering now; nobody else awaits it.
         void reading.catch(() => undefined);
         void reply.header('connection', 'close');
       }
@@ -331,7 +333,7 @@ function asHttpError(error: unknown, details: Record<string, unknown> = {}): unk
     return new HttpError(
       413,
       'payload_too_large',
-      `${(error as Error).message}; nothing was stored`,
+      `${coerceError(error).message}; nothing was stored`,
       details,
     );
   }

@@ -1,3 +1,4 @@
+import { isUnavailable } from '@shortlist/config';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** An error the client can act on: its status, a stable code, and a message naming what is wrong. */
@@ -44,10 +45,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(status).send({ error: CODES[status] ?? 'invalid_request', message: error.message });
     }
     // PostgreSQL, S3 or Redis down (ioredis fails fast in the API: no offline queue, one retry per request).
-    const unavailable =
-      /ECONNREFUSED|ETIMEDOUT|Connection terminated|connect ECONN|the database system is|Stream isn't writeable|MaxRetriesPerRequest|Connection is closed/i.test(
-        `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`,
-      );
+    const unavailable = isUnavailable(error);
     request.log.error({ err: error }, 'request failed');
     return unavailable
       ? reply

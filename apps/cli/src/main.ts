@@ -8,7 +8,7 @@ import { registerMigrate } from './commands/migrate';
 import { registerModels } from './commands/models';
 import { registerRescore } from './commands/rescore';
 import { registerScreen } from './commands/screen';
-import { ExitCode } from '@shortlist/config';
+import { coerceError, ExitCode } from '@shortlist/config';
 
 const program = new Command('shortlist')
   .description('Screen resumes against job descriptions with sentence-embedding models.')
@@ -30,6 +30,6 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     return;
   }
   clearEarlyNotice();
-  process.stderr.write(`shortlist: unexpected error: ${(error as Error).message}\n`);
+  process.stderr.write(`shortlist: unexpected error: ${coerceError(error).message}\n`);
   process.exitCode = ExitCode.internal;
 });

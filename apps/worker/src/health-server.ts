@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { JobQueues } from '@shortlist/queue';
+import { coerceError } from '@shortlist/config';
 import type { WorkerMetrics } from './metrics';
 
 export interface HealthOptions {
@@ -57,13 +58,13 @@ export function startHealthServer(port: number, host: string, options: HealthOpt
           reply(
             503,
             'application/json',
-            JSON.stringify({ status: 'unhealthy', reason: `redis: ${(error as Error).message}` }),
+            JSON.stringify({ status: 'unhealthy', reason: `redis: ${coerceError(error).message}` }),
           ),
       );
     } else if (request.url === '/metrics') {
       options.metrics.registry.metrics().then(
         (text) => reply(200, options.metrics.registry.contentType, text),
-        (error: unknown) => reply(500, 'text/plain', (error as Error).message),
+        (error: unknown) => reply(500, 'text/plain', coerceError(error).message),
       );
     } else {
       reply(404, 'application/json', JSON.stringify({ error: 'not_found' }));

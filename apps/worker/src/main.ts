@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { loadSections, requireSetting, runMain } from '@shortlist/config';
+import { coerceError, loadSections, requireSetting, runMain } from '@shortlist/config';
 import { openPostgres } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
 import {
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const sweeper = setInterval(() => {
     sweepStaleDocuments(deps, config.worker.sweepStaleSeconds).then(
       (count) => count > 0 && log.info({ count }, 're-enqueued stale documents'),
-      (error: unknown) => log.warn({ err: (error as Error).message }, 'sweep failed; next one retries'),
+      (error: unknown) => log.warn({ err: coerceError(error).message }, 'sweep failed; next one retries'),
     );
   }, sweepEveryMs);
 
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     dispatching = true;
     dispatchWebhookEvents(deps)
       .catch((error: unknown) =>
-        log.warn({ err: (error as Error).message }, 'webhook dispatch failed; next one retries'),
+        log.warn({ err: coerceError(error).message }, 'webhook dispatch failed; next one retries'),
       )
       .finally(() => (dispatching = false));
   }, 1000);

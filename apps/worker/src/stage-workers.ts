@@ -9,6 +9,7 @@ import {
   type StageHandler,
 } from '@shortlist/pipeline';
 import { JOB_NAMES, jobIdOf, parseJobPayload, type JobName, type JobPayload } from '@shortlist/queue';
+import { coerceError } from '@shortlist/config';
 import type { WorkerMetrics } from './metrics';
 
 export interface StageWorkerOptions {
@@ -38,7 +39,7 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
         try {
           payload = parseJobPayload(name, job.data);
         } catch (error) {
-          throw new UnrecoverableError((error as Error).message);
+          throw new UnrecoverableError(coerceError(error).message);
         }
         const subject = jobIdOf(name, payload);
         metrics.lastPicked.set(name, Date.now());
@@ -85,7 +86,7 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
       },
     );
     worker.on('failed', (job, error) => {
-      if (!job || error instanceof UnrecoverableError || error.name === 'UnrecoverableError') return;
+      if (!job || error instanceof UnrecoverableError) return;
       if (job.attemptsMade < (job.opts.attempts ?? 1)) {
         log.warn(
           { queue: name, jobId: job.id, attempt: job.attemptsMade, err: error.message },
@@ -104,7 +105,7 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
         ? new ScreeningRepository(deps.db).failRun(tenantId, runId, 'retries_exhausted')
         : new DocumentRepository(deps.db).setStatus(tenantId, documentId!, 'failed', 'retries_exhausted');
       marked.catch((e: unknown) =>
-        log.error({ err: (e as Error).message, jobId: job.id }, 'cannot mark it failed'),
+        log.error({ err: coerceError(e).message, jobId: job.id }, 'cannot mark it failed'),
       );
     });
     worker.on('error', (error) => log.warn({ queue: name, err: error.message }, 'worker connection error'));

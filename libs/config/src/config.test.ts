@@ -1,3 +1,4 @@
+import { coerceError } from './errors';
 import { ConfigError, loadConfig, requireSetting } from './config';
 
 describe('loadConfig', () => {
@@ -48,7 +49,7 @@ describe('loadConfig', () => {
     try {
       attempt();
     } catch (error) {
-      expect((error as Error).message).not.toContain('\n');
+      expect(coerceError(error).message).not.toContain('\n');
     }
   });
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { coerceError } from '@shortlist/config';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -82,8 +83,12 @@ export async function migrate(handle: DatabaseHandle): Promise<MigrationReport> 
       }
       return { applied: (await appliedCount(db)) - before, total };
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-      client.release();
+      // A failed unlock means a broken connection: releasing it with the error closes it, and the session's end
+      // releases the lock as well.
+      const unlocked = await client
+        .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK])
+        .then(() => undefined, coerceError);
+      client.release(unlocked);
     }
   } catch (error) {
     throw describeDatabaseError(error);

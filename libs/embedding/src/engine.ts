@@ -1,5 +1,6 @@
+import { EmptyDocumentError } from '@shortlist/config';
 import { Batcher, SHORT_ROW, type BatchReport } from './batcher';
-import { EmptyDocumentError, ModelLoadError } from './errors';
+import { ModelLoadError } from './errors';
 import { InferenceClient } from './inference-client';
 import type { Provider } from './inference-protocol';
 import { ROLES, loadManifest, locateModel, type ModelManifest, type Role } from './models-dir';
@@ -13,7 +14,7 @@ import type { TokenizeRequest, TokenizeResult, TokenizerInfo, TokenizerInit } fr
  * process (8,192 tokens: 6.5 GiB, over a CPU worker's 4 GiB), and 4,096 tokens hold every resume and posting
  * of the sampled corpora in one pass (README: "How a document is embedded").
  */
-export const CPU_PASS_TOKENS = 4096;
+const CPU_PASS_TOKENS = 4096;
 /** Most tokens of a document embedded when none is configured: ~12,000 words, ~25 pages. */
 export const MAX_DOCUMENT_TOKENS = 16_384;
 

@@ -10,8 +10,3 @@ export class ProviderUnavailableError extends SetupError {
   override readonly name = 'ProviderUnavailableError';
   readonly exitCode = ExitCode.unavailable;
 }
-
-/** A document that cannot be embedded as given (no text, nothing but whitespace). */
-export class EmptyDocumentError extends Error {
-  override readonly name = 'EmptyDocumentError';
-}

@@ -1,13 +1,7 @@
-export { CPU_PASS_TOKENS, EmbeddingEngine, MAX_DOCUMENT_TOKENS } from './engine';
-export type { DocumentEmbedding, EngineOptions } from './engine';
-export { EmptyDocumentError, ModelLoadError, ProviderUnavailableError } from './errors';
+export { EmbeddingEngine, MAX_DOCUMENT_TOKENS } from './engine';
+export type { DocumentEmbedding } from './engine';
+export { ModelLoadError, ProviderUnavailableError } from './errors';
 export { ROLES, loadManifest, locateModel } from './models-dir';
-export type { ModelFiles, ModelManifest, Role } from './models-dir';
 export type { Provider } from './inference-protocol';
-export { splitIntoPasses } from './passes';
-export type { Pass, PassPolicy } from './passes';
-export { combinePasses, l2Normalise, meanPool } from './pooling';
-export { Batcher } from './batcher';
 export type { BatchReport } from './batcher';
-export { HubUnreachableError, ModelPullError, NBK_REPOSITORIES, pullModel, selectFiles } from './model-pull';
-export type { PullOptions, PulledFile } from './model-pull';
+export { HubUnreachableError, ModelPullError, NBK_REPOSITORIES, pullModel } from './model-pull';

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { workerData } from 'node:worker_threads';
+import { coerceError } from '@shortlist/config';
 import type { LoadedModelInfo, RunRequest, RunResult, ThreadInit } from './inference-protocol';
 import type { Role } from './models-dir';
 import { meanPool } from './pooling';
@@ -90,7 +91,7 @@ async function load(model: ThreadInit['models'][number], init: ThreadInit): Prom
       logSeverityLevel: 4,
     });
   } catch (error) {
-    const message = (error as Error).message;
+    const message = coerceError(error).message;
     const provider = init.provider !== 'cpu' && /provider|shared library|adapter|webgpu|cuda/i.test(message);
     throw Object.assign(new Error(provider ? message : `${model.onnxPath}: ${message}`), {
       kind: provider ? 'provider' : 'model',

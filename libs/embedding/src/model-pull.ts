@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { coerceError } from '@shortlist/config';
 import type { Role } from './models-dir';
 
 /**
@@ -100,9 +101,9 @@ async function request(
   try {
     return await fetch(url, { headers: { ...auth, ...headers }, redirect: 'follow', signal: watch.signal });
   } catch (error) {
-    if (watch.signal.aborted) throw unreachable(options.endpoint, (watch.signal.reason as Error).message);
+    if (watch.signal.aborted) throw unreachable(options.endpoint, coerceError(watch.signal.reason).message);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw unreachable(options.endpoint, cause?.code ?? cause?.message ?? (error as Error).message);
+    throw unreachable(options.endpoint, cause?.code ?? cause?.message ?? coerceError(error).message);
   }
 }
 
@@ -123,7 +124,7 @@ async function listFiles(repo: string, options: PullOptions): Promise<TreeEntry[
     return ((await response.json()) as TreeEntry[]).filter((e) => e.type === 'file');
   } catch (error) {
     if (watch.signal.aborted && !(error instanceof HubUnreachableError)) {
-      throw unreachable(options.endpoint, (watch.signal.reason as Error).message);
+      throw unreachable(options.endpoint, coerceError(watch.signal.reason).message);
     }
     throw error;
   } finally {
@@ -132,7 +133,7 @@ async function listFiles(repo: string, options: PullOptions): Promise<TreeEntry[
 }
 
 /** The files to fetch: the ONNX export (full or INT8), its external-data files, tokenizer and config. */
-export function selectFiles(entries: TreeEntry[], quantized: boolean): TreeEntry[] {
+function selectFiles(entries: TreeEntry[], quantized: boolean): TreeEntry[] {
   const onnx = entries.filter((e) => e.path.endsWith('.onnx'));
   const isQuantized = (p: string) => /quant|int8|uint8|q8/i.test(p);
   const candidates = onnx
@@ -192,7 +193,7 @@ async function download(role: Role, repo: string, entry: TreeEntry, target: stri
       if (!file.write(chunk)) await once(file, 'drain');
     }
   } catch (error) {
-    interruption = watch.signal.aborted ? (watch.signal.reason as Error) : (error as Error);
+    interruption = coerceError(watch.signal.aborted ? watch.signal.reason : error);
   } finally {
     watch.stop();
   }

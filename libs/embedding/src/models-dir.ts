@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { coerceError } from '@shortlist/config';
 import { ModelLoadError } from './errors';
 
 export const ROLES = ['semantic', 'domain'] as const;
@@ -105,7 +106,7 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new ModelLoadError(`cannot read ${path}: ${(error as Error).message}`);
+    throw new ModelLoadError(`cannot read ${path}: ${coerceError(error).message}`);
   }
 }
 

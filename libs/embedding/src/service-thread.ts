@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
+import { coerceError } from '@shortlist/config';
 import { ModelLoadError } from './errors';
 
 /**
@@ -220,14 +221,14 @@ export function serveRequests<Init, Ready, Request, Result>(
             ? undefined
             : service.handle(request).then(
                 ({ result, transfer }) => send({ type: 'result', id, result }, transfer),
-                (error: unknown) => send({ type: 'error', id, message: (error as Error).message }),
+                (error: unknown) => send({ type: 'error', id, message: coerceError(error).message }),
               ),
         );
       });
     },
     (error: unknown) => {
-      const e = error as Error & { kind?: 'provider' | 'model' };
-      send({ type: 'init-error', kind: e.kind ?? 'model', message: e.message });
+      const kind = (error as { kind?: 'provider' | 'model' } | undefined)?.kind ?? 'model';
+      send({ type: 'init-error', kind, message: coerceError(error).message });
     },
   );
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { coerceError } from '@shortlist/config';
 import { ModelLoadError } from './errors';
 
 /** The part of @huggingface/tokenizers' Tokenizer used here. */
@@ -39,7 +40,7 @@ export class DocumentTokenizer {
     try {
       json = JSON.parse(readFileSync(tokenizerPath, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new ModelLoadError(`cannot read ${tokenizerPath}: ${(error as Error).message}`);
+      throw new ModelLoadError(`cannot read ${tokenizerPath}: ${coerceError(error).message}`);
     }
     const configPath = join(dirname(tokenizerPath), 'tokenizer_config.json');
     const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as object) : {};

@@ -1,4 +1,5 @@
 import yauzl from 'yauzl';
+import { coerceError } from '@shortlist/config';
 import { ExtractionError } from './errors';
 
 export interface ZipLimits {
@@ -21,7 +22,7 @@ export async function docxText(bytes: Buffer, limits: ZipLimits = DEFAULT_ZIP_LI
     const { value } = await mammoth.extractRawText({ buffer: bytes });
     return value;
   } catch (error) {
-    throw new ExtractionError('corrupt_file', `not a readable DOCX (${(error as Error).message})`);
+    throw new ExtractionError('corrupt_file', `not a readable DOCX (${coerceError(error).message})`);
   }
 }
 
@@ -84,7 +85,7 @@ async function inspectArchive(bytes: Buffer, limits: ZipLimits): Promise<void> {
     }
   } catch (error) {
     if (error instanceof ExtractionError) throw error;
-    throw new ExtractionError('corrupt_file', `broken ZIP archive (${(error as Error).message})`);
+    throw new ExtractionError('corrupt_file', `broken ZIP archive (${coerceError(error).message})`);
   } finally {
     zip.close();
   }

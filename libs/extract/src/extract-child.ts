@@ -1,3 +1,4 @@
+import { coerceError } from '@shortlist/config';
 import { readFile } from 'node:fs/promises';
 import type { ChildReply, ChildRequest } from './child-protocol';
 import { decodeText } from './decode-text';
@@ -36,7 +37,7 @@ process.once('message', (request: ChildRequest) => {
       reply(
         error instanceof ExtractionError
           ? { ok: false, reason: error.reason, message: error.message }
-          : { ok: false, reason: 'corrupt_file', message: (error as Error).message },
+          : { ok: false, reason: 'corrupt_file', message: coerceError(error).message },
       ),
   );
 });

@@ -1,3 +1,4 @@
+import { coerceError } from '@shortlist/config';
 import { ExtractionError } from './errors';
 
 /** The most pages read from one PDF: a resume has a few; a 10,000-page file is not one. */
@@ -21,7 +22,8 @@ export async function pdfText(bytes: Uint8Array): Promise<string> {
   try {
     document = await task.promise;
   } catch (error) {
-    const { name, message } = error as Error;
+    // pdf.js does not export its PasswordException class: its name is what there is to go by.
+    const { name, message } = coerceError(error);
     if (name === 'PasswordException') throw new ExtractionError('encrypted', 'the PDF is password-protected');
     throw new ExtractionError('corrupt_file', `not a readable PDF (${message})`);
   }
@@ -37,7 +39,10 @@ export async function pdfText(bytes: Uint8Array): Promise<string> {
     }
     return pages.join('\n\n');
   } catch (error) {
-    throw new ExtractionError('corrupt_file', `the PDF's pages cannot be read (${(error as Error).message})`);
+    throw new ExtractionError(
+      'corrupt_file',
+      `the PDF's pages cannot be read (${coerceError(error).message})`,
+    );
   } finally {
     await document.destroy();
   }

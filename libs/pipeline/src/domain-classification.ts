@@ -12,7 +12,7 @@ const cardLabelsSynced = new WeakMap<Database, Promise<void>>();
  * embedded by the model. The card's labels are first brought in step with this code's descriptions, once per
  * process. Idempotent; two processes doing it at once write the same rows.
  */
-export async function ensurePrototypes(
+async function ensurePrototypes(
   db: Database,
   embedder: Embedder,
   setId: string,
@@ -24,6 +24,7 @@ export async function ensurePrototypes(
     if (!synced) {
       synced = domains.syncCardLabels(CARD_DOMAINS);
       cardLabelsSynced.set(db, synced);
+      // Not a swallow: the awaiters below still see the failure; the next call tries again instead of reusing it.
       synced.catch(() => cardLabelsSynced.delete(db));
     }
     await synced;

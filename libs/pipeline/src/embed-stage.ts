@@ -1,3 +1,4 @@
+import { EmptyDocumentError } from '@shortlist/config';
 import { DocumentRepository, EmbeddingRepository } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
@@ -48,9 +49,9 @@ export async function handleEmbed(
   try {
     result = await embedder.embed(text, documentId, { tenant: tenantId });
   } catch (error) {
-    if ((error as Error).name === 'EmptyDocumentError') {
+    if (error instanceof EmptyDocumentError) {
       await documents.setStatus(tenantId, documentId, 'failed', 'no_text');
-      throw new PermanentFailure('no_text', (error as Error).message);
+      throw new PermanentFailure('no_text', error.message);
     }
     throw error;
   }

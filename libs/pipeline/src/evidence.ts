@@ -8,7 +8,7 @@ import {
 import type { PipelineDependencies } from './dependencies';
 
 /** Passages quoted per candidate: the most similar to the posting. */
-export const EVIDENCE_PASSAGES = 3;
+const EVIDENCE_PASSAGES = 3;
 /** Passages of one resume compared, from its start: bounds the cost of a long resume (~2,500 words). */
 const MAX_PASSAGES_PER_DOCUMENT = 64;
 /** A passage gathers whole sentences or lines until it has at least this many words... */

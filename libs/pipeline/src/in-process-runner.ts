@@ -1,4 +1,5 @@
 import { JOB_NAMES, jobIdOf, type JobName, type JobPayload } from '@shortlist/queue';
+import { coerceError } from '@shortlist/config';
 import type { PipelineDependencies } from './dependencies';
 import { PermanentFailure } from './outcome';
 import { STAGE_HANDLERS, type StageHandler } from './stage-handlers';
@@ -99,7 +100,7 @@ export class InProcessRunner {
       } catch (error) {
         if (error instanceof PermanentFailure) break; // the document or run is marked failed with its reason
         if (++failures >= ATTEMPTS || this.stopped) {
-          this.errors.push({ name, id, error: error as Error });
+          this.errors.push({ name, id, error: coerceError(error) });
           break;
         }
         await new Promise((r) => setTimeout(r, 200 * 2 ** failures));

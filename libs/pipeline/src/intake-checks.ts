@@ -4,7 +4,7 @@
  */
 
 /** Metadata is free-form JSON, bounded: its size as JSON (UTF-8) and how deep objects and arrays nest. */
-export const METADATA_LIMITS = { bytes: 16 * 1024, depth: 32 } as const;
+const METADATA_LIMITS = { bytes: 16 * 1024, depth: 32 } as const;
 
 /** A value a client sent that cannot be accepted; `field` names it (`documents[2].metadata.a`, `file[0].filename`). */
 export class InvalidIntakeError extends Error {
@@ -18,7 +18,7 @@ export class InvalidIntakeError extends Error {
 }
 
 /** Why PostgreSQL could not store this string (in text or jsonb), or undefined when it can. */
-export function textProblem(value: string): string | undefined {
+function textProblem(value: string): string | undefined {
   if (value.includes('\u0000')) return 'contains U+0000 (NUL), which cannot be stored';
   // With the u flag a paired surrogate is one code point: \p{Cs} matches only lone halves.
   if (/\p{Cs}/u.test(value)) return 'contains a lone UTF-16 surrogate (not valid Unicode)';

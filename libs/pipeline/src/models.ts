@@ -29,7 +29,13 @@ export async function registerEngineModels(
       dims: m.dims,
       maxTokens: m.maxTokens,
     });
-    if (!(await repository.findActive(role))) await repository.activate(row.id).catch(() => undefined);
+    if (!(await repository.findActive(role))) {
+      await repository.activate(row.id).catch(async (error: unknown) => {
+        // Another process starting at the same time activated its model first (the index allows one active
+        // model per role), which is what we wanted; any other failure is one.
+        if (!(await repository.findActive(role))) throw error;
+      });
+    }
     ids[role] = row.id;
   }
   return ids;

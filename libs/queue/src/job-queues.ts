@@ -71,7 +71,10 @@ export class JobQueues {
     );
   }
 
-  /** Removes a document's pending jobs (erasure); an active job finds the document gone and skips. */
+  /**
+   * Removes a document's pending jobs (erasure). Best effort: a job left behind (an active one, locked by its
+   * worker, or any when Redis does not answer) finds the document gone and skips, so erasure never waits on it.
+   */
   async removeDocumentJobs(documentId: string): Promise<void> {
     await Promise.all(
       JOB_NAMES.map((name) =>

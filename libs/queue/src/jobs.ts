@@ -13,7 +13,7 @@ const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
 const documentJob = z.object({ tenantId: z.uuid(), documentId: z.uuid() });
 const runJob = z.object({ tenantId: z.uuid(), runId: z.uuid() });
 
-export const JOB_PAYLOADS = {
+const JOB_PAYLOADS = {
   extract: documentJob,
   embed: documentJob,
   /** Ranks a screening run (waits for its documents' vectors, then appends its results). */
@@ -52,7 +52,7 @@ export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): str
   return `${name}-${payload.day ?? new Date().toISOString().slice(0, 10)}`;
 }
 
-export class InvalidJobPayloadError extends Error {
+class InvalidJobPayloadError extends Error {
   override readonly name = 'InvalidJobPayloadError';
 }
 
@@ -67,7 +67,7 @@ export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobP
 }
 
 /** Retries with exponential backoff (1 s, 2 s, 4 s, ... ~4 min in all) ride out a service restart. */
-export const JOB_ATTEMPTS = 9;
+const JOB_ATTEMPTS = 9;
 
 const JOB_OPTIONS: JobsOptions = {
   attempts: JOB_ATTEMPTS,

@@ -1,4 +1,4 @@
-import { ExitCode, SetupError } from '@shortlist/config';
+import { coerceError, ExitCode, SetupError } from '@shortlist/config';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** Redis that cannot carry Shortlist's queues as it is, phrased as the one line the operator sees. */
@@ -49,7 +49,7 @@ export async function checkRedis(redis: Redis, url: string): Promise<void> {
     await redis.ping();
   } catch (error) {
     throw new RedisSetupError(
-      `Redis is not reachable at ${hostOf(url)} (${(error as Error).message}): start it, e.g. with \`npm run services\``,
+      `Redis is not reachable at ${hostOf(url)} (${coerceError(error).message}): start it, e.g. with \`npm run services\``,
     );
   }
   const info = await redis.info('server');

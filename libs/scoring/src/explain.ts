@@ -7,9 +7,9 @@ import type { ScoreParams } from './hybrid-score';
  */
 
 /** A candidate within this distance of the threshold (either side, inclusive) is flagged `borderline`. */
-export const BORDERLINE_MARGIN = 0.05;
+const BORDERLINE_MARGIN = 0.05;
 /** Share of a run's candidates, by semantic score, that counts as its top decile (the `review` flag). */
-export const REVIEW_TOP_SHARE = 0.1;
+const REVIEW_TOP_SHARE = 0.1;
 
 export type Flag = 'borderline' | 'review';
 
@@ -128,7 +128,7 @@ export function auditCandidates(
 }
 
 /** Failure reasons and other skip codes in words, for people (the codes stay in JSON and CSV). */
-export const REASON_TEXT: Readonly<Record<string, string>> = {
+const REASON_TEXT: Readonly<Record<string, string>> = {
   no_text: 'no text to read (an empty file, or a scanned image without a text layer)',
   unsupported_format: 'not a format Shortlist reads (PDF, DOCX, HTML or plain text)',
   corrupt_file: 'the file is damaged and could not be opened',

@@ -1,11 +1,15 @@
 import type { Readable } from 'node:stream';
 import {
+  BucketAlreadyOwnedByYou,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
   S3Client,
+  S3ServiceException,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -44,12 +48,16 @@ export function createS3Client(settings: Omit<S3Settings, 'bucket'>): S3Client {
 }
 
 function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+  return (
+    error instanceof NoSuchKey ||
+    error instanceof NotFound ||
+    // A 404 the SDK has no class for (S3-compatible servers differ in the codes they send).
+    (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
+  );
 }
 
 /** An S3 store that cannot be used as configured, phrased as the one line the operator sees. */
-export class StorageSetupError extends SetupError {
+class StorageSetupError extends SetupError {
   override readonly name = 'StorageSetupError';
   readonly exitCode = ExitCode.unavailable;
 }
@@ -91,7 +99,7 @@ export class S3ObjectStore implements ObjectStore {
         await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
       } catch (e) {
         // Another process may have created it in between.
-        if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou')
+        if (!(e instanceof BucketAlreadyOwnedByYou))
           throw describeBucketError(e, this.bucket, await this.endpoint());
       }
     }
@@ -127,6 +135,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done();
     } catch (error) {
+      // Best effort, and the upload's own error is the one to report: a part left behind is only unused bytes.
       await this.delete(key).catch(() => undefined);
       // The limiter's own error is the real cause when the upload failed because the body was too large.
       throw limiter.errored ?? error;

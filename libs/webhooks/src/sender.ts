@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns';
 import { Agent, request } from 'undici';
+import { coerceError } from '@shortlist/config';
 import type { EgressPolicy } from './egress';
 import { SIGNATURE_HEADER, sign } from './signature';
 
@@ -80,8 +81,9 @@ export class WebhookSender {
         durationMs: took(),
       };
     } catch (error) {
-      const cause = (error as { cause?: Error }).cause;
-      return { error: `no answer: ${cause?.message ?? (error as Error).message}`, durationMs: took() };
+      // fetch's "fetch failed" says less than its cause (ECONNREFUSED, a TLS error, ...).
+      const { cause, message } = coerceError(error);
+      return { error: `no answer: ${cause instanceof Error ? cause.message : message}`, durationMs: took() };
     }
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { coerceError } from '@shortlist/config';
 
 /** A dependency the API needs to serve requests; `check` throws when it is not usable right now. */
 export interface ReadinessCheck {
@@ -17,7 +18,8 @@ async function probe(check: ReadinessCheck): Promise<string> {
     await Promise.race([check.check(), timeout]);
     return 'ok';
   } catch (error) {
-    return `failing: ${(error as Error).message || (error as Error).name}`;
+    const e = coerceError(error);
+    return `failing: ${e.message || e.name}`;
   } finally {
     clearTimeout(timer);
   }

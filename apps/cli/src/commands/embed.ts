@@ -3,9 +3,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { loadSections } from '@shortlist/config';
-import { EmbeddingEngine, EmptyDocumentError } from '@shortlist/embedding';
-import { ExitCode } from '@shortlist/config';
+import { EmptyDocumentError, ExitCode, coerceError, loadSections } from '@shortlist/config';
+import { EmbeddingEngine } from '@shortlist/embedding';
 import { runCommand } from '../run-command';
 
 /** Documents embedded at once: enough for the batcher to fill batches, few enough to bound memory. */
@@ -72,7 +71,7 @@ export function registerEmbed(program: Command): void {
           for (const [i, result] of results.entries()) {
             const line = window[i]!;
             if (result.status === 'rejected') {
-              const error = result.reason as Error;
+              const error = coerceError(result.reason);
               report(
                 error instanceof EmptyDocumentError ? error.message : `line ${line.number}: ${error.message}`,
               );

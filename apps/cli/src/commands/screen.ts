@@ -60,6 +60,7 @@ function usage(message: string, code: number = ExitCode.usage): void {
   process.exitCode = code;
 }
 
+/** Undefined when the path cannot be examined (missing, or unreadable): each caller names the option at fault. */
 const statOf = (path: string) => stat(path).catch(() => undefined);
 
 /**

@@ -29,7 +29,7 @@ import {
   type ExplainedResult,
   type StageProgress,
 } from '@shortlist/pipeline';
-import { ExitCode, SetupError } from '@shortlist/config';
+import { coerceError, ExitCode, SetupError } from '@shortlist/config';
 import type { GateAudit, ScoreOverrides, ScoreParams } from '@shortlist/scoring';
 import { LocalObjectStore, ObjectTooLargeError } from '@shortlist/storage';
 import { jobTitle } from './job-title';
@@ -148,8 +148,10 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
   options.onStatus?.(`loading the models from ${options.models} and the data directory ${options.dataDir}`);
   // The models load on threads of their own while the database opens and the files are hashed here.
   const opening = EmbeddingEngine.open({ modelsDir: options.models, provider: 'cpu', ...options.embed });
+  // Awaited below, where a failure to load surfaces; this only keeps it from counting as unhandled meanwhile.
   opening.catch(() => undefined);
   const database = await openPglite(join(options.dataDir, 'db')).catch(async (error: unknown) => {
+    // The database's failure is the one to report; models that failed to load have nothing to close.
     await opening.then((engine) => engine.close()).catch(() => undefined);
     throw error;
   });
@@ -197,7 +199,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       try {
         fileDocuments.set(file, await admit(file, 'resume'));
       } catch (error) {
-        const reason = error instanceof ObjectTooLargeError ? 'too_large' : (error as Error).message;
+        const reason = error instanceof ObjectTooLargeError ? 'too_large' : coerceError(error).message;
         skipped.push({ file: relative(options.resumes, file), reason });
       }
     }
@@ -367,6 +369,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       interrupted,
     };
   } finally {
+    // No engine when the models failed to load: that failure is what is being thrown.
     await (engine ?? (await opening.catch(() => undefined)))?.close();
     await database.close();
   }
