@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiStack, type ApiStack } from '../support/api-stack';
+import { apiClient } from '../support/api-client/client';
 import {
   ContractChecker,
   ContractViolation,
@@ -180,6 +181,17 @@ describe('the OpenAPI document is the contract', () => {
     expect(checker.templateOf('/v1/screenings/0f/export.csv')).toBe('/v1/screenings/{runId}/export.csv');
     expect(checker.templateOf('/v1/documents/0f')).toBe('/v1/documents/{id}');
     expect(checker.templateOf('/v1/nothing')).toBeUndefined();
+  });
+
+  it('makes the typed client fail on an answer the document does not allow', async () => {
+    const anonymous = stack.client();
+    expect((await anonymous.GET('/v1/webhooks')).response.status).toBe(401);
+    const without401 = structuredClone(spec);
+    delete without401.paths['/v1/webhooks']!.get!.responses['401'];
+    const strict = apiClient(stack.base, undefined, new ContractChecker(without401));
+    await expect(strict.GET('/v1/webhooks')).rejects.toThrow(
+      /GET \/v1\/webhooks answered 401, a status it does not document/,
+    );
   });
 
   it('has every operation called by an integration test through the typed client', () => {

@@ -23,12 +23,12 @@ export function contractMiddleware(checker = contractChecker()): Middleware {
  * A client of the API at `base` (http://host:port), as the holder of `apiKey` (none: an anonymous caller), whose
  * every answer is checked against the OpenAPI document.
  */
-export function apiClient(base: string, apiKey?: string): ApiClient {
+export function apiClient(base: string, apiKey?: string, checker = contractChecker()): ApiClient {
   const client = createClient<paths>({
     baseUrl: base,
     headers: apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` },
   });
-  client.use(contractMiddleware());
+  client.use(contractMiddleware(checker));
   return client;
 }
 
@@ -44,4 +44,13 @@ export async function checkedFetch(url: string, init: RequestInit = {}): Promise
   const response = await fetch(url, init);
   await checker.checkResponse(init.method ?? 'GET', template, response);
   return response;
+}
+
+/** The data of a successful answer of the client; any other answer fails the test, showing its status and body. */
+export async function ok<T>(answer: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await answer;
+  if (!response.ok) {
+    throw new Error(`${response.status} from ${response.url}: ${JSON.stringify(error)}`);
+  }
+  return data as T;
 }
