@@ -23,7 +23,7 @@ describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
     const { data, error, response } =
       path === '/v1/postings'
         ? await client.POST('/v1/postings', { params, body: body as Body<'/v1/postings'> })
-        : await client.POST('/v1/documents', { params, body: body as Body<'/v1/documents'> });
+        : await client.POST('/v1/documents', { params, body });
     return {
       status: response.status,
       replayed: response.headers.get('idempotent-replayed'),
