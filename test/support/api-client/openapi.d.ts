@@ -421,6 +421,20 @@ export interface paths {
             };
           };
         };
+        /** @description A source key under another tenant's prefix (source_forbidden); the message names the document */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
         /** @description The first request with this Idempotency-Key is still running; retry */
         409: {
           headers: {

@@ -289,6 +289,9 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
         response: {
           202: acceptedSchema,
           400: refusedSchema('The request or one of its documents is malformed; the message names it'),
+          403: errorResponse(
+            "A source key under another tenant's prefix (source_forbidden); the message names the document",
+          ),
           413: refusedSchema('A file over MAX_DOCUMENT_BYTES, or more files than one upload takes'),
         },
       },
