@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiStack, type ApiStack } from '../support/api-stack';
-import { apiClient } from '../support/api-client/client';
+import { apiClient, checkedFetch } from '../support/api-client/client';
 import {
   ContractChecker,
   ContractViolation,
@@ -27,10 +27,13 @@ const NOT_CALLED_BY_THE_CLIENT: Record<string, string> = {
 /** The statuses every operation answers by what it is (see apps/api/src/documented-errors.ts). */
 function expectedStatuses(method: string, path: string, operation: OperationObject): string[] {
   const statuses = ['500'];
+  // Fastify reads a body sent with any method but GET and HEAD, declared or not: it can be too large, of a media
+  // type the route does not take, or not parse.
+  const readsBody = method !== 'get' && method !== 'head';
   const takesInput = (operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined;
-  if (takesInput) statuses.push('400');
+  if (takesInput || readsBody) statuses.push('400');
   if (operation.security?.length) statuses.push('401');
-  if (operation.requestBody) statuses.push('413', '415');
+  if (readsBody) statuses.push('413', '415');
   if (/^\/v\d/.test(path)) statuses.push('503');
   if (method === 'post' && /^\/v\d/.test(path)) statuses.push('409', '422'); // Idempotency-Key
   return statuses;
@@ -181,6 +184,21 @@ describe('the OpenAPI document is the contract', () => {
     expect(checker.templateOf('/v1/screenings/0f/export.csv')).toBe('/v1/screenings/{runId}/export.csv');
     expect(checker.templateOf('/v1/documents/0f')).toBe('/v1/documents/{id}');
     expect(checker.templateOf('/v1/nothing')).toBeUndefined();
+  });
+
+  it('answers a body sent where a route declares none as documented: 415 of another media type, 400 unparsed', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const send = (method: string, path: string, contentType: string, body: string) =>
+      checkedFetch(`${stack.base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${stack.keys.acme}`, 'content-type': contentType },
+        body,
+      });
+    const xml = await send('DELETE', `/v1/webhooks/${id}`, 'application/xml', '<webhook/>');
+    expect(xml.status).toBe(415);
+    expect(await xml.json()).toMatchObject({ error: 'unsupported_media_type' });
+    const broken = await send('POST', `/v1/documents/${id}/retry`, 'application/json', '{"half":');
+    expect(broken.status).toBe(400);
   });
 
   it('makes the typed client fail on an answer the document does not allow', async () => {

@@ -777,6 +777,34 @@ export interface paths {
             };
           };
         };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
         /** @description An internal error; the message names the request id to find in the server log */
         500: {
           headers: {
@@ -902,6 +930,34 @@ export interface paths {
         };
         /** @description The document has not failed, or failed for a reason of its own content */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
           headers: {
             [name: string]: unknown;
           };
@@ -2685,6 +2741,34 @@ export interface paths {
             };
           };
         };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
         /** @description An internal error; the message names the request id to find in the server log */
         500: {
           headers: {
@@ -2828,6 +2912,34 @@ export interface paths {
         };
         /** @description The first request with this Idempotency-Key is still running; retry */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
           headers: {
             [name: string]: unknown;
           };
@@ -3366,6 +3478,34 @@ export interface paths {
             };
           };
         };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
         /** @description An internal error; the message names the request id to find in the server log */
         500: {
           headers: {
@@ -3503,6 +3643,34 @@ export interface paths {
         };
         /** @description The first request with this Idempotency-Key is still running; retry */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
           headers: {
             [name: string]: unknown;
           };
