@@ -181,6 +181,12 @@ describe('the OpenAPI document is the contract', () => {
       /must have required property 'message'/,
     );
     expect(() => checker.check('delete', '/v1/documents/{id}', 204, null, '')).not.toThrow();
+    const replayed = (value: string) => new Headers({ 'idempotent-replayed': value });
+    const accepted = '{"documents":[]}';
+    expect(() => checker.check('post', '/v1/documents', 202, json, accepted, replayed('true'))).not.toThrow();
+    expect(() => checker.check('post', '/v1/documents', 202, json, accepted, replayed('yes'))).toThrow(
+      /header idempotent-replayed: yes/,
+    );
     expect(checker.templateOf('/v1/screenings/0f/export.csv')).toBe('/v1/screenings/{runId}/export.csv');
     expect(checker.templateOf('/v1/documents/0f')).toBe('/v1/documents/{id}');
     expect(checker.templateOf('/v1/nothing')).toBeUndefined();

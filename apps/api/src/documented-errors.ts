@@ -33,7 +33,12 @@ export function installDocumentedErrors(app: FastifyInstance): void {
       add(413, 'The body is larger than the server accepts');
       add(415, 'The body is not of a media type the route accepts');
     }
-    if (/^\/v\d/.test(route.url)) add(503, 'A backing service (PostgreSQL, Redis, S3) is unavailable; retry');
+    if (/^\/v\d/.test(route.url)) {
+      response[503] ??= {
+        ...errorResponse('A backing service (PostgreSQL, Redis, S3) is unavailable; retry'),
+        headers: { 'retry-after': { type: 'string', description: 'seconds to wait before retrying' } },
+      };
+    }
     add(500, 'An internal error; the message names the request id to find in the server log');
     schema.response = response;
   });

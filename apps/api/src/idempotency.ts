@@ -35,7 +35,22 @@ export function installIdempotency(app: FastifyInstance, db: Database): void {
   // Every POST under /v1 documents the header and its answers (the OpenAPI document is the contract).
   app.addHook('onRoute', (route) => {
     if (route.method !== 'POST' || !route.url.startsWith('/v1/') || !route.schema) return;
-    const response = { ...(route.schema.response as Record<string, unknown> | undefined) };
+    const response = { ...(route.schema.response as Record<string, Record<string, unknown>> | undefined) };
+    for (const [status, answer] of Object.entries(response)) {
+      if (!status.startsWith('2')) continue;
+      response[status] = {
+        ...answer,
+        headers: {
+          ...(answer.headers as object | undefined),
+          'idempotent-replayed': {
+            type: 'string',
+            enum: ['true'],
+            description:
+              'Set when this is the first answer, given again to a retry with the same Idempotency-Key',
+          },
+        },
+      };
+    }
     response[409] ??= errorResponse('The first request with this Idempotency-Key is still running; retry');
     response[422] ??= errorResponse('This Idempotency-Key was used with a different request');
     route.schema.response = response;

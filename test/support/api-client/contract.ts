@@ -19,7 +19,14 @@ export interface OperationObject {
   security?: unknown[];
   parameters?: { in: string; name: string; required?: boolean; schema?: JsonSchema }[];
   requestBody?: { required?: boolean; content: Record<string, MediaTypeObject> };
-  responses: Record<string, { description: string; content?: Record<string, MediaTypeObject> }>;
+  responses: Record<
+    string,
+    {
+      description: string;
+      headers?: Record<string, { schema?: JsonSchema }>;
+      content?: Record<string, MediaTypeObject>;
+    }
+  >;
 }
 
 export interface OpenApiDocument {
@@ -49,8 +56,8 @@ export class ContractViolation extends Error {
 
 /**
  * Checks answers of the API against the OpenAPI document: each (method, path template, status) must be documented,
- * and its body must be of a documented media type and valid against that response's schema (Ajv, JSON Schema
- * 2020-12, as OpenAPI 3.1 has it; formats checked).
+ * its body must be of a documented media type and valid against that response's schema (Ajv, JSON Schema
+ * 2020-12, as OpenAPI 3.1 has it; formats checked), and each documented header it carries valid against its own.
  */
 export class ContractChecker {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -90,7 +97,14 @@ export class ContractChecker {
   }
 
   /** Throws ContractViolation unless the answer is one the document allows. */
-  check(method: string, template: string, status: number, contentType: string | null, text: string): void {
+  check(
+    method: string,
+    template: string,
+    status: number,
+    contentType: string | null,
+    text: string,
+    headers: Headers = new Headers(),
+  ): void {
     const where = `${method.toUpperCase()} ${template} answered ${status}`;
     const operation = this.spec.paths[template]?.[method.toLowerCase()];
     if (!operation) throw new ContractViolation(`${where}, but the document has no such operation`);
@@ -99,6 +113,16 @@ export class ContractChecker {
       throw new ContractViolation(
         `${where}, a status it does not document (documented: ${Object.keys(operation.responses).join(', ')}): ${text.slice(0, 500)}`,
       );
+    }
+    for (const [header, { schema }] of Object.entries(response.headers ?? {})) {
+      const value = headers.get(header);
+      if (value === null || !schema) continue;
+      const validate = this.validator(`${method} ${template} ${status} header ${header}`, schema);
+      if (!validate(value)) {
+        throw new ContractViolation(
+          `${where} with header ${header}: ${value}, which its schema refuses: ${this.ajv.errorsText(validate.errors)}`,
+        );
+      }
     }
     if (!response.content) {
       if (text.length > 0) throw new ContractViolation(`${where} with a body; the document says none`);
@@ -131,6 +155,13 @@ export class ContractChecker {
   /** Checks a fetch Response (read from a clone, so the caller can still read it). */
   async checkResponse(method: string, template: string, response: Response): Promise<void> {
     const text = await response.clone().text();
-    this.check(method, template, response.status, response.headers.get('content-type'), text);
+    this.check(
+      method,
+      template,
+      response.status,
+      response.headers.get('content-type'),
+      text,
+      response.headers,
+    );
   }
 }

@@ -283,6 +283,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -355,6 +357,8 @@ export interface paths {
         /** @description Default Response */
         202: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -516,6 +520,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -701,6 +707,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -822,6 +830,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -867,6 +877,8 @@ export interface paths {
         /** @description Default Response */
         202: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -1001,6 +1013,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -1070,6 +1084,8 @@ export interface paths {
         /** @description Default Response */
         201: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -1221,6 +1237,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -1357,6 +1375,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -1419,6 +1439,8 @@ export interface paths {
         /** @description Default Response */
         200: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -1556,6 +1578,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -1638,6 +1662,8 @@ export interface paths {
         /** @description Default Response */
         202: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -1767,6 +1793,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2093,6 +2121,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2215,6 +2245,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2330,6 +2362,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2390,6 +2424,8 @@ export interface paths {
         /** @description Default Response */
         201: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -2528,6 +2564,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2665,6 +2703,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2786,6 +2826,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -2831,6 +2873,8 @@ export interface paths {
         /** @description Default Response */
         200: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -2983,6 +3027,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -3090,6 +3136,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -3136,6 +3184,8 @@ export interface paths {
         /** @description Default Response */
         201: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -3271,6 +3321,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -3402,6 +3454,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -3523,6 +3577,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -3568,6 +3624,8 @@ export interface paths {
         /** @description Default Response */
         200: {
           headers: {
+            /** @description Set when this is the first answer, given again to a retry with the same Idempotency-Key */
+            'idempotent-replayed'?: 'true';
             [name: string]: unknown;
           };
           content: {
@@ -3714,6 +3772,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
@@ -3864,6 +3924,8 @@ export interface paths {
         /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
         503: {
           headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
             [name: string]: unknown;
           };
           content: {
