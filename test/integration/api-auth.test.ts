@@ -6,6 +6,7 @@ import { ApiKeyRepository, TenantRepository } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import { UndeclaredAuthError, installAuth } from '../../apps/api/src/auth';
 import { buildServer } from '../../apps/api/src/server';
+import { apiClient, ok } from '../support/api-client/client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { deletePrefix, uniquePrefix } from '../support/redis';
 import { createTestBucket, type TestBucket } from '../support/s3';
@@ -96,13 +97,12 @@ describe('authentication is declared per route and decided before the body is re
     const other = await new TenantRepository(database.db).ensure('globex');
     globexId = other.tenantId;
     globexKey = (await new ApiKeyRepository(database.db).issue(other.tenantId)).key;
-    const created = await fetch(`http://127.0.0.1:${port}/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'resume', text: 'Nurse, ten years of ICU experience.' }),
-    });
-    expect(created.status).toBe(202);
-    documentId = ((await created.json()) as { documents: { id: string }[] }).documents[0]!.id;
+    const created = await ok(
+      apiClient(`http://127.0.0.1:${port}`, key).POST('/v1/documents', {
+        body: { kind: 'resume', text: 'Nurse, ten years of ICU experience.' },
+      }),
+    );
+    documentId = created.documents[0]!.id;
     close = async () => {
       await app.close();
       await deletePrefix(redis, prefix);
@@ -153,13 +153,15 @@ describe('authentication is declared per route and decided before the body is re
   );
 
   it('refuses a source key under another tenant’s prefix (403, naming it), in a batch too, storing nothing', async () => {
-    const register = (documents: { kind: string; source: { bucket: string; key: string } }[]) =>
-      fetch(`http://127.0.0.1:${port}/v1/documents`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${globexKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ documents }),
-      });
-    const source = (key: string) => ({ kind: 'resume', source: { bucket: clientBucket.bucket, key } });
+    const globex = apiClient(`http://127.0.0.1:${port}`, globexKey);
+    const register = async (documents: { kind: 'resume'; source: { bucket: string; key: string } }[]) => {
+      const { error, response } = await globex.POST('/v1/documents', { body: { documents } });
+      return { status: response.status, error };
+    };
+    const source = (key: string) => ({
+      kind: 'resume' as const,
+      source: { bucket: clientBucket.bucket, key },
+    });
     const countGlobex = async () =>
       Number(
         (
@@ -172,7 +174,7 @@ describe('authentication is declared per route and decided before the body is re
     const before = await countGlobex();
     const refused = await register([source(`${globexId}/cv.txt`), source(`${acmeId}/${documentId}`)]);
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({
+    expect(refused.error).toMatchObject({
       error: 'source_forbidden',
       message: `documents[1].source.key: ${acmeId}/${documentId} is under another tenant's prefix (${acmeId}/)`,
     });

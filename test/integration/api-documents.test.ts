@@ -6,6 +6,8 @@ import { sql } from 'drizzle-orm';
 import { DocumentRepository, TenantRepository, queryRows } from '@shortlist/db';
 import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
+import { checkedFetch } from '../support/api-client/client';
+import type { paths } from '../support/api-client/openapi';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import type { TestDatabase } from '../support/database';
 import { waitFor } from '../support/net';
@@ -29,6 +31,8 @@ function countingStore(store: ObjectStore): ObjectStore & { calls: number } {
   }
   return counting;
 }
+
+type DocumentsBody = paths['/v1/documents']['post']['requestBody']['content']['application/json'];
 
 interface DocumentBody {
   id: string;
@@ -70,26 +74,26 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
 
   const auth = (k = key) => ({ authorization: `Bearer ${k}` });
 
+  /** A multipart upload: built by hand (the typed client sends JSON), its answer checked against the document. */
   async function upload(files: string[], kind = 'resume', k = key): Promise<Response> {
     const form = new FormData();
     form.append('kind', kind);
     for (const file of files) {
       form.append('file', new Blob([readFileSync(file)]), file.split('/').pop());
     }
-    return fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(k), body: form });
+    return checkedFetch(`${base}/v1/documents`, { method: 'POST', headers: auth(k), body: form });
   }
 
-  async function postJson(body: unknown, k = key): Promise<Response> {
-    return fetch(`${base}/v1/documents`, {
-      method: 'POST',
-      headers: { ...auth(k), 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  async function postJson(body: DocumentsBody, k = key) {
+    const { data, error, response } = await stack.client(k).POST('/v1/documents', { body });
+    return { status: response.status, data, error };
   }
 
   async function get(id: string, k = key): Promise<{ status: number; body: DocumentBody }> {
-    const response = await fetch(`${base}/v1/documents/${id}`, { headers: auth(k) });
-    return { status: response.status, body: (await response.json()) as DocumentBody };
+    const { data, error, response } = await stack
+      .client(k)
+      .GET('/v1/documents/{id}', { params: { path: { id } } });
+    return { status: response.status, body: (data ?? error) as DocumentBody };
   }
 
   const settled = (ids: string[]) =>
@@ -104,9 +108,11 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     );
 
   it('refuses requests without a valid API key', async () => {
-    const none = await fetch(`${base}/v1/documents/00000000-0000-4000-8000-000000000000`);
-    expect(none.status).toBe(401);
-    expect(await none.json()).toMatchObject({ error: 'unauthorized' });
+    const none = await stack
+      .client()
+      .GET('/v1/documents/{id}', { params: { path: { id: '00000000-0000-4000-8000-000000000000' } } });
+    expect(none.response.status).toBe(401);
+    expect(none.error).toMatchObject({ error: 'unauthorized' });
     expect((await get('00000000-0000-4000-8000-000000000000', 'sl_wrong')).status).toBe(401);
   });
 
@@ -205,7 +211,11 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     form.append('kind', 'resume');
     form.append('file', new Blob(['a small resume about kafka and spark']), 'small.txt');
     form.append('file', new Blob([big]), 'big.txt');
-    const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(), body: form });
+    const response = await checkedFetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: auth(),
+      body: form,
+    });
     expect(response.status).toBe(413);
     const body = (await response.json()) as { error: string; message: string; documents: DocumentBody[] };
     expect(body.error).toBe('payload_too_large');
@@ -228,7 +238,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     ];
     for (const [metadata, message] of cases) {
       // Sent as JSON text: a lone surrogate must reach the server as the escape \udfff.
-      const response = await fetch(`${base}/v1/documents`, {
+      const response = await checkedFetch(`${base}/v1/documents`, {
         method: 'POST',
         headers: { ...auth(), 'content-type': 'application/json' },
         body: `{"kind":"resume","text":"Resume: Python and SQL.","metadata":${typeof metadata === 'string' ? metadata : JSON.stringify(metadata)}}`,
@@ -246,7 +256,11 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     form.append('kind', 'resume');
     form.append('file', new Blob(['first resume: Kotlin and Android']), 'first.txt');
     form.append('file', new Blob(['second resume: Elixir and Phoenix']), 'bad\u0000name.txt');
-    const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(), body: form });
+    const response = await checkedFetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: auth(),
+      body: form,
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
       message: expect.stringMatching(/^file\[1\]\.filename: contains U\+0000/) as string,
@@ -266,9 +280,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       ],
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toMatch(
-      /^documents\[2\]\.metadata\.source/,
-    );
+    expect(response.error?.message).toMatch(/^documents\[2\]\.metadata\.source/);
     expect(await documentCount()).toBe(before);
     expect(await strandedObjects()).toEqual([]);
   });
@@ -278,7 +290,11 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     const form = new FormData();
     form.append('kind', 'resume');
     for (let i = 0; i <= 1000; i++) form.append('file', new Blob([`tiny resume ${i}`]), `r${i}.txt`);
-    const response = await fetch(`${base}/v1/documents`, { method: 'POST', headers: auth(), body: form });
+    const response = await checkedFetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: auth(),
+      body: form,
+    });
     expect({ status: response.status, body: await response.json() }).toMatchObject({
       status: 413,
       body: {
@@ -321,9 +337,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
   it('processes a document failed for a reason not its own again, on retry and on re-upload; refuses the rest with 409', async () => {
     const tenantId = (await new TenantRepository(database.db).ensure('acme')).tenantId;
     const documents = new DocumentRepository(database.db);
-    const accepted = async (text: string) =>
-      ((await (await postJson({ kind: 'resume', text })).json()) as { documents: DocumentBody[] })
-        .documents[0]!;
+    const accepted = async (text: string) => (await postJson({ kind: 'resume', text })).data!.documents[0]!;
     const first = await accepted('Retry resume: Fortran and MPI on clusters.');
     const second = await accepted('Re-upload resume: COBOL and CICS on mainframes.');
     await settled([first.id, second.id]);
@@ -331,12 +345,16 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     await documents.setStatus(tenantId, first.id, 'failed', 'retries_exhausted');
     await documents.setStatus(tenantId, second.id, 'failed', 'scratch_space_full');
 
-    const retry = (id: string, k = key) =>
-      fetch(`${base}/v1/documents/${id}/retry`, { method: 'POST', headers: auth(k) });
+    const retry = async (id: string, k = key) => {
+      const { data, error, response } = await stack
+        .client(k)
+        .POST('/v1/documents/{id}/retry', { params: { path: { id } } });
+      return { status: response.status, data, error };
+    };
     expect((await retry(first.id, otherKey)).status).toBe(404);
     const retried = await retry(first.id);
     expect(retried.status).toBe(202);
-    expect(await retried.json()).toEqual({ id: first.id, status: 'queued' });
+    expect(retried.data).toEqual({ id: first.id, status: 'queued' });
 
     const again = await accepted('Re-upload resume: COBOL and CICS on mainframes.');
     expect(again).toMatchObject({ status: 'queued', duplicateOf: second.id });
@@ -345,14 +363,14 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
 
     const ready = await retry(first.id);
     expect(ready.status).toBe(409);
-    expect(((await ready.json()) as { message: string }).message).toMatch(/it is ready, not failed/);
+    expect(ready.error?.message).toMatch(/it is ready, not failed/);
     const corrupt = (
       (await (await upload([join(fixtures, 'bad', 'truncated.pdf')])).json()) as { documents: DocumentBody[] }
     ).documents[0]!;
     await settled([corrupt.id]);
     const refused = await retry(corrupt.id);
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { message: string }).message).toMatch(/failed as corrupt_file/);
+    expect(refused.error?.message).toMatch(/failed as corrupt_file/);
   });
 
   it('accepts inline text and S3 references in one batch, and refuses references outside the allow-list without calling S3', async () => {
@@ -365,8 +383,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       ],
     });
     expect(response.status).toBe(202);
-    const { documents } = (await response.json()) as { documents: DocumentBody[] };
-    const views = await settled(documents.map((d) => d.id));
+    const views = await settled(response.data!.documents.map((d) => d.id));
     expect(views.map((v) => v.failureReason ?? v.status)).toEqual(['ready', 'ready', 'source_missing']);
 
     const calls = store.calls;
@@ -377,7 +394,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     ] as const) {
       const refused = await postJson({ kind: 'resume', source });
       expect(refused.status).toBe(400);
-      expect(((await refused.json()) as { message: string }).message).toMatch(pattern);
+      expect(refused.error?.message).toMatch(pattern);
     }
     expect(store.calls).toBe(calls);
   });
@@ -394,10 +411,10 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       ],
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toMatch(/^documents\[1\]\.source\.key/);
-    const invalid = await postJson({ documents: [{ kind: 'cv', text: 'x' }] });
+    expect(response.error?.message).toMatch(/^documents\[1\]\.source\.key/);
+    const invalid = await postJson({ documents: [{ kind: 'cv' as 'resume', text: 'x' }] });
     expect(invalid.status).toBe(400);
-    expect(((await invalid.json()) as { message: string }).message).toMatch(/documents\/0\/kind/);
+    expect(invalid.error?.message).toMatch(/documents\/0\/kind/);
     const [after] = await queryRows<{ n: number }>(
       database.db,
       sql`SELECT count(*)::int AS n FROM documents`,
@@ -409,17 +426,16 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     const response = await upload([join(fixtures, 'bad', 'nul.txt')], 'resume', otherKey);
     const id = ((await response.json()) as { documents: DocumentBody[] }).documents[0]!.id;
     await settled([]); // nothing of acme's is pending
+    const byId = { params: { path: { id } } };
     expect((await get(id)).status).toBe(404);
-    expect((await fetch(`${base}/v1/documents/${id}`, { method: 'DELETE', headers: auth() })).status).toBe(
-      404,
-    );
+    expect((await stack.client(key).DELETE('/v1/documents/{id}', byId)).response.status).toBe(404);
     await waitFor(
       'the other tenant document to be ready',
       async () => (await get(id, otherKey)).body.status === 'ready',
     );
 
-    const erased = await fetch(`${base}/v1/documents/${id}`, { method: 'DELETE', headers: auth(otherKey) });
-    expect(erased.status).toBe(204);
+    const erased = await stack.client(otherKey).DELETE('/v1/documents/{id}', byId);
+    expect(erased.response.status).toBe(204);
     expect((await get(id, otherKey)).status).toBe(404);
     const [left] = await queryRows<{ n: number }>(
       database.db,

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '@shortlist/db';
 import { CARD_DOMAINS, CARD_DOMAIN_SET_ID } from '@shortlist/scoring';
+import { ok, type ApiClient } from '../support/api-client/client';
+import type { paths } from '../support/api-client/openapi';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { runCliAsync } from '../support/cli';
 import { waitFor } from '../support/net';
@@ -34,17 +36,12 @@ describe('domain labels through the API, the worker and SQL', () => {
   let stack: ApiStack;
   let resumes: string[];
   let postingId: string;
+  /** The typed clients of the API as the two tenants; every answer is checked against the OpenAPI document. */
+  let acme: ApiClient;
+  let globex: ApiClient;
 
-  const call = async (method: string, path: string, body?: unknown, key = stack.keys.acme) => {
-    const response = await fetch(`${stack.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: <T>() => JSON.parse(text) as T };
-  };
-  const document = async (id: string) => (await call('GET', `/v1/documents/${id}`)).json<DocumentView>();
+  const document = async (id: string): Promise<DocumentView> =>
+    ok(acme.GET('/v1/documents/{id}', { params: { path: { id } } }));
   /** Waits until every resume is labelled from the given keys. */
   const labelledFrom = (keys: string[]) =>
     waitFor(
@@ -56,19 +53,18 @@ describe('domain labels through the API, the worker and SQL', () => {
       60_000,
       200,
     );
-  const screen = async (body: unknown) => {
-    const created = await call('POST', `/v1/postings/${postingId}/screenings`, body);
-    expect(created.status).toBe(202);
-    const { runId } = created.json<{ runId: string }>();
+  type ScreeningBody =
+    paths['/v1/postings/{id}/screenings']['post']['requestBody']['content']['application/json'];
+  const screen = async (body: ScreeningBody) => {
+    const { runId } = await ok(
+      acme.POST('/v1/postings/{id}/screenings', { params: { path: { id: postingId } }, body }),
+    );
     return waitFor(
       `screening ${runId}`,
       async () => {
-        const run = (await call('GET', `/v1/screenings/${runId}?limit=100`)).json<{
-          status: string;
-          domains?: string[];
-          postingDomainLabel?: Label;
-          results: { rank: number; documentId: string; domain: number; domainLabel?: Label }[];
-        }>();
+        const run = await ok(
+          acme.GET('/v1/screenings/{runId}', { params: { path: { runId }, query: { limit: 100 } } }),
+        );
         return run.status === 'completed' ? { runId, ...run } : undefined;
       },
       60_000,
@@ -78,16 +74,29 @@ describe('domain labels through the API, the worker and SQL', () => {
 
   beforeAll(async () => {
     stack = await startApiStack();
-    const accepted = await call('POST', '/v1/documents', {
-      documents: TEXTS.map((text) => ({ kind: 'resume', text })),
-    });
-    resumes = accepted.json<{ documents: { id: string }[] }>().documents.map((d) => d.id);
-    const posting = await call('POST', '/v1/postings', {
-      title: 'ICU nurse',
-      text: 'We hire an ICU nurse: patient care, medication, ventilator management.',
-    });
-    postingId = posting.json<{ id: string }>().id;
-    await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: resumes });
+    acme = stack.client(stack.keys.acme);
+    globex = stack.client(stack.keys.globex);
+    const accepted = await ok(
+      acme.POST('/v1/documents', {
+        body: { documents: TEXTS.map((text) => ({ kind: 'resume' as const, text })) },
+      }),
+    );
+    resumes = accepted.documents.map((d) => d.id);
+    const posting = await ok(
+      acme.POST('/v1/postings', {
+        body: {
+          title: 'ICU nurse',
+          text: 'We hire an ICU nurse: patient care, medication, ventilator management.',
+        },
+      }),
+    );
+    postingId = posting.id;
+    await ok(
+      acme.POST('/v1/postings/{id}/applicants', {
+        params: { path: { id: postingId } },
+        body: { documentIds: resumes },
+      }),
+    );
   }, 120_000);
   afterAll(() => stack.stop());
 
@@ -116,9 +125,9 @@ describe('domain labels through the API, the worker and SQL', () => {
   it('filters documents by domain label', async () => {
     const views = await labelledFrom(CARD_KEYS);
     const label = views[0]!.domainLabel!.label;
-    const listed = (await call('GET', `/v1/documents?kind=resume&domain=${label}`)).json<{
-      documents: DocumentView[];
-    }>().documents;
+    const { documents: listed } = await ok(
+      acme.GET('/v1/documents', { params: { query: { kind: 'resume', domain: label } } }),
+    );
     expect(listed.map((d) => d.id).sort()).toEqual(
       views
         .filter((v) => v.domainLabel!.label === label)
@@ -127,9 +136,7 @@ describe('domain labels through the API, the worker and SQL', () => {
     );
     expect(listed.every((d) => d.domainLabel!.label === label)).toBe(true);
     // Another tenant sees none of them.
-    const other = (await call('GET', `/v1/documents?domain=${label}`, undefined, stack.keys.globex)).json<{
-      documents: unknown[];
-    }>();
+    const other = await ok(globex.GET('/v1/documents', { params: { query: { domain: label } } }));
     expect(other.documents).toEqual([]);
   });
 
@@ -143,8 +150,13 @@ describe('domain labels through the API, the worker and SQL', () => {
       expect(typeof r.domain).toBe('number'); // the cosine of the public contract stays
     }
     expect(CARD_KEYS).toContain(all.postingDomainLabel!.label);
-    const csv = await call('GET', `/v1/screenings/${all.runId}/export.csv`);
-    const [header, first] = csv.text.split('\r\n');
+    const csv = await ok(
+      acme.GET('/v1/screenings/{runId}/export.csv', {
+        params: { path: { runId: all.runId } },
+        parseAs: 'text',
+      }),
+    );
+    const [header, first] = csv.split('\r\n');
     const columns = header!.split(',');
     expect(columns.slice(12, 15)).toEqual(['domainLabel', 'domainSimilarity', 'domainRunnerUp']);
     expect(first!.split(',')[12]).toBe(all.results[0]!.domainLabel!.label);
@@ -161,54 +173,67 @@ describe('domain labels through the API, the worker and SQL', () => {
     // Renumbered: the ranks of a restricted run count only the candidates it kept.
     expect(restricted.results.map((r) => r.rank)).toEqual(restricted.results.map((_, i) => i + 1));
 
-    const unknown = await call('POST', `/v1/postings/${postingId}/screenings`, { domains: ['astrology'] });
-    expect(unknown.status).toBe(400);
-    expect(unknown.json<{ message: string }>().message).toMatch(/astrology/);
+    const unknown = await acme.POST('/v1/postings/{id}/screenings', {
+      params: { path: { id: postingId } },
+      body: { domains: ['astrology'] },
+    });
+    expect(unknown.response.status).toBe(400);
+    expect(unknown.error?.message).toMatch(/astrology/);
   });
 
   it("replaces the card's domains with a tenant's set, relabels, and goes back when it is deleted", async () => {
-    const listed = (await call('GET', '/v1/domain-sets')).json<{
-      domainSets: { id: string; builtIn: boolean; active: boolean; domains: { key: string }[] }[];
-    }>();
+    const listed = await ok(acme.GET('/v1/domain-sets'));
     expect(listed.domainSets).toEqual([
       expect.objectContaining({ id: CARD_DOMAIN_SET_ID, builtIn: true, active: true }),
     ]);
     expect(listed.domainSets[0]!.domains.map((d) => d.key)).toEqual(CARD_KEYS);
 
-    const bad = await call('POST', '/v1/domain-sets', {
-      name: 'one',
-      base: 'none',
-      domains: [{ key: 'only', description: 'a single domain' }],
+    const bad = await acme.POST('/v1/domain-sets', {
+      body: { name: 'one', base: 'none', domains: [{ key: 'only', description: 'a single domain' }] },
     });
-    expect(bad.status).toBe(400);
-    expect(bad.json<{ message: string }>().message).toMatch(/at least two/);
+    expect(bad.response.status).toBe(400);
+    expect(bad.error?.message).toMatch(/at least two/);
 
-    const created = await call('POST', '/v1/domain-sets', {
-      name: 'clinical vs not',
-      base: 'none',
-      domains: [
-        {
-          key: 'clinical',
-          name: 'Clinical',
-          description: 'Nurses and doctors caring for patients in hospitals.',
-        },
-        { key: 'other', description: 'Everything else: offices, kitchens, schools and courts.' },
-      ],
+    const created = await acme.POST('/v1/domain-sets', {
+      body: {
+        name: 'clinical vs not',
+        base: 'none',
+        domains: [
+          {
+            key: 'clinical',
+            name: 'Clinical',
+            description: 'Nurses and doctors caring for patients in hospitals.',
+          },
+          { key: 'other', description: 'Everything else: offices, kitchens, schools and courts.' },
+        ],
+      },
     });
-    expect(created.status).toBe(201);
-    const set = created.json<{ id: string; active: boolean; domains: { key: string }[] }>();
+    expect(created.response.status).toBe(201);
+    const set = created.data!;
     expect(set).toMatchObject({ active: true, domains: [{ key: 'clinical' }, { key: 'other' }] });
     // The worker embeds the two descriptions and relabels the tenant's documents.
     await labelledFrom(['clinical', 'other']);
     // The other tenant keeps the card's set.
-    const globex = (await call('GET', '/v1/domain-sets', undefined, stack.keys.globex)).json<{
-      domainSets: { id: string }[];
-    }>();
-    expect(globex.domainSets.map((s) => s.id)).toEqual([CARD_DOMAIN_SET_ID]);
-    expect((await call('GET', `/v1/domain-sets/${set.id}`, undefined, stack.keys.globex)).status).toBe(404);
+    const theirs = await ok(globex.GET('/v1/domain-sets'));
+    expect(theirs.domainSets.map((s) => s.id)).toEqual([CARD_DOMAIN_SET_ID]);
+    const byId = (id: string) => ({ params: { path: { id } } });
+    expect((await globex.GET('/v1/domain-sets/{id}', byId(set.id))).response.status).toBe(404);
+    expect(await ok(acme.GET('/v1/domain-sets/{id}', byId(set.id)))).toMatchObject({
+      id: set.id,
+      active: true,
+    });
 
-    expect((await call('DELETE', `/v1/domain-sets/${CARD_DOMAIN_SET_ID}`)).status).toBe(400);
-    expect((await call('DELETE', `/v1/domain-sets/${set.id}`)).status).toBe(204);
+    expect((await acme.DELETE('/v1/domain-sets/{id}', byId(CARD_DOMAIN_SET_ID))).response.status).toBe(400);
+    // Back to the card's set, and then to this one again: activating a set relabels as creating it did.
+    expect(await ok(acme.POST('/v1/domain-sets/{id}/activate', byId(CARD_DOMAIN_SET_ID)))).toMatchObject({
+      active: true,
+    });
+    await labelledFrom(CARD_KEYS);
+    expect(await ok(acme.POST('/v1/domain-sets/{id}/activate', byId(set.id)))).toMatchObject({
+      active: true,
+    });
+    await labelledFrom(['clinical', 'other']);
+    expect((await acme.DELETE('/v1/domain-sets/{id}', byId(set.id))).response.status).toBe(204);
     await labelledFrom(CARD_KEYS);
   });
 

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { ApiKeyRepository, TenantRepository, openPostgres, queryRows } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import { buildServer } from '../../apps/api/src/server';
+import { apiClient, type ApiClient } from '../support/api-client/client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startOwnPostgres } from '../support/own-postgres';
 import { startOwnRedis, uniquePrefix, type OwnRedis } from '../support/redis';
@@ -13,8 +14,8 @@ describe('API health endpoints on a real HTTP server', () => {
   let database: TestDatabase;
   let bucket: TestBucket;
   let redisServer: OwnRedis;
-  let base: string;
-  let key: string;
+  /** The typed client (every answer checked against the OpenAPI document), with the tenant's key. */
+  let api: ApiClient;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
@@ -34,8 +35,8 @@ describe('API health endpoints on a real HTTP server', () => {
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const tenant = await new TenantRepository(database.db).ensure('health');
-    key = (await new ApiKeyRepository(database.db).issue(tenant.tenantId)).key;
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const key = (await new ApiKeyRepository(database.db).issue(tenant.tenantId)).key;
+    api = apiClient(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, key);
     close = async () => {
       await app.close();
       redis.disconnect();
@@ -47,10 +48,10 @@ describe('API health endpoints on a real HTTP server', () => {
   });
 
   it('is alive and ready when PostgreSQL, Redis and S3 answer', async () => {
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${base}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({
+    expect((await api.GET('/healthz')).data).toEqual({ status: 'ok' });
+    const ready = await api.GET('/readyz');
+    expect(ready.response.status).toBe(200);
+    expect(ready.data).toEqual({
       status: 'ready',
       checks: { postgres: 'ok', redis: 'ok', s3: 'ok' },
     });
@@ -58,25 +59,23 @@ describe('API health endpoints on a real HTTP server', () => {
 
   it('turns not ready, naming Redis, when Redis goes away — and stays alive', async () => {
     await redisServer.stop();
-    const ready = await fetch(`${base}/readyz`);
-    expect(ready.status).toBe(503);
-    const body = (await ready.json()) as { checks: Record<string, string> };
-    expect(body.checks.postgres).toBe('ok');
-    expect(body.checks.s3).toBe('ok');
-    expect(body.checks.redis).toMatch(/^failing: /);
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await api.GET('/readyz');
+    expect(ready.response.status).toBe(503);
+    const { checks } = ready.error as { checks: Record<string, string> };
+    expect(checks.postgres).toBe('ok');
+    expect(checks.s3).toBe('ok');
+    expect(checks.redis).toMatch(/^failing: /);
+    expect((await api.GET('/healthz')).response.status).toBe(200);
   });
 
   it('answers an upload while Redis is down 503 with Retry-After, leaving no row and no object', async () => {
     await redisServer.stop();
-    const response = await fetch(`${base}/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'resume', text: 'Resume: Go and Postgres.' }),
+    const { response, error } = await api.POST('/v1/documents', {
+      body: { kind: 'resume', text: 'Resume: Go and Postgres.' },
     });
     expect(response.status).toBe(503);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await response.json()).toMatchObject({ error: 'unavailable' });
+    expect(error).toMatchObject({ error: 'unavailable' });
     const [row] = await queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM documents`);
     expect(row!.n).toBe(0);
     expect(await bucket.keys()).toEqual([]);

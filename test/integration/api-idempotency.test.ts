@@ -1,26 +1,33 @@
 import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '@shortlist/db';
+import type { ApiClient } from '../support/api-client/client';
+import type { paths } from '../support/api-client/openapi';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { waitFor } from '../support/net';
 
 describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
   let stack: ApiStack;
+  let acme: ApiClient;
 
-  const post = async (path: string, body: unknown, key?: string, apiKey = stack.keys.acme) => {
-    const response = await fetch(`${stack.base}${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'content-type': 'application/json',
-        ...(key ? { 'idempotency-key': key } : {}),
-      },
-      body: JSON.stringify(body),
-    });
+  type Body<P extends '/v1/postings' | '/v1/documents'> =
+    paths[P]['post']['requestBody']['content']['application/json'];
+  /** A POST through the typed client (its answer checked against the OpenAPI document), with an Idempotency-Key. */
+  const post = async <P extends '/v1/postings' | '/v1/documents'>(
+    path: P,
+    body: Body<P>,
+    key?: string,
+    client = acme,
+  ) => {
+    const params = { header: key ? { 'idempotency-key': key } : {} };
+    const { data, error, response } =
+      path === '/v1/postings'
+        ? await client.POST('/v1/postings', { params, body: body as Body<'/v1/postings'> })
+        : await client.POST('/v1/documents', { params, body });
     return {
       status: response.status,
       replayed: response.headers.get('idempotent-replayed'),
-      json: (await response.json()) as Record<string, unknown>,
+      json: (data ?? error) as Record<string, unknown>,
     };
   };
   const count = async (table: 'postings' | 'documents') =>
@@ -33,6 +40,7 @@ describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
 
   beforeAll(async () => {
     stack = await startApiStack();
+    acme = stack.client(stack.keys.acme);
   }, 120_000);
   afterAll(() => stack?.stop());
 
@@ -46,7 +54,7 @@ describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
     expect(first.replayed).toBeNull();
     expect(await count('postings')).toBe(before + 1);
     // Without a key, two posts are two postings; another tenant's key of the same name is its own.
-    const other = await post('/v1/postings', body, 'posting-1', stack.keys.globex);
+    const other = await post('/v1/postings', body, 'posting-1', stack.client(stack.keys.globex));
     expect(other.status).toBe(201);
     expect(other.json.id).not.toBe(first.json.id);
   });
@@ -62,7 +70,10 @@ describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
   });
 
   it('gives a client that cut its connection mid-request the batch it sent, once', async () => {
-    const documents = Array.from({ length: 300 }, (_, i) => ({ kind: 'resume', text: `cut resume ${i}` }));
+    const documents = Array.from({ length: 300 }, (_, i) => ({
+      kind: 'resume' as const,
+      text: `cut resume ${i}`,
+    }));
     const body = JSON.stringify({ documents });
     const before = await count('documents');
     // A client that gives up waiting: the whole request is sent, and once the server is at work on it (its key is

@@ -4,6 +4,8 @@ import { basename, join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows, type RankedCandidate } from '@shortlist/db';
 import { auditCandidates, rankCandidates, type ScoreParams } from '@shortlist/scoring';
+import { checkedFetch, ok, type ApiClient } from '../support/api-client/client';
+import type { paths } from '../support/api-client/openapi';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { runCliAsync } from '../support/cli';
 import type { TestDatabase } from '../support/database';
@@ -22,6 +24,9 @@ const WORDS = [
   'litigation',
   'budget',
 ];
+
+type ScreeningBody =
+  paths['/v1/postings/{id}/screenings']['post']['requestBody']['content']['application/json'];
 
 interface Run {
   id: string;
@@ -44,24 +49,36 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
   let postingDocument: string;
   let resumes: string[];
   let workerPort: number;
+  /** The typed clients of the API as the two tenants; every answer is checked against the OpenAPI document. */
+  let acme: ApiClient;
+  let globex: ApiClient;
 
-  const call = async (method: string, path: string, body?: unknown, k = key) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${k}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
-  };
+  /** Asks for a screening run of a posting (the answer as the client has it). */
+  const screen = (id: string, body: ScreeningBody = {}, client = acme) =>
+    client.POST('/v1/postings/{id}/screenings', { params: { path: { id } }, body });
+  /** Starts a run of the posting of these tests; its id. */
+  const startRun = async (body: ScreeningBody = {}) => (await ok(screen(postingId, body))).runId;
+  const getRun = (runId: string, limit?: number, client = acme) =>
+    client.GET('/v1/screenings/{runId}', { params: { path: { runId }, query: limit ? { limit } : {} } });
+  const exportCsv = (runId: string) =>
+    acme.GET('/v1/screenings/{runId}/export.csv', { params: { path: { runId } }, parseAs: 'text' });
+  /** A multipart upload: built by hand (the typed client sends JSON), its answer checked against the document. */
+  const upload = async (form: FormData, k = key) =>
+    (
+      (await (
+        await checkedFetch(`${base}/v1/documents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${k}` },
+          body: form,
+        })
+      ).json()) as { documents: { id: string }[] }
+    ).documents.map((d) => d.id);
 
   const completed = (runId: string, limit = 1000) =>
     waitFor(
       `screening ${runId} to finish`,
       async () => {
-        const run = (await call('GET', `/v1/screenings/${runId}?limit=${limit}`)).json() as unknown as Run & {
-          evidence: string;
-        };
+        const run = (await ok(getRun(runId, limit))) as unknown as Run & { evidence: string };
         // Completed, and its evidence quoted (the ranking is readable before; see the test of evidence).
         return (run.status === 'completed' && run.evidence !== 'pending') || run.status === 'failed'
           ? run
@@ -84,6 +101,8 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     });
     ({ database, prefix, base } = stack);
     ({ acme: key, globex: otherKey } = stack.keys);
+    acme = stack.client(key);
+    globex = stack.client(otherKey);
 
     const random = seededRandom(2026);
     const texts = Array.from(
@@ -91,20 +110,30 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       (_, i) =>
         `resume ${i}: ${Array.from({ length: 60 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')}`,
     );
-    const accepted = await call('POST', '/v1/documents', {
-      documents: texts.map((text) => ({ kind: 'resume', text })),
+    const accepted = await ok(
+      acme.POST('/v1/documents', {
+        body: { documents: texts.map((text) => ({ kind: 'resume' as const, text })) },
+      }),
+    );
+    resumes = accepted.documents.map((d) => d.id);
+    const posting = await acme.POST('/v1/postings', {
+      body: {
+        title: 'Data engineer',
+        text: 'Data engineer: kafka, spark and postgres pipelines; terraform; low latency.',
+      },
     });
-    resumes = (accepted.json().documents as { id: string }[]).map((d) => d.id);
-    const posting = await call('POST', '/v1/postings', {
+    expect(posting.response.status).toBe(201);
+    ({ id: postingId, documentId: postingDocument } = posting.data!);
+    const byId = { params: { path: { id: postingId } } };
+    const added = await ok(
+      acme.POST('/v1/postings/{id}/applicants', { ...byId, body: { documentIds: resumes.slice(0, 210) } }),
+    );
+    expect(added).toMatchObject({ added: 210, applicants: 210 });
+    expect(await ok(acme.GET('/v1/postings/{id}', byId))).toMatchObject({
+      id: postingId,
       title: 'Data engineer',
-      text: 'Data engineer: kafka, spark and postgres pipelines; terraform; low latency.',
+      applicants: 210,
     });
-    expect(posting.status).toBe(201);
-    ({ id: postingId, documentId: postingDocument } = posting.json() as { id: string; documentId: string });
-    const added = await call('POST', `/v1/postings/${postingId}/applicants`, {
-      documentIds: resumes.slice(0, 210),
-    });
-    expect(added.json()).toMatchObject({ added: 210, applicants: 210 });
     // Every document embedded before the first run: the runs below test ranking, not the wait (which has its own
     // test), whatever the speed of the machine.
     await waitFor(
@@ -153,9 +182,9 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
   }
 
   it('ranks 210 applicants exactly as an independent recomputation from the stored vectors', async () => {
-    const { status, text } = await call('POST', `/v1/postings/${postingId}/screenings`, {});
-    expect(status).toBe(202);
-    const run = await completed((JSON.parse(text) as { runId: string }).runId);
+    const { data, response } = await screen(postingId);
+    expect(response.status).toBe(202);
+    const run = await completed(data!.runId);
     expect(run).toMatchObject({ status: 'completed', total: 210, pendingDocumentIds: [] });
     expect(run.params).toEqual({ threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false });
 
@@ -185,13 +214,10 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     const sorted = [...candidates.map((c) => c.domain)].sort((a, b) => a - b);
     const threshold = (sorted[104]! + sorted[105]!) / 2;
     const params = { threshold, boost: 1.2, penalty: 0.6, hardGate: false };
-    const run = (await completed(
-      (
-        (await call('POST', `/v1/postings/${postingId}/screenings`, { params, evidence: 5 })).json() as {
-          runId: string;
-        }
-      ).runId,
-    )) as unknown as Omit<Run, 'results'> & {
+    const run = (await completed(await startRun({ params, evidence: 5 }))) as unknown as Omit<
+      Run,
+      'results'
+    > & {
       audit: Record<string, number>;
       modelNames: { semantic: string; domain: string };
       evidenceTop: number;
@@ -239,15 +265,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
 
     // A pool run whose hard gate removes everyone says how many it removed.
     const gated = (await completed(
-      (
-        (
-          await call('POST', `/v1/postings/${postingId}/screenings`, {
-            scope: 'pool',
-            top: 10,
-            params: { threshold: 1, hardGate: true },
-          })
-        ).json() as { runId: string }
-      ).runId,
+      await startRun({ scope: 'pool', top: 10, params: { threshold: 1, hardGate: true } }),
     )) as unknown as Run & { audit: Record<string, number> };
     expect(gated.total).toBe(0);
     // Audited over the candidates the index gave: max(2 × top, 100).
@@ -255,28 +273,18 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
   });
 
   it('appends a new run without touching the older one, and exports CSV', async () => {
-    const first = await completed(
-      ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
-    );
+    const first = await completed(await startRun());
     const params = { threshold: 0.2, boost: 1.5, penalty: 0.1, hardGate: true };
-    const second = await completed(
-      (
-        (await call('POST', `/v1/postings/${postingId}/screenings`, { params, top: 25 })).json() as {
-          runId: string;
-        }
-      ).runId,
-    );
+    const second = await completed(await startRun({ params, top: 25 }));
     expect(second.params).toEqual(params);
     expect(second.results.length).toBeLessThanOrEqual(25);
     expect(second.results.every((r) => r.sameDomain)).toBe(true);
     const again = await completed(first.id);
     expect(again.results).toEqual(first.results);
 
-    const csv = await fetch(`${base}/v1/screenings/${first.id}/export.csv`, {
-      headers: { authorization: `Bearer ${key}` },
-    });
-    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    const lines = (await csv.text()).trimEnd().split('\r\n');
+    const csv = await exportCsv(first.id);
+    expect(csv.response.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.data!.trimEnd().split('\r\n');
     // The same columns as `shortlist screen --format csv`.
     expect(lines[0]).toBe(
       'rank,status,file,documentId,final,unclipped,semantic,domain,sameDomain,gateFactor,clipped,flags,' +
@@ -294,13 +302,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
   });
 
   it('screens the pool through the index: top k of every resume of the tenant', async () => {
-    const run = await completed(
-      (
-        (await call('POST', `/v1/postings/${postingId}/screenings`, { scope: 'pool', top: 20 })).json() as {
-          runId: string;
-        }
-      ).runId,
-    );
+    const run = await completed(await startRun({ scope: 'pool', top: 20 }));
     expect(run.status).toBe('completed');
     const vectors = await storedVectors();
     const posting = vectors.get(postingDocument)!;
@@ -319,27 +321,21 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     const form = new FormData();
     form.append('kind', 'resume');
     form.append('file', new Blob([]), 'empty.txt');
-    const upload = await fetch(`${base}/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
-      body: form,
-    });
-    const failing = ((await upload.json()) as { documents: { id: string }[] }).documents[0]!.id;
-    await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: [failing] });
-    const run = await completed(
-      ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
+    const [failing] = await upload(form);
+    await ok(
+      acme.POST('/v1/postings/{id}/applicants', {
+        params: { path: { id: postingId } },
+        body: { documentIds: [failing!] },
+      }),
     );
+    const run = await completed(await startRun());
     expect(run).toMatchObject({
       status: 'completed',
       total: 210,
       pendingDocumentIds: [],
       failed: [{ documentId: failing, failureReason: 'no_text', file: 'empty.txt' }],
     });
-    const csv = await (
-      await fetch(`${base}/v1/screenings/${run.id}/export.csv`, {
-        headers: { authorization: `Bearer ${key}` },
-      })
-    ).text();
+    const csv = await ok(exportCsv(run.id));
     expect(csv.trimEnd().split('\r\n').at(-1)).toBe(`,failed,empty.txt,${failing},,,,,,,,,,,,no_text,`);
   });
 
@@ -367,9 +363,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     // Only the posting with applicants; once, though the job ran twice.
     expect(runs.map((r) => r.posting_id)).toEqual([postingId]);
     const nightly = await completed(runs[0]!.id);
-    const api = await completed(
-      ((await call('POST', `/v1/postings/${postingId}/screenings`, {})).json() as { runId: string }).runId,
-    );
+    const api = await completed(await startRun());
     // The same ranking; the nightly run quotes no evidence (its cost stays off the night's schedule).
     const ranking = (results: Run['results']) => results.map((r) => ({ ...r, evidence: undefined }));
     expect(ranking(nightly.results)).toEqual(ranking(api.results));
@@ -418,30 +412,20 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       const form = new FormData();
       form.append('kind', 'resume');
       for (const f of files) form.append('file', new Blob([readFileSync(f)]), basename(f));
-      const uploaded = await fetch(`${base}/v1/documents`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${otherKey}` },
-        body: form,
-      });
-      const ids = ((await uploaded.json()) as { documents: { id: string }[] }).documents.map((d) => d.id);
+      const ids = await upload(form, otherKey);
       const fileOf = new Map(ids.map((id, i) => [id, basename(files[i]!)]));
-      const posting = (
-        await call('POST', '/v1/postings', { title: 'job', text: jobText }, otherKey)
-      ).json() as {
-        id: string;
-      };
-      await call('POST', `/v1/postings/${posting.id}/applicants`, { documentIds: ids }, otherKey);
-      const runId = (
-        (await call('POST', `/v1/postings/${posting.id}/screenings`, {}, otherKey)).json() as {
-          runId: string;
-        }
-      ).runId;
+      const posting = await ok(globex.POST('/v1/postings', { body: { title: 'job', text: jobText } }));
+      await ok(
+        globex.POST('/v1/postings/{id}/applicants', {
+          params: { path: { id: posting.id } },
+          body: { documentIds: ids },
+        }),
+      );
+      const { runId } = await ok(screen(posting.id, {}, globex));
       const api = await waitFor(
         'the API screening',
         async () => {
-          const run = (
-            await call('GET', `/v1/screenings/${runId}`, undefined, otherKey)
-          ).json() as unknown as Run;
+          const run = (await ok(getRun(runId, undefined, globex))) as unknown as Run;
           return run.status === 'completed' ? run : undefined;
         },
         90_000,
@@ -493,54 +477,55 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
 
   it('answers bad requests with the status that names the problem', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
-    expect((await call('POST', `/v1/postings/${unknown}/screenings`, {})).status).toBe(404);
-    expect((await call('POST', `/v1/postings/${postingId}/screenings`, {}, otherKey)).status).toBe(404);
-    expect((await call('GET', `/v1/screenings/${unknown}`)).status).toBe(404);
-    const outOfRange = await call('POST', `/v1/postings/${postingId}/screenings`, {
-      params: { threshold: 2 },
-    });
-    expect(outOfRange.status).toBe(400);
-    expect(outOfRange.json().message).toMatch(/threshold/);
-    const empty = await call('POST', '/v1/postings', {
-      title: 'Empty',
-      text: 'A posting nobody applied to.',
-    });
-    const noApplicants = await call(
-      'POST',
-      `/v1/postings/${(empty.json() as { id: string }).id}/screenings`,
-      {},
+    expect((await screen(unknown)).response.status).toBe(404);
+    expect((await screen(postingId, {}, globex)).response.status).toBe(404);
+    expect((await getRun(unknown)).response.status).toBe(404);
+    const outOfRange = await screen(postingId, { params: { threshold: 2 } });
+    expect(outOfRange.response.status).toBe(400);
+    expect(outOfRange.error?.message).toMatch(/threshold/);
+    const empty = await ok(
+      acme.POST('/v1/postings', { body: { title: 'Empty', text: 'A posting nobody applied to.' } }),
     );
-    expect(noApplicants.status).toBe(422);
-    expect(noApplicants.json().error).toBe('no_applicants');
-    const foreign = await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: [unknown] });
-    expect(foreign.status).toBe(404);
-    expect(foreign.json().missing).toEqual([unknown]);
+    const noApplicants = await screen(empty.id);
+    expect(noApplicants.response.status).toBe(422);
+    expect(noApplicants.error?.error).toBe('no_applicants');
+    const foreign = await acme.POST('/v1/postings/{id}/applicants', {
+      params: { path: { id: postingId } },
+      body: { documentIds: [unknown] },
+    });
+    expect(foreign.response.status).toBe(404);
+    expect(foreign.error?.missing).toEqual([unknown]);
   });
 
   it('refuses out-of-range pages, unstorable titles, loose parameters and the wrong kind of document at once', async () => {
     const documentCount = async () =>
       (await queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM documents`))[0]!.n;
-    const run = (
-      await call('POST', `/v1/postings/${postingId}/screenings`, { scope: 'applicants', top: 1 })
-    ).json() as { runId: string };
+    const runId = await startRun({ scope: 'applicants', top: 1 });
+    // Query strings as a client could send them (the typed client would send numbers).
+    const get = (path: string) =>
+      checkedFetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } });
     for (const [query, field] of [
       ['limit=Infinity', /limit/],
       ['offset=99999999999999999999', /offset/],
     ] as const) {
-      const page = await call('GET', `/v1/screenings/${run.runId}?${query}`);
+      const page = await get(`/v1/screenings/${runId}?${query}`);
       expect({ query, status: page.status }).toEqual({ query, status: 400 });
-      expect(page.json().message).toMatch(field);
-      const documents = await call('GET', `/v1/documents?${query.replace('offset', 'limit')}`);
+      expect(((await page.json()) as { message: string }).message).toMatch(field);
+      const documents = await get(`/v1/documents?${query.replace('offset', 'limit')}`);
       expect({ query, status: documents.status }).toEqual({ query, status: 400 });
     }
+    const limit = await acme.GET('/v1/documents', { params: { query: { limit: 1001 } } });
+    expect(limit.response.status).toBe(400);
+    expect(limit.error?.message).toMatch(/limit/);
+    const page = await ok(acme.GET('/v1/documents', { params: { query: { kind: 'posting', limit: 1 } } }));
+    expect(page.documents).toEqual([expect.objectContaining({ kind: 'posting' })]);
 
     const before = await documentCount();
-    const nul = await call('POST', '/v1/postings', {
-      title: 'Data\u0000engineer',
-      text: 'A job description.',
+    const nul = await acme.POST('/v1/postings', {
+      body: { title: 'Data\u0000engineer', text: 'A job description.' },
     });
-    expect(nul.status).toBe(400);
-    expect(nul.json().message).toMatch(/^title: contains U\+0000/);
+    expect(nul.response.status).toBe(400);
+    expect(nul.error?.message).toMatch(/^title: contains U\+0000/);
     expect(await documentCount()).toBe(before);
 
     for (const [params, field] of [
@@ -548,43 +533,45 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       [{ threshold: 0.5, x: 1 }, /additional propert|x/],
       [{ hardGate: 'true' }, /hardGate/],
     ] as const) {
-      for (const path of [`/v1/postings/${postingId}/screenings`, '/v1/postings']) {
-        const body = path === '/v1/postings' ? { title: 'p', text: 'Job.', params } : { params };
-        const refused = await call('POST', path, body);
-        expect({ path, params, status: refused.status }).toEqual({ path, params, status: 400 });
-        expect(refused.json().message).toMatch(field);
+      // Parameters of the wrong type on purpose: past the client's types, not past the server's schema.
+      const loose = params as unknown as ScreeningBody['params'];
+      for (const refused of [
+        await screen(postingId, { params: loose }),
+        await acme.POST('/v1/postings', { body: { title: 'p', text: 'Job.', params: loose } }),
+      ]) {
+        const path = new URL(refused.response.url).pathname;
+        expect({ path, params, status: refused.response.status }).toEqual({ path, params, status: 400 });
+        expect(refused.error?.message).toMatch(field);
       }
     }
 
     // A resume is not a posting, a posting is not an applicant.
-    const asPosting = await call('POST', '/v1/postings', { title: 'From a resume', documentId: resumes[0] });
-    expect(asPosting.status).toBe(422);
-    expect(asPosting.json().error).toBe('not_a_posting');
-    const asApplicant = await call('POST', `/v1/postings/${postingId}/applicants`, {
-      documentIds: [resumes[1], postingDocument],
+    const asPosting = await acme.POST('/v1/postings', {
+      body: { title: 'From a resume', documentId: resumes[0] },
     });
-    expect(asApplicant.status).toBe(422);
-    expect(asApplicant.json()).toMatchObject({ error: 'not_a_resume', notResumes: [postingDocument] });
+    expect(asPosting.response.status).toBe(422);
+    expect(asPosting.error?.error).toBe('not_a_posting');
+    const asApplicant = await acme.POST('/v1/postings/{id}/applicants', {
+      params: { path: { id: postingId } },
+      body: { documentIds: [resumes[1]!, postingDocument] },
+    });
+    expect(asApplicant.response.status).toBe(422);
+    expect(asApplicant.error).toMatchObject({ error: 'not_a_resume', notResumes: [postingDocument] });
 
     // A posting document that failed: refused when the posting is made, and when a screening is asked for.
     const form = new FormData();
     form.append('kind', 'posting');
     form.append('file', new Blob([readFileSync(join(fixtures, 'bad', 'truncated.pdf'))]), 'job.pdf');
-    const uploaded = await fetch(`${base}/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
-      body: form,
-    });
-    const failedId = ((await uploaded.json()) as { documents: { id: string }[] }).documents[0]!.id;
+    const [failedId] = await upload(form);
     await waitFor('the posting document to fail', async () => {
-      const view = (await call('GET', `/v1/documents/${failedId}`)).json();
+      const view = await ok(acme.GET('/v1/documents/{id}', { params: { path: { id: failedId! } } }));
       return view.status === 'failed' ? view : undefined;
     });
     const started = Date.now();
-    const fromFailed = await call('POST', '/v1/postings', { title: 'Broken', documentId: failedId });
-    expect(fromFailed.status).toBe(422);
-    expect(fromFailed.json()).toMatchObject({ error: 'posting_failed' });
-    expect(fromFailed.json().message).toMatch(/corrupt_file/);
+    const fromFailed = await acme.POST('/v1/postings', { body: { title: 'Broken', documentId: failedId } });
+    expect(fromFailed.response.status).toBe(422);
+    expect(fromFailed.error).toMatchObject({ error: 'posting_failed' });
+    expect(fromFailed.error?.message).toMatch(/corrupt_file/);
     expect(Date.now() - started).toBeLessThan(4000);
     const [postingRow] = await queryRows<{ id: string }>(
       database.db,
@@ -592,8 +579,8 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
           SELECT tenant_id, id, 'made before its document failed' FROM documents WHERE id = ${failedId}
           RETURNING id`,
     );
-    const screening = await call('POST', `/v1/postings/${postingRow!.id}/screenings`, { scope: 'pool' });
-    expect(screening.status).toBe(422);
-    expect(screening.json().error).toBe('posting_failed');
+    const screening = await screen(postingRow!.id, { scope: 'pool' });
+    expect(screening.response.status).toBe(422);
+    expect(screening.error?.error).toBe('posting_failed');
   });
 });

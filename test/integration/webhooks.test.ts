@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verify } from '@shortlist/webhooks';
+import { ok, type ApiClient } from '../support/api-client/client';
 import { startApiStack, type ApiStack } from '../support/api-stack';
 import { waitFor } from '../support/net';
 
@@ -36,19 +37,9 @@ async function startReceiver(): Promise<{ server: Server; url: string; received:
 describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', () => {
   let stack: ApiStack;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-
-  const call = async (method: string, path: string, body?: unknown, key = stack.keys.acme) => {
-    const response = await fetch(`${stack.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      json: () => (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
-    };
-  };
+  /** The typed clients of the API as the two tenants; every answer is checked against the OpenAPI document. */
+  let acme: ApiClient;
+  let globex: ApiClient;
   const events = (path: string): WebhookEvent[] =>
     receiver.received
       .filter((r) => r.path === path)
@@ -66,6 +57,8 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
         SCREENING_WAIT_SECONDS: '30',
       },
     });
+    acme = stack.client(stack.keys.acme);
+    globex = stack.client(stack.keys.globex);
   }, 120_000);
 
   afterAll(async () => {
@@ -79,42 +72,44 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
       ['http://localhost:9/hook', 'url host localhost is not in WEBHOOK_ALLOWLIST'],
       ['ftp://127.0.0.1/hook', 'url must be an http(s) URL'],
     ] as const) {
-      const answer = await call('POST', '/v1/webhooks', { url, events: ['document.ready'] });
-      expect(answer.status).toBe(400);
-      expect(answer.json().message).toBe(reason);
+      const answer = await acme.POST('/v1/webhooks', { body: { url, events: ['document.ready'] } });
+      expect(answer.response.status).toBe(400);
+      expect(answer.error?.message).toBe(reason);
     }
-    const unknownEvent = await call('POST', '/v1/webhooks', {
-      url: `${receiver.url}/ok`,
-      events: ['document.eaten'],
+    const unknownEvent = await acme.POST('/v1/webhooks', {
+      body: { url: `${receiver.url}/ok`, events: ['document.eaten' as 'document.ready'] },
     });
-    expect(unknownEvent.status).toBe(400);
-    expect(await call('GET', '/v1/webhooks')).toMatchObject({ status: 200 });
-    expect((await call('GET', '/v1/webhooks')).json().webhooks).toEqual([]);
+    expect(unknownEvent.response.status).toBe(400);
+    expect((await ok(acme.GET('/v1/webhooks'))).webhooks).toEqual([]);
   });
 
   it('delivers signed, batched events for a bulk load, a failed document and a finished screening', async () => {
-    const created = await call('POST', '/v1/webhooks', {
-      url: `${receiver.url}/ok`,
-      events: ['document.ready', 'document.failed', 'screening.completed'],
+    const created = await acme.POST('/v1/webhooks', {
+      body: {
+        url: `${receiver.url}/ok`,
+        events: ['document.ready', 'document.failed', 'screening.completed'],
+      },
     });
-    expect(created.status).toBe(201);
-    const endpoint = created.json() as { id: string; secret: string };
+    expect(created.response.status).toBe(201);
+    const endpoint = created.data!;
     expect(endpoint.secret).toMatch(/^whsec_/);
     // The secret is shown once; other tenants see nothing of it.
-    const listed = (await call('GET', '/v1/webhooks')).json().webhooks as Record<string, unknown>[];
+    const listed = (await ok(acme.GET('/v1/webhooks'))).webhooks;
     expect(listed).toHaveLength(1);
     expect(listed[0]).not.toHaveProperty('secret');
-    expect((await call('GET', `/v1/webhooks/${endpoint.id}`, undefined, stack.keys.globex)).status).toBe(404);
+    const foreign = await globex.GET('/v1/webhooks/{id}', { params: { path: { id: endpoint.id } } });
+    expect(foreign.response.status).toBe(404);
 
     const texts = Array.from({ length: 40 }, (_, i) => ({
-      kind: 'resume',
+      kind: 'resume' as const,
       text: `resume ${i}: spark kafka ${i}`,
     }));
-    const accepted = await call('POST', '/v1/documents', {
-      documents: [...texts, { kind: 'resume', text: '\u0007\u0007' }],
-    });
-    expect(accepted.status).toBe(202);
-    const ids = (accepted.json().documents as { id: string }[]).map((d) => d.id);
+    const accepted = await ok(
+      acme.POST('/v1/documents', {
+        body: { documents: [...texts, { kind: 'resume', text: '\u0007\u0007' }] },
+      }),
+    );
+    const ids = accepted.documents.map((d) => d.id);
     const failedId = ids.at(-1)!;
 
     await waitFor('40 document.ready events and one document.failed', () => {
@@ -144,14 +139,19 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
       expect(request.headers['shortlist-delivery']).toMatch(/^[0-9a-f-]{36}$/);
     }
 
-    const posting = await call('POST', '/v1/postings', {
-      title: 'Data engineer',
-      text: 'spark and kafka pipelines',
-    });
-    const postingId = posting.json().id as string;
-    await call('POST', `/v1/postings/${postingId}/applicants`, { documentIds: ids.slice(0, 10) });
-    const run = await call('POST', `/v1/postings/${postingId}/screenings`, {});
-    const runId = run.json().runId as string;
+    const posting = await ok(
+      acme.POST('/v1/postings', { body: { title: 'Data engineer', text: 'spark and kafka pipelines' } }),
+    );
+    const postingId = posting.id;
+    await ok(
+      acme.POST('/v1/postings/{id}/applicants', {
+        params: { path: { id: postingId } },
+        body: { documentIds: ids.slice(0, 10) },
+      }),
+    );
+    const { runId } = await ok(
+      acme.POST('/v1/postings/{id}/screenings', { params: { path: { id: postingId } }, body: {} }),
+    );
     const completed = await waitFor('the screening.completed event', () =>
       events('/ok').find((e) => e.type === 'screening.completed' && e.data.runId === runId),
     );
@@ -159,14 +159,10 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
 
     // Every request the receiver took is a delivery recorded as delivered, with its one attempt (the posting's
     // own document.ready came too).
-    type Delivery = {
-      status: string;
-      eventCount: number;
-      attempts: { attempt: number; statusCode: number }[];
-    };
     const deliveries = await waitFor('every delivery to be recorded as delivered', async () => {
-      const listed = (await call('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).json()
-        .deliveries as Delivery[];
+      const { deliveries: listed } = await ok(
+        acme.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: endpoint.id } } }),
+      );
       const taken = receiver.received.filter((r) => r.path === '/ok').length;
       return listed.length === taken && listed.every((d) => d.status === 'delivered') ? listed : undefined;
     });
@@ -177,21 +173,19 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
   }, 180_000);
 
   it('retries a failing receiver, records each attempt, and disables the endpoint after failed deliveries in a row', async () => {
-    const created = await call('POST', '/v1/webhooks', {
-      url: `${receiver.url}/down`,
-      events: ['document.ready'],
-    });
-    const endpointId = created.json().id as string;
-    const deliveries = async () =>
-      (await call('GET', `/v1/webhooks/${endpointId}/deliveries`)).json().deliveries as {
-        status: string;
-        attempts: { attempt: number; statusCode: number; error: string }[];
-      }[];
+    const created = await ok(
+      acme.POST('/v1/webhooks', { body: { url: `${receiver.url}/down`, events: ['document.ready'] } }),
+    );
+    const endpointId = created.id;
+    const byId = { params: { path: { id: endpointId } } };
+    const deliveries = async () => (await ok(acme.GET('/v1/webhooks/{id}/deliveries', byId))).deliveries;
 
     for (const i of [1, 2]) {
-      await call('POST', '/v1/documents', {
-        documents: [{ kind: 'resume', text: `down resume ${i} ${Date.now()}` }],
-      });
+      await ok(
+        acme.POST('/v1/documents', {
+          body: { documents: [{ kind: 'resume', text: `down resume ${i} ${Date.now()}` }] },
+        }),
+      );
       await waitFor(
         `failed delivery ${i}`,
         async () => (await deliveries()).filter((d) => d.status === 'failed').length >= i,
@@ -202,7 +196,7 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
       expect.objectContaining({ attempt: 1, statusCode: 500, error: 'the receiver answered 500' }),
       expect.objectContaining({ attempt: 2, statusCode: 500, error: 'the receiver answered 500' }),
     ]);
-    const endpoint = (await call('GET', `/v1/webhooks/${endpointId}`)).json();
+    const endpoint = await ok(acme.GET('/v1/webhooks/{id}', byId));
     expect(endpoint).toMatchObject({
       enabled: false,
       consecutiveFailures: 2,
@@ -210,20 +204,21 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
     });
     // Disabled: a new document makes no delivery for it.
     const before = receiver.received.filter((r) => r.path === '/down').length;
-    const quiet = await call('POST', '/v1/documents', {
-      documents: [{ kind: 'resume', text: `quiet ${Date.now()}` }],
-    });
-    const quietId = (quiet.json().documents as { id: string }[])[0]!.id;
+    const quiet = await ok(
+      acme.POST('/v1/documents', { body: { documents: [{ kind: 'resume', text: `quiet ${Date.now()}` }] } }),
+    );
+    const quietId = quiet.documents[0]!.id;
     await waitFor(
       'the quiet document to be ready',
-      async () => (await call('GET', `/v1/documents/${quietId}`)).json().status === 'ready',
+      async () =>
+        (await ok(acme.GET('/v1/documents/{id}', { params: { path: { id: quietId } } }))).status === 'ready',
     );
     expect((await deliveries()).length).toBe(2);
     expect(receiver.received.filter((r) => r.path === '/down').length).toBe(before);
 
-    const enabled = await call('POST', `/v1/webhooks/${endpointId}/enable`);
-    expect(enabled.json()).toMatchObject({ enabled: true, consecutiveFailures: 0 });
-    expect((await call('DELETE', `/v1/webhooks/${endpointId}`)).status).toBe(204);
-    expect((await call('GET', `/v1/webhooks/${endpointId}`)).status).toBe(404);
+    const enabled = await ok(acme.POST('/v1/webhooks/{id}/enable', byId));
+    expect(enabled).toMatchObject({ enabled: true, consecutiveFailures: 0 });
+    expect((await acme.DELETE('/v1/webhooks/{id}', byId)).response.status).toBe(204);
+    expect((await acme.GET('/v1/webhooks/{id}', byId)).response.status).toBe(404);
   }, 180_000);
 });

@@ -7,6 +7,7 @@ import { ApiKeyRepository, TenantRepository } from '@shortlist/db';
 import { createRedisConnection } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import { buildServer } from '../../apps/api/src/server';
+import { apiClient, type ApiClient } from './api-client/client';
 import { createTestDatabase, type TestDatabase } from './database';
 import { deletePrefix, uniquePrefix } from './redis';
 import { createTestBucket, type TestBucket } from './s3';
@@ -24,6 +25,8 @@ export interface ApiStack {
   metricsBase: string;
   /** API keys of two tenants, `acme` and `globex`. */
   keys: { acme: string; globex: string };
+  /** The typed client of the API as the holder of `apiKey` (none: anonymous); every answer checked against the OpenAPI document. */
+  client(apiKey?: string): ApiClient;
   worker: WorkerProcess;
   stop(): Promise<void>;
 }
@@ -82,13 +85,15 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     MAX_DOCUMENT_BYTES: String(ingest.maxDocumentBytes),
     ...options.workerEnv,
   });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     database,
     bucket,
     redis,
     prefix,
     app,
-    base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    base,
+    client: (apiKey) => apiClient(base, apiKey),
     metricsBase: `http://127.0.0.1:${(app.metricsServer!.address() as AddressInfo).port}`,
     keys,
     worker,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyKeyRepository, type Database } from '@shortlist/db';
+import { errorResponse } from './documented-errors';
 import { HttpError } from './http-error';
 
 declare module 'fastify' {
@@ -31,9 +32,28 @@ function fingerprint(request: FastifyRequest): string {
 export function installIdempotency(app: FastifyInstance, db: Database): void {
   const keys = new IdempotencyKeyRepository(db);
   app.decorateRequest('idempotencyKey', undefined);
-  // Every POST under /v1 documents the header (the OpenAPI document is the contract).
+  // Every POST under /v1 documents the header and its answers (the OpenAPI document is the contract).
   app.addHook('onRoute', (route) => {
     if (route.method !== 'POST' || !route.url.startsWith('/v1/') || !route.schema) return;
+    const response = { ...(route.schema.response as Record<string, Record<string, unknown>> | undefined) };
+    for (const [status, answer] of Object.entries(response)) {
+      if (!status.startsWith('2')) continue;
+      response[status] = {
+        ...answer,
+        headers: {
+          ...(answer.headers as object | undefined),
+          'idempotent-replayed': {
+            type: 'string',
+            enum: ['true'],
+            description:
+              'Set when this is the first answer, given again to a retry with the same Idempotency-Key',
+          },
+        },
+      };
+    }
+    response[409] ??= errorResponse('The first request with this Idempotency-Key is still running; retry');
+    response[422] ??= errorResponse('This Idempotency-Key was used with a different request');
+    route.schema.response = response;
     const headers = (route.schema.headers ?? { type: 'object', properties: {} }) as {
       properties?: Record<string, unknown>;
     };

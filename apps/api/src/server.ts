@@ -11,6 +11,7 @@ import type { ObjectStore } from '@shortlist/storage';
 import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
 import { DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
+import { installDocumentedErrors } from './documented-errors';
 import { installErrorHandler } from './http-error';
 import { installIdempotency } from './idempotency';
 import { installMetrics, serveMetrics } from './metrics';
@@ -108,12 +109,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const queues = new JobQueues(options.redis, options.redisPrefix);
   app.addHook('onClose', () => queues.close());
 
+  // The OpenAPI document is the contract (apps/api/openapi.json, `npm run openapi`); 3.1: its schemas are JSON
+  // Schema, as the routes declare them (types that include null, examples), so clients can validate with them.
   await app.register(swagger, {
     openapi: {
+      openapi: '3.1.0',
       info: {
         title: 'Shortlist',
         version: '0.1.0',
-        description: 'Screen resumes against job descriptions with sentence embeddings.',
+        description:
+          'Screen resumes against job descriptions with sentence embeddings.\n\n' +
+          'Every request under /v1 sends an API key as `Authorization: Bearer <key>`; every query is scoped to its ' +
+          'tenant. Every error answer (4xx, 5xx) is JSON `{error, message}`: `error` a stable code, `message` ' +
+          'naming the field or the reason; some add fields (listed with the response). Every POST accepts an ' +
+          '`Idempotency-Key` header: a retry with the same key within 24 hours gets the first answer.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
@@ -131,6 +140,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installErrorHandler(app);
   installAuth(app, options.database.db);
   installIdempotency(app, options.database.db);
+  installDocumentedErrors(app);
   const registry = installMetrics(app, options.database.db, queues);
   if (options.metrics) serveMetrics(app, registry, options.metrics.port, options.metrics.host);
   healthRoutes(app, readinessChecks(options));

@@ -6,12 +6,20 @@ import { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure, retryDocument } from '@sho
 import type { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import type { DocumentInput, DocumentIntake } from '../document-intake';
+import { errorResponse } from '../documented-errors';
 import { HttpError, errorSchema } from '../http-error';
 import { domainLabelSchema } from './screenings';
 
 const KINDS = schema.documentKind.enumValues;
 const STATUSES = schema.documentStatus.enumValues;
 const MAX_BATCH = 10_000;
+
+/** Ids of the examples of the document (OpenAPI). */
+const example = {
+  resume: '3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c',
+  copy: '6b8d0f2a-4c6e-4a8b-9d1f-3a5c7e9b1d3f',
+  createdAt: '2026-11-30T09:12:00.000Z',
+};
 
 const metadata = {
   type: 'object',
@@ -39,13 +47,41 @@ const documentInput = {
 const createBody = {
   type: 'object',
   description:
-    'One document ({kind, text} or {kind, source}) or a batch ({documents: [...]}, up to 10,000). ' +
-    'Uploads use multipart/form-data instead: a `kind` field, then one or more `file` parts.',
+    'One document ({kind, text} or {kind, source}) or a batch ({documents: [...]}, up to 10,000): `kind` or ' +
+    '`documents`, not both. Uploads use multipart/form-data instead: a `kind` field, then one or more `file` parts.',
   properties: {
     ...documentInput.properties,
     documents: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: documentInput },
   },
+  required: [],
   additionalProperties: false,
+  examples: [
+    {
+      kind: 'resume',
+      text: 'Jane Doe. Data engineer: Kafka, Spark, PostgreSQL.',
+      metadata: { atsId: 'A-1042' },
+    },
+    {
+      documents: [
+        { kind: 'resume', source: { bucket: 'incoming-resumes', key: 'incoming/jane-doe.pdf' } },
+        { kind: 'posting', text: 'Data engineer: Kafka, Spark and PostgreSQL pipelines.' },
+      ],
+    },
+  ],
+} as const;
+
+/** The multipart form of POST /v1/documents (streamed by the handler, so documented apart from the JSON body). */
+const uploadForm = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: KINDS, description: 'before the files' },
+    file: {
+      type: 'array',
+      description: 'one part per file (txt, PDF, DOCX, HTML), up to 1000',
+      items: { type: 'string', format: 'binary' },
+    },
+  },
+  required: ['kind', 'file'],
 } as const;
 
 const acceptedSchema = {
@@ -65,7 +101,21 @@ const acceptedSchema = {
     },
   },
   required: ['documents'],
+  examples: [
+    {
+      documents: [
+        { id: example.resume, status: 'queued' },
+        { id: example.copy, status: 'ready', duplicateOf: '9c1e3a5b-7d9f-4b1d-8f3a-5c7e9a1b3d5f' },
+      ],
+    },
+  ],
 } as const;
+
+/** A refused upload or batch; an upload refused part-way names the documents it had accepted (none: all undone). */
+const refusedSchema = (description: string) => ({
+  ...errorResponse(description),
+  properties: { ...errorSchema.properties, documents: acceptedSchema.properties.documents },
+});
 
 const documentView = {
   type: 'object',
@@ -81,20 +131,38 @@ const documentView = {
     sizeBytes: { type: 'integer' },
     source: {
       type: 'object',
+      description: 'Where the document came from: an upload (its file name), text, or an S3 reference',
       properties: {
-        type: { type: 'string' },
+        type: { type: 'string', enum: ['upload', 'text', 's3', 'file'] },
         filename: { type: 'string' },
         contentType: { type: 'string' },
         bucket: { type: 'string' },
         key: { type: 'string' },
       },
+      required: ['type'],
     },
     metadata,
     domainLabel: domainLabelSchema,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'kind', 'status', 'createdAt', 'updatedAt'],
+  required: ['id', 'kind', 'status', 'source', 'metadata', 'createdAt', 'updatedAt'],
+  examples: [
+    {
+      id: example.resume,
+      kind: 'resume',
+      status: 'ready',
+      tokens: 612,
+      truncated: false,
+      sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      sizeBytes: 48213,
+      source: { type: 'upload', filename: 'jane-doe.pdf', contentType: 'application/pdf' },
+      metadata: { atsId: 'A-1042' },
+      domainLabel: { label: 'technology', similarity: 0.79, runnerUp: { label: 'finance', similarity: 0.4 } },
+      createdAt: example.createdAt,
+      updatedAt: '2026-11-30T09:12:03.000Z',
+    },
+  ],
 } as const;
 
 const idParams = {
@@ -156,9 +224,24 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
                   required: ['id', 'kind', 'status', 'createdAt'],
                 },
               },
-              nextCursor: { type: 'string', format: 'uuid' },
+              nextCursor: { type: 'string', format: 'uuid', description: 'absent on the last page' },
             },
             required: ['documents'],
+            examples: [
+              {
+                documents: [
+                  {
+                    id: example.resume,
+                    kind: 'resume',
+                    status: 'ready',
+                    file: 'jane-doe.pdf',
+                    domainLabel: { label: 'technology', similarity: 0.79, runnerUp: null },
+                    createdAt: example.createdAt,
+                  },
+                ],
+                nextCursor: example.resume,
+              },
+            ],
           },
         },
       },
@@ -181,7 +264,22 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   app.post<{ Body: CreateBody }>(
     '/v1/documents',
     {
-      config: { auth: 'tenant' },
+      config: {
+        auth: 'tenant',
+        // The document only: the multipart form is not validated up front (the handler streams it).
+        swaggerTransform: ({ schema, url }) => ({
+          url,
+          schema: {
+            ...schema,
+            body: {
+              content: {
+                'application/json': { schema: createBody },
+                'multipart/form-data': { schema: uploadForm },
+              },
+            },
+          },
+        }),
+      },
       schema: {
         summary: 'Accept documents for extraction and embedding',
         tags: ['documents'],
@@ -190,10 +288,11 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
         body: { content: { 'application/json': { schema: createBody } } },
         response: {
           202: acceptedSchema,
-          400: errorSchema,
-          401: errorSchema,
-          413: errorSchema,
-          503: errorSchema,
+          400: refusedSchema('The request or one of its documents is malformed; the message names it'),
+          403: errorResponse(
+            "A source key under another tenant's prefix (source_forbidden); the message names the document",
+          ),
+          413: refusedSchema('A file over MAX_DOCUMENT_BYTES, or more files than one upload takes'),
         },
       },
     },
@@ -214,7 +313,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
         tags: ['documents'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: documentView, 404: errorSchema },
+        response: { 200: documentView, 404: errorResponse('No document :id') },
       },
     },
     async (request) => {
@@ -234,7 +333,14 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
         tags: ['documents'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 202: acceptedSchema.properties.documents.items, 404: errorSchema, 409: errorSchema },
+        response: {
+          202: {
+            ...acceptedSchema.properties.documents.items,
+            examples: [{ id: example.resume, status: 'queued' }],
+          },
+          404: errorResponse('No document :id'),
+          409: errorResponse('The document has not failed, or failed for a reason of its own content'),
+        },
       },
     },
     async (request, reply) => {
@@ -276,7 +382,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
         tags: ['documents'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 204: { type: 'null' }, 404: errorSchema },
+        response: { 204: { type: 'null', description: 'Erased' }, 404: errorResponse('No document :id') },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { DomainRepository, type Database, type DomainSet } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
 import { CARD_DOMAINS, CARD_DOMAIN_SET_ID, InvalidDomainSetError, buildDomainSet } from '@shortlist/scoring';
-import { HttpError, errorSchema } from '../http-error';
+import { errorResponse } from '../documented-errors';
+import { HttpError } from '../http-error';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
@@ -28,7 +29,23 @@ const setView = {
     createdAt: { type: 'string', format: 'date-time' },
     domains: { type: 'array', items: { ...domainSchema, required: ['key', 'name', 'description'] } },
   },
-  required: ['id', 'name', 'builtIn', 'active', 'domains'],
+  required: ['id', 'name', 'builtIn', 'active', 'createdAt', 'domains'],
+  examples: [
+    {
+      id: 'e1a3c5d7-9b2f-4d6a-8c0e-2f4a6c8e0b1d',
+      name: 'Engineering roles',
+      builtIn: false,
+      active: true,
+      createdAt: '2026-11-30T09:00:00.000Z',
+      domains: [
+        {
+          key: 'data_engineering',
+          name: 'Data engineering',
+          description: 'Pipelines, warehouses, Kafka, Spark, SQL.',
+        },
+      ],
+    },
+  ],
 } as const;
 
 export interface DomainSetRouteDependencies {
@@ -69,7 +86,12 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
         tags: ['domains'],
         security: [{ bearer: [] }],
         response: {
-          200: { type: 'object', properties: { domainSets: { type: 'array', items: setView } } },
+          200: {
+            type: 'object',
+            properties: { domainSets: { type: 'array', items: setView } },
+            required: ['domainSets'],
+            examples: [{ domainSets: setView.examples }],
+          },
         },
       },
     },
@@ -85,7 +107,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
         tags: ['domains'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: setView, 404: errorSchema },
+        response: { 200: setView, 404: errorResponse('No domain set :id') },
       },
     },
     async (request) => view(await setOf(request.tenantId, request.params.id)),
@@ -118,8 +140,17 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
           },
           required: ['name', 'domains'],
           additionalProperties: false,
+          examples: [
+            {
+              name: 'Engineering roles',
+              base: 'card',
+              domains: [
+                { key: 'data_engineering', description: 'Pipelines, warehouses, Kafka, Spark, SQL.' },
+              ],
+            },
+          ],
         },
-        response: { 201: setView, 400: errorSchema },
+        response: { 201: setView },
       },
     },
     async (request, reply) => {
@@ -148,7 +179,7 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
         tags: ['domains'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: setView, 404: errorSchema },
+        response: { 200: setView, 404: errorResponse('No domain set :id') },
       },
     },
     async (request) => {
@@ -168,7 +199,13 @@ export function domainSetRoutes(app: FastifyInstance, deps: DomainSetRouteDepend
         tags: ['domains'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 204: { type: 'null' }, 400: errorSchema, 404: errorSchema },
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          400: errorResponse(
+            "The id is malformed, or names the card's built-in set, which cannot be deleted",
+          ),
+          404: errorResponse('No domain set :id'),
+        },
       },
     },
     async (request, reply) => {

@@ -36,12 +36,43 @@ const statusSchema = {
 
 export function healthRoutes(app: FastifyInstance, checks: ReadinessCheck[]): void {
   // Liveness: the process answers. Never depends on other services, so a database outage restarts nothing.
-  app.get('/healthz', { schema: { response: { 200: statusSchema } } }, () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness: the process answers',
+        tags: ['operations'],
+        response: { 200: { ...statusSchema, examples: [{ status: 'ok' }] } },
+      },
+    },
+    () => ({ status: 'ok' }),
+  );
 
   // Readiness: every dependency answers now (PostgreSQL, Redis, S3); 503 names the ones that do not.
   app.get(
     '/readyz',
-    { schema: { response: { 200: statusSchema, 503: statusSchema } } },
+    {
+      schema: {
+        summary: 'Readiness: PostgreSQL, Redis and S3 answer now',
+        tags: ['operations'],
+        response: {
+          200: {
+            ...statusSchema,
+            examples: [{ status: 'ready', checks: { postgres: 'ok', redis: 'ok', s3: 'ok' } }],
+          },
+          503: {
+            ...statusSchema,
+            description: 'A service does not answer; its check names why',
+            examples: [
+              {
+                status: 'not ready',
+                checks: { postgres: 'ok', redis: 'failing: connect ECONNREFUSED 127.0.0.1:6379', s3: 'ok' },
+              },
+            ],
+          },
+        },
+      },
+    },
     async (_request, reply) => {
       const results = await Promise.all(checks.map(async (c) => [c.name, await probe(c)] as const));
       const ready = results.every(([, result]) => result === 'ok');

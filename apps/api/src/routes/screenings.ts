@@ -20,16 +20,30 @@ import {
 import { scoreParamsSchema, screeningCsv, type ScoreOverrides } from '@shortlist/scoring';
 import { z } from 'zod';
 import type { DocumentIntake } from '../document-intake';
+import { errorResponse } from '../documented-errors';
 import { HttpError, errorSchema } from '../http-error';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
 const runParams = { type: 'object', properties: { runId: uuid }, required: ['runId'] } as const;
-/** The score parameters' JSON Schema, from their one definition (zod, libs/scoring). */
+/** The score parameters' JSON Schema, from their one definition (zod, libs/scoring); each one is optional. */
 const paramsSchema = (({ $schema: _, ...jsonSchema }) => ({
   ...jsonSchema,
+  required: [] as string[],
   description: 'Score parameters: defaults 0.5 / 1.2 / 0.6, no hard gate.',
 }))(z.toJSONSchema(scoreParamsSchema, { target: 'draft-7' }));
+
+/** Ids of the examples of the document (OpenAPI), so that they read as one story. */
+const example = {
+  posting: '5b0f3c9e-8d7a-4f0e-9c61-2a4d6e8f1b3c',
+  postingDocument: '8e2d4c6a-1b3f-4a5e-8d7c-9f0a1b2c3d4e',
+  resume: '3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c',
+  failedResume: '7a1e3c5b-9d2f-4b6a-8e0c-1d3f5b7a9c2e',
+  run: 'c4a2e6f8-0b1d-4c3e-9a5b-7d9f1e3a5c7b',
+  semanticModel: '1c3e5a7b-9d0f-4e2a-8b4c-6d8f0a2c4e6a',
+  domainModel: '2d4f6b8c-0e1a-4f3b-9c5d-7e9a1b3d5f7b',
+  createdAt: '2026-11-30T09:15:00.000Z',
+};
 
 const postingView = {
   type: 'object',
@@ -42,7 +56,18 @@ const postingView = {
     applicants: { type: 'integer' },
     createdAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'documentId', 'title', 'status'],
+  required: ['id', 'documentId', 'title', 'status', 'params', 'applicants', 'createdAt'],
+  examples: [
+    {
+      id: example.posting,
+      documentId: example.postingDocument,
+      title: 'Data engineer',
+      status: 'open',
+      params: { threshold: 0.55 },
+      applicants: 210,
+      createdAt: example.createdAt,
+    },
+  ],
 } as const;
 
 /** A document's domain: the nearest label of its tenant's domain set, and the runner-up (cosines). */
@@ -56,9 +81,11 @@ export const domainLabelSchema = {
     runnerUp: {
       type: ['object', 'null'],
       properties: { label: { type: 'string' }, similarity: { type: 'number' } },
+      required: ['label', 'similarity'],
     },
   },
   required: ['label', 'similarity', 'runnerUp'],
+  examples: [{ label: 'technology', similarity: 0.81, runnerUp: { label: 'finance', similarity: 0.42 } }],
 } as const;
 
 const resultSchema = {
@@ -120,8 +147,17 @@ const runView = {
     trigger: { type: 'string' },
     top: { type: 'integer' },
     params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
-    models: { type: 'object', properties: { semantic: nullableUuid, domain: nullableUuid } },
-    modelNames: { type: 'object', properties: { semantic: nullableString, domain: nullableString } },
+    models: {
+      type: 'object',
+      description: 'ids of the models the run scored with (null: none active when it was created)',
+      properties: { semantic: nullableUuid, domain: nullableUuid },
+      required: ['semantic', 'domain'],
+    },
+    modelNames: {
+      type: 'object',
+      properties: { semantic: nullableString, domain: nullableString },
+      required: ['semantic', 'domain'],
+    },
     evidenceTop: { type: 'integer', description: 'how many of the best results carry evidence' },
     evidence: {
       type: 'string',
@@ -142,6 +178,15 @@ const runView = {
         review: { type: 'integer' },
         reviewCutoff: { type: ['number', 'null'] },
       },
+      required: [
+        'candidates',
+        'boosted',
+        'penalised',
+        'removedByGate',
+        'borderline',
+        'review',
+        'reviewCutoff',
+      ],
     },
     failed: {
       type: 'array',
@@ -167,7 +212,83 @@ const runView = {
     finishedAt: { type: 'string', format: 'date-time' },
     results: { type: 'array', items: resultSchema },
   },
-  required: ['id', 'postingId', 'status', 'scope', 'params', 'results'],
+  required: [
+    'id',
+    'postingId',
+    'status',
+    'scope',
+    'trigger',
+    'params',
+    'models',
+    'modelNames',
+    'evidenceTop',
+    'evidence',
+    'audit',
+    'failed',
+    'pendingDocumentIds',
+    'total',
+    'limit',
+    'offset',
+    'createdAt',
+    'results',
+  ],
+  examples: [
+    {
+      id: example.run,
+      postingId: example.posting,
+      status: 'completed',
+      scope: 'applicants',
+      trigger: 'api',
+      params: { threshold: 0.5, boost: 1.2, penalty: 0.6, hardGate: false },
+      models: { semantic: example.semanticModel, domain: example.domainModel },
+      modelNames: { semantic: '0xnbk/nbk-ats-semantic-v1-en', domain: '0xnbk/nbk-ats-domain-v1-en' },
+      evidenceTop: 50,
+      evidence: 'complete',
+      audit: {
+        candidates: 210,
+        boosted: 120,
+        penalised: 90,
+        removedByGate: 0,
+        borderline: 14,
+        review: 3,
+        reviewCutoff: 0.71,
+      },
+      failed: [{ documentId: example.failedResume, failureReason: 'no_text', file: 'empty.txt' }],
+      postingDomainLabel: { label: 'technology', similarity: 0.84, runnerUp: null },
+      pendingDocumentIds: [],
+      total: 210,
+      limit: 1,
+      offset: 0,
+      createdAt: example.createdAt,
+      finishedAt: '2026-11-30T09:15:04.000Z',
+      results: [
+        {
+          rank: 1,
+          documentId: example.resume,
+          file: 'jane-doe.pdf',
+          final: 97.3,
+          unclipped: 97.3,
+          semantic: 0.811,
+          domain: 0.77,
+          sameDomain: true,
+          domainLabel: {
+            label: 'technology',
+            similarity: 0.79,
+            runnerUp: { label: 'finance', similarity: 0.4 },
+          },
+          gate: {
+            domain: 0.77,
+            threshold: 0.5,
+            factor: 1.2,
+            clipped: false,
+            explanation: 'domain 0.77 > threshold 0.50: boosted ×1.2',
+          },
+          flags: [],
+          evidence: [{ text: 'Built Kafka and Spark pipelines on PostgreSQL.', similarity: 0.86 }],
+        },
+      ],
+    },
+  ],
 } as const;
 
 export interface ScreeningRouteDependencies {
@@ -212,8 +333,21 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           },
           required: ['title'],
           additionalProperties: false,
+          examples: [
+            {
+              title: 'Data engineer',
+              text: 'Data engineer: Kafka, Spark and PostgreSQL pipelines; Terraform.',
+              params: { threshold: 0.55 },
+            },
+          ],
         },
-        response: { 201: postingView, 400: errorSchema, 404: errorSchema, 422: errorSchema },
+        response: {
+          201: postingView,
+          404: errorResponse('No document documentId'),
+          422: errorResponse(
+            'documentId is not a posting document (not_a_posting), or it failed (posting_failed)',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -272,7 +406,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         tags: ['screening'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: postingView, 404: errorSchema },
+        response: { 200: postingView, 404: errorResponse('No posting :id') },
       },
     },
     async (request) => {
@@ -295,14 +429,27 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           properties: { documentIds: { type: 'array', items: uuid, minItems: 1, maxItems: 10_000 } },
           required: ['documentIds'],
           additionalProperties: false,
+          examples: [{ documentIds: [example.resume, example.failedResume] }],
         },
         response: {
           200: {
             type: 'object',
-            properties: { postingId: uuid, added: { type: 'integer' }, applicants: { type: 'integer' } },
+            properties: {
+              postingId: uuid,
+              added: { type: 'integer', description: 'applicants new to the posting' },
+              applicants: { type: 'integer', description: 'applicants of the posting now' },
+            },
+            required: ['postingId', 'added', 'applicants'],
+            examples: [{ postingId: example.posting, added: 2, applicants: 212 }],
           },
-          404: errorSchema,
-          422: errorSchema,
+          404: {
+            ...errorResponse('No posting :id, or no documents of these ids (listed; nothing was added)'),
+            properties: { ...errorSchema.properties, missing: { type: 'array', items: uuid } },
+          },
+          422: {
+            ...errorResponse('Some documents are postings, not resumes (listed; nothing was added)'),
+            properties: { ...errorSchema.properties, notResumes: { type: 'array', items: uuid } },
+          },
         },
       },
     },
@@ -376,14 +523,24 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
               maxItems: 100,
             },
           },
+          required: [],
           additionalProperties: false,
+          examples: [
+            { scope: 'applicants', top: 50, evidence: 10, params: { threshold: 0.55, hardGate: true } },
+          ],
         },
         response: {
-          202: { type: 'object', properties: { runId: uuid }, required: ['runId'] },
-          400: errorSchema,
-          404: errorSchema,
-          409: errorSchema,
-          422: errorSchema,
+          202: {
+            type: 'object',
+            properties: { runId: uuid },
+            required: ['runId'],
+            examples: [{ runId: example.run }],
+          },
+          404: errorResponse('No posting :id'),
+          409: errorResponse('No active models to score with (no_models), or the Idempotency-Key is in use'),
+          422: errorResponse(
+            'No applicants to rank (no_applicants), or the posting document failed (posting_failed)',
+          ),
         },
       },
     },
@@ -436,7 +593,7 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           },
           additionalProperties: false,
         },
-        response: { 200: runView, 404: errorSchema },
+        response: { 200: runView, 404: errorResponse('No screening :runId') },
       },
     },
     async (request) => {
@@ -490,7 +647,25 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         tags: ['screening'],
         security: [{ bearer: [] }],
         params: runParams,
-        response: { 200: { type: 'string' }, 404: errorSchema, 409: errorSchema },
+        response: {
+          200: {
+            description: 'The CSV, as an attachment',
+            content: {
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  examples: [
+                    'rank,status,file,documentId,final,unclipped,semantic,domain,sameDomain,gateFactor,clipped,flags,' +
+                      'domainLabel,domainSimilarity,domainRunnerUp,reason,evidence\r\n' +
+                      `1,ranked,jane-doe.pdf,${example.resume},97.30,97.30,0.8110,0.7700,true,1.2,false,,technology,0.79,finance,,\r\n`,
+                  ],
+                },
+              },
+            },
+          },
+          404: errorResponse('No screening :runId'),
+          409: errorResponse('The screening has not completed (not_completed)'),
+        },
       },
     },
     async (request, reply) => {

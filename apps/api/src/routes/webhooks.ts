@@ -1,10 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { WEBHOOK_EVENT_TYPES, WebhookRepository, type Database, type WebhookEventType } from '@shortlist/db';
 import type { EgressPolicy } from '@shortlist/webhooks';
-import { HttpError, errorSchema } from '../http-error';
+import { errorResponse } from '../documented-errors';
+import { HttpError } from '../http-error';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
+
+/** Ids of the examples of the document (OpenAPI). */
+const example = {
+  endpoint: 'a2c4e6f8-1b3d-4f5a-9c7e-0b2d4f6a8c1e',
+  delivery: 'b3d5f7a9-2c4e-4a6b-8d0f-1c3e5a7b9d2f',
+};
 
 const endpointView = {
   type: 'object',
@@ -18,6 +25,16 @@ const endpointView = {
     createdAt: { type: 'string', format: 'date-time' },
   },
   required: ['id', 'url', 'events', 'enabled', 'consecutiveFailures', 'createdAt'],
+  examples: [
+    {
+      id: example.endpoint,
+      url: 'https://ats.example.com/hooks/shortlist',
+      events: ['screening.completed', 'document.failed'],
+      enabled: true,
+      consecutiveFailures: 0,
+      createdAt: '2026-11-30T09:00:00.000Z',
+    },
+  ],
 } as const;
 
 const deliveryView = {
@@ -44,6 +61,16 @@ const deliveryView = {
     },
   },
   required: ['id', 'status', 'eventCount', 'createdAt', 'attempts'],
+  examples: [
+    {
+      id: example.delivery,
+      status: 'delivered',
+      eventCount: 40,
+      createdAt: '2026-11-30T09:20:00.000Z',
+      finishedAt: '2026-11-30T09:20:01.000Z',
+      attempts: [{ attempt: 1, statusCode: 200, durationMs: 84, createdAt: '2026-11-30T09:20:01.000Z' }],
+    },
+  ],
 } as const;
 
 /** Drops nulls: the JSON answer leaves absent what the row has as NULL. */
@@ -91,6 +118,12 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
           },
           required: ['url', 'events'],
           additionalProperties: false,
+          examples: [
+            {
+              url: 'https://ats.example.com/hooks/shortlist',
+              events: ['screening.completed', 'document.failed'],
+            },
+          ],
         },
         response: {
           201: {
@@ -100,8 +133,11 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
               secret: { type: 'string', description: 'the HMAC-SHA256 key of the signatures (shown once)' },
             },
             required: [...endpointView.required, 'secret'],
+            examples: [{ ...endpointView.examples[0], secret: 'whsec_3q2+7w==example-secret' }],
           },
-          400: errorSchema,
+          400: errorResponse(
+            'The body is malformed, or url is not allowed (WEBHOOK_ALLOWLIST); the message says why',
+          ),
         },
       },
     },
@@ -123,7 +159,12 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
         tags: ['webhooks'],
         security: [{ bearer: [] }],
         response: {
-          200: { type: 'object', properties: { webhooks: { type: 'array', items: endpointView } } },
+          200: {
+            type: 'object',
+            properties: { webhooks: { type: 'array', items: endpointView } },
+            required: ['webhooks'],
+            examples: [{ webhooks: endpointView.examples }],
+          },
         },
       },
     },
@@ -139,7 +180,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
         tags: ['webhooks'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: endpointView, 404: errorSchema },
+        response: { 200: endpointView, 404: errorResponse('No webhook endpoint :id') },
       },
     },
     async (request) => present(await endpointOf(request.tenantId, request.params.id)),
@@ -154,7 +195,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
         tags: ['webhooks'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 200: endpointView, 404: errorSchema },
+        response: { 200: endpointView, 404: errorResponse('No webhook endpoint :id') },
       },
     },
     async (request) => {
@@ -173,7 +214,10 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
         tags: ['webhooks'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 204: { type: 'null' }, 404: errorSchema },
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          404: errorResponse('No webhook endpoint :id'),
+        },
       },
     },
     async (request, reply) => {
@@ -199,8 +243,13 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDependenci
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { deliveries: { type: 'array', items: deliveryView } } },
-          404: errorSchema,
+          200: {
+            type: 'object',
+            properties: { deliveries: { type: 'array', items: deliveryView } },
+            required: ['deliveries'],
+            examples: [{ deliveries: deliveryView.examples }],
+          },
+          404: errorResponse('No webhook endpoint :id'),
         },
       },
     },
