@@ -14,13 +14,20 @@ export {
   type ApiKeyListing,
 } from './repositories/api-keys';
 export { DocumentRepository } from './repositories/documents';
-export type { Document, DocumentStatus, NewDocument } from './repositories/documents';
+export type {
+  Document,
+  DocumentListFilter,
+  DocumentListItem,
+  DocumentStatus,
+  NewDocument,
+} from './repositories/documents';
+export type { Keyset, Page, PageRequest } from './repositories/keyset';
 export { ModelRepository } from './repositories/models';
 export type { Model, ModelRole, NewModel } from './repositories/models';
 export { EmbeddingRepository } from './repositories/embeddings';
 export type { EmbeddingRow } from './repositories/embeddings';
 export { PostingRepository } from './repositories/postings';
-export type { NewPosting, Posting } from './repositories/postings';
+export type { ApplicantListItem, NewPosting, Posting } from './repositories/postings';
 export { RankingRepository } from './repositories/rankings';
 export { ScreeningRepository } from './repositories/screenings';
 export type { CompletedRun, NewScreeningRun, ScreeningResult, ScreeningRun } from './repositories/screenings';
