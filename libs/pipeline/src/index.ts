@@ -29,7 +29,15 @@ export type {
   StoredBytes,
 } from './document-intake';
 export { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure } from './failure-reasons';
-export { InvalidIntakeError, METADATA_LIMITS, checkMetadata, checkText, textProblem } from './intake-checks';
+export {
+  EXTERNAL_ID_LENGTH,
+  InvalidIntakeError,
+  METADATA_LIMITS,
+  checkExternalId,
+  checkMetadata,
+  checkText,
+  textProblem,
+} from './intake-checks';
 export { dispatchWebhookEvents } from './webhook-stage';
 export type { WebhookDelivery } from './webhook-stage';
 
