@@ -12,6 +12,7 @@ export interface CapturedQuery {
 export interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  Alias?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
   Filter?: string;
@@ -70,10 +71,11 @@ export function planOutline(plan: PlanNode, depth = 0): string {
 
 /**
  * `count` synthetic documents of one tenant, made in the database (1,000,000 in about a minute): every 100th a
- * posting, the rest resumes, all ready; three share each millisecond of creation time (ties broken by id), and the
- * n-th carries externalId `ATS-<n>`. ANALYZEd, so the planner sees the table as it is.
+ * posting, the rest resumes, all ready, each with a domain label (of the card's set); three share each millisecond
+ * of creation time (ties broken by id), and the n-th carries externalId `ATS-<n>`. Then a posting whose
+ * applicants are all the resumes. ANALYZEd, so the planner sees the tables as they are. Returns the posting's id.
  */
-export async function seedDocuments(pool: Pool, tenantId: string, count: number): Promise<void> {
+export async function seedDocuments(pool: Pool, tenantId: string, count: number): Promise<string> {
   await pool.query(
     `INSERT INTO documents (tenant_id, kind, status, source, external_id, created_at, updated_at)
      SELECT $1::uuid,
@@ -86,5 +88,29 @@ export async function seedDocuments(pool: Pool, tenantId: string, count: number)
      FROM generate_series(1, $2::int) AS g`,
     [tenantId, count],
   );
-  await pool.query('ANALYZE documents');
+  const { rows: models } = await pool.query<{ id: string }>(
+    `INSERT INTO models (role, name, version, sha256, dims, max_tokens)
+     VALUES ('domain', 'seeded', '1', md5(random()::text), 512, 8192) RETURNING id`,
+  );
+  await pool.query(
+    `INSERT INTO document_domains (document_id, tenant_id, set_id, model_id, label, similarity)
+     SELECT id, tenant_id, (SELECT id FROM domain_sets WHERE tenant_id IS NULL AND name = 'card'), $2::uuid,
+            (ARRAY['technology', 'healthcare', 'finance', 'education', 'legal'])[1 + abs(hashtext(id::text)) % 5],
+            0.7
+     FROM documents WHERE tenant_id = $1::uuid`,
+    [tenantId, models[0]!.id],
+  );
+  const { rows: postings } = await pool.query<{ id: string }>(
+    `INSERT INTO postings (tenant_id, document_id, title)
+     SELECT tenant_id, id, 'Seeded posting' FROM documents WHERE tenant_id = $1::uuid AND kind = 'posting' LIMIT 1
+     RETURNING id`,
+    [tenantId],
+  );
+  await pool.query(
+    `INSERT INTO applicants (posting_id, document_id, tenant_id, created_at)
+     SELECT $2::uuid, id, tenant_id, created_at FROM documents WHERE tenant_id = $1::uuid AND kind = 'resume'`,
+    [tenantId, postings[0]!.id],
+  );
+  await pool.query('ANALYZE documents, document_domains, applicants, postings');
+  return postings[0]!.id;
 }

@@ -140,46 +140,78 @@ export class DocumentRepository {
    * original's status, failure and label.
    */
   async list(tenantId: string, filter: DocumentListFilter & PageRequest): Promise<Page<DocumentListItem>> {
+    // The page is cut first, from documents alone (with the original and the label only when a filter needs
+    // them), then joined for display: the joins see at most a page of rows whatever the planner guesses lies
+    // after the cursor (a row comparison it estimates poorly), so a deep page never hashes a whole table.
     const original = alias(documents, 'original');
-    const status = sql<DocumentStatus>`coalesce(${original.status}, ${documents.status})`;
-    const rows = await this.db
+    const label = alias(documentDomains, 'label');
+    let cut = this.db
       .select({
         id: documents.id,
         kind: documents.kind,
-        status,
-        failureReason: sql<string | null>`coalesce(${original.failureReason}, ${documents.failureReason})`,
+        status: documents.status,
+        failureReason: documents.failureReason,
         duplicateOf: documents.duplicateOf,
         source: documents.source,
         externalId: documents.externalId,
         createdAt: documents.createdAt,
-        key: keysetTime(documents.createdAt),
-        label: documentDomains.label,
-        similarity: documentDomains.similarity,
-        runner_up: documentDomains.runnerUp,
-        runner_up_similarity: documentDomains.runnerUpSimilarity,
       })
       .from(documents)
-      .leftJoin(
+      .$dynamic();
+    if (filter.status) {
+      cut = cut.leftJoin(
         original,
         and(eq(original.tenantId, documents.tenantId), eq(original.id, documents.duplicateOf)),
-      )
-      .leftJoin(
-        documentDomains,
-        eq(documentDomains.documentId, sql`coalesce(${documents.duplicateOf}, ${documents.id})`),
-      )
+      );
+    }
+    if (filter.domain) {
+      cut = cut.innerJoin(
+        label,
+        and(
+          eq(label.documentId, sql`coalesce(${documents.duplicateOf}, ${documents.id})`),
+          eq(label.label, filter.domain),
+        ),
+      );
+    }
+    const page = cut
       .where(
         and(
           eq(documents.tenantId, tenantId),
           filter.kind ? eq(documents.kind, filter.kind) : undefined,
-          filter.status ? sql`${status} = ${filter.status}` : undefined,
-          filter.domain ? eq(documentDomains.label, filter.domain) : undefined,
+          filter.status
+            ? sql`coalesce(${original.status}, ${documents.status}) = ${filter.status}`
+            : undefined,
           filter.externalId !== undefined ? eq(documents.externalId, filter.externalId) : undefined,
           filter.createdAfter ? sql`${documents.createdAt} > ${filter.createdAfter}::timestamptz` : undefined,
           afterKey(documents.createdAt, documents.id, filter.after),
         ),
       )
       .orderBy(documents.createdAt, documents.id)
-      .limit(filter.limit + 1);
+      .limit(filter.limit + 1)
+      .as('page');
+    const rows = await this.db
+      .select({
+        id: page.id,
+        kind: page.kind,
+        status: sql<DocumentStatus>`coalesce(${original.status}, ${page.status})`,
+        failureReason: sql<string | null>`coalesce(${original.failureReason}, ${page.failureReason})`,
+        duplicateOf: page.duplicateOf,
+        source: page.source,
+        externalId: page.externalId,
+        createdAt: page.createdAt,
+        key: keysetTime(page.createdAt),
+        label: documentDomains.label,
+        similarity: documentDomains.similarity,
+        runner_up: documentDomains.runnerUp,
+        runner_up_similarity: documentDomains.runnerUpSimilarity,
+      })
+      .from(page)
+      .leftJoin(original, and(eq(original.tenantId, tenantId), eq(original.id, page.duplicateOf)))
+      .leftJoin(
+        documentDomains,
+        eq(documentDomains.documentId, sql`coalesce(${page.duplicateOf}, ${page.id})`),
+      )
+      .orderBy(page.createdAt, page.id);
     return pageOf(
       rows,
       filter.limit,

@@ -108,26 +108,11 @@ export class PostingRepository {
     postingId: string,
     page: PageRequest,
   ): Promise<Page<ApplicantListItem>> {
-    const rows = await this.db
-      .select({
-        documentId: applicants.documentId,
-        status: documents.status,
-        failureReason: documents.failureReason,
-        source: documents.source,
-        externalId: documents.externalId,
-        addedAt: applicants.createdAt,
-        key: keysetTime(applicants.createdAt),
-        label: documentDomains.label,
-        similarity: documentDomains.similarity,
-        runner_up: documentDomains.runnerUp,
-        runner_up_similarity: documentDomains.runnerUpSimilarity,
-      })
+    // The page is cut from applicants alone, then joined: the joins see at most a page of rows (see
+    // DocumentRepository.list).
+    const cut = this.db
+      .select({ documentId: applicants.documentId, addedAt: applicants.createdAt })
       .from(applicants)
-      .innerJoin(
-        documents,
-        and(eq(documents.tenantId, applicants.tenantId), eq(documents.id, applicants.documentId)),
-      )
-      .leftJoin(documentDomains, eq(documentDomains.documentId, applicants.documentId))
       .where(
         and(
           eq(applicants.tenantId, tenantId),
@@ -136,7 +121,26 @@ export class PostingRepository {
         ),
       )
       .orderBy(applicants.createdAt, applicants.documentId)
-      .limit(page.limit + 1);
+      .limit(page.limit + 1)
+      .as('page');
+    const rows = await this.db
+      .select({
+        documentId: cut.documentId,
+        status: documents.status,
+        failureReason: documents.failureReason,
+        source: documents.source,
+        externalId: documents.externalId,
+        addedAt: cut.addedAt,
+        key: keysetTime(cut.addedAt),
+        label: documentDomains.label,
+        similarity: documentDomains.similarity,
+        runner_up: documentDomains.runnerUp,
+        runner_up_similarity: documentDomains.runnerUpSimilarity,
+      })
+      .from(cut)
+      .innerJoin(documents, and(eq(documents.tenantId, tenantId), eq(documents.id, cut.documentId)))
+      .leftJoin(documentDomains, eq(documentDomains.documentId, cut.documentId))
+      .orderBy(cut.addedAt, cut.documentId);
     return pageOf(
       rows,
       page.limit,
