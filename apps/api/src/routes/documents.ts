@@ -180,7 +180,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
       schema: {
         summary: "The tenant's documents, oldest first (creation time, then id), filtered; cursor paging",
         description:
-          'Filters combine (AND). A duplicate is listed with, and filtered by, its original's status and domain label. ' +
+          "Filters combine (AND). A duplicate is listed with, and filtered by, its original's status and domain label. " +
           'Pages follow `nextCursor` until it is absent.',
         tags: ['documents'],
         security: [{ bearer: [] }],
