@@ -8,8 +8,8 @@ import { HttpError } from './http-error';
  * added or removed meanwhile, with no row repeated or skipped.
  */
 
-export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 1000;
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
 
 /** The query parameters every list takes. */
 export const pageQuery = {
@@ -50,7 +50,7 @@ const SEPARATOR = ' ';
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function encodeCursor(key: Keyset): string {
+function encodeCursor(key: Keyset): string {
   return Buffer.from(`${key.createdAt}${SEPARATOR}${key.id}`, 'utf8').toString('base64url');
 }
 
