@@ -642,6 +642,44 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     }
   });
 
+  it('documents every list, its cursor and its items in the OpenAPI document', async () => {
+    const openapi = (await (await fetch(`${stack.base}/docs/json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>
+      >;
+    };
+    const ok = (path: string) =>
+      (
+        openapi.paths[path]!.get!.responses['200'] as {
+          content: {
+            'application/json': { schema: { required: string[]; properties: Record<string, unknown> } };
+          };
+        }
+      ).content['application/json'].schema;
+    for (const [path, name, required] of [
+      ['/v1/documents', 'documents', ['id', 'kind', 'status', 'createdAt']],
+      [
+        '/v1/postings',
+        'postings',
+        ['id', 'documentId', 'title', 'status', 'params', 'createdAt', 'updatedAt'],
+      ],
+      ['/v1/postings/{id}/applicants', 'applicants', ['documentId', 'status', 'addedAt']],
+      ['/v1/postings/{id}/screenings', 'screenings', ['id', 'postingId', 'status', 'scope', 'trigger']],
+    ] as const) {
+      const schema = ok(path);
+      expect(schema.required).toEqual([name]);
+      expect(Object.keys(schema.properties)).toEqual([name, 'nextCursor']);
+      expect((schema.properties[name] as { items: { required: string[] } }).items.required).toEqual(
+        expect.arrayContaining([...required]),
+      );
+      expect(openapi.paths[path]!.get!.parameters!.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['cursor', 'limit']),
+      );
+    }
+    expect(Object.keys(openapi.paths['/v1/postings/{id}/applicants/{documentId}']!)).toContain('delete');
+  });
+
   it("pages a tenant's 50,000 documents and a posting's applicants by index range scans from the cursor", async () => {
     const { pool, db } = stack.database;
     const tenant = (await new TenantRepository(db).ensure('plans')).tenantId;
