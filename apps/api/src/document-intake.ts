@@ -4,6 +4,7 @@ import type { Config } from '@shortlist/config';
 import { TenantRepository, type Database, type Document } from '@shortlist/db';
 import {
   InvalidIntakeError,
+  checkExternalId,
   checkMetadata,
   checkText,
   discardStored,
@@ -33,8 +34,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const MAX_UPLOAD_FILES = 1000;
 
 export type DocumentInput =
-  | { kind: DocumentKind; text: string; metadata?: Record<string, unknown> }
-  | { kind: DocumentKind; source: { bucket: string; key: string }; metadata?: Record<string, unknown> };
+  | { kind: DocumentKind; text: string; metadata?: Record<string, unknown>; externalId?: string }
+  | {
+      kind: DocumentKind;
+      source: { bucket: string; key: string };
+      metadata?: Record<string, unknown>;
+      externalId?: string;
+    };
 
 /**
  * The API's side of accepting documents (the steps themselves are libs/pipeline's intake): every entry of a
@@ -100,7 +106,8 @@ export class DocumentIntake {
   }
 
   /**
-   * A multipart upload: a `kind` field, then `file` parts, each streamed to the store as it arrives. Rows and
+   * A multipart upload: a `kind` field, then `file` parts, each streamed to the store as it arrives; an
+   * `externalId` field right before a `file` part names that file in the client's system. Rows and
    * jobs are made once the whole body has been read; any error (a bad part, too many files, a body that stops
    * arriving for `bodyReadTimeoutMs`) deletes what was stored and creates nothing.
    */
@@ -127,8 +134,27 @@ export class DocumentIntake {
 
   private async readUploads(request: FastifyRequest, upload: Upload): Promise<void> {
     let kind: DocumentKind | undefined;
+    // The externalId field waiting for its file part (the next part must be that file).
+    let externalId: string | undefined;
     for await (const part of request.parts()) {
+      const field = `file[${upload.stored.length}]`;
+      if (externalId !== undefined && part.type === 'field') {
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `${field}.externalId: the externalId field must come right before its file part, not before the ${part.fieldname} field`,
+        );
+      }
       if (part.type === 'field') {
+        if (part.fieldname === 'externalId') {
+          try {
+            checkExternalId(part.value, `${field}.externalId`);
+          } catch (error) {
+            throw asHttpError(error);
+          }
+          externalId = part.value;
+          continue;
+        }
         if (part.fieldname !== 'kind') continue;
         if (!isKind(part.value)) {
           throw new HttpError(400, 'invalid_request', `kind must be one of ${KINDS.join(', ')}`);
@@ -138,7 +164,7 @@ export class DocumentIntake {
       }
       try {
         if (!kind) throw new HttpError(400, 'invalid_request', 'send the kind field before the file parts');
-        if (part.filename) checkText(part.filename, `file[${upload.stored.length}].filename`);
+        if (part.filename) checkText(part.filename, `${field}.filename`);
       } catch (error) {
         part.file.resume();
         throw error;
@@ -150,7 +176,9 @@ export class DocumentIntake {
           kind,
           body: part.file,
           source: { type: 'upload', filename: part.filename || undefined, contentType: part.mimetype },
+          externalId,
         });
+        externalId = undefined;
       } catch (error) {
         if (
           error instanceof ObjectTooLargeError ||
@@ -166,6 +194,13 @@ export class DocumentIntake {
       }
       if (upload.abandoned) await discardStored(this.deps, [stored]);
       else upload.stored.push(stored);
+    }
+    if (externalId !== undefined) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `file[${upload.stored.length}].externalId: the last externalId field has no file part after it`,
+      );
     }
   }
 
@@ -213,6 +248,7 @@ export class DocumentIntake {
   private check(input: DocumentInput, path: string): void {
     try {
       if (input.metadata !== undefined) checkMetadata(input.metadata, `${path}.metadata`);
+      if (input.externalId !== undefined) checkExternalId(input.externalId, `${path}.externalId`);
     } catch (error) {
       throw asHttpError(error);
     }
@@ -265,6 +301,7 @@ const textBytes = (input: Extract<DocumentInput, { text: string }>): DocumentByt
   body: Buffer.from(input.text, 'utf8'),
   source: { type: 'text', contentType: 'text/plain; charset=utf-8' },
   metadata: input.metadata,
+  externalId: input.externalId,
 });
 
 /** The body stopped arriving: the client is answered and its connection closed. */

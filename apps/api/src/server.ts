@@ -133,8 +133,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limits: {
       fileSize: options.ingest.maxDocumentBytes + 1,
       files: MAX_UPLOAD_FILES,
-      fields: 20,
-      parts: MAX_UPLOAD_FILES + 100,
+      // `kind`, and an `externalId` field per file.
+      fields: MAX_UPLOAD_FILES + 20,
+      parts: 2 * MAX_UPLOAD_FILES + 100,
     },
   });
   installErrorHandler(app);

@@ -11,7 +11,8 @@ export {
   type ApiKeyListing,
 } from './repositories/api-keys';
 export { DocumentRepository } from './repositories/documents';
-export type { Document } from './repositories/documents';
+export type { Document, DocumentListFilter } from './repositories/documents';
+export type { Keyset, Page } from './repositories/keyset';
 export { ModelRepository } from './repositories/models';
 export type { Model } from './repositories/models';
 export { EmbeddingRepository } from './repositories/embeddings';

@@ -104,6 +104,8 @@ export const documents = pgTable(
     source: jsonb('source').$type<DocumentSource>().notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** The id the client's own system (its ATS) gives this document: echoed, listed and filterable, not unique. */
+    externalId: text('external_id'),
     tokenCount: integer('token_count'),
     /** Set when embedded: whether the text had more tokens than were embedded (EMBED_MAX_DOCUMENT_TOKENS). */
     embedTruncated: boolean('embed_truncated'),
@@ -116,6 +118,13 @@ export const documents = pgTable(
     uniqueIndex('documents_tenant_sha256_original_idx')
       .on(t.tenantId, t.sha256)
       .where(sql`${t.duplicateOf} IS NULL AND ${t.sha256} IS NOT NULL`),
+    // Lists page by the key (created_at, id) within a tenant: each page is an index range scan from the cursor,
+    // whatever its depth. Kind and external id filters have their own ranges.
+    index('documents_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    index('documents_tenant_kind_created_idx').on(t.tenantId, t.kind, t.createdAt, t.id),
+    index('documents_tenant_external_id_idx')
+      .on(t.tenantId, t.externalId, t.createdAt, t.id)
+      .where(sql`${t.externalId} IS NOT NULL`),
     index('documents_tenant_status_idx').on(t.tenantId, t.status),
     // The sweeper scans for rows stuck in a state; the index keeps it cheap on large tables.
     index('documents_status_updated_idx').on(t.status, t.updatedAt),
@@ -307,7 +316,9 @@ export const postings = pgTable(
   },
   (t) => [
     unique('postings_tenant_id_key').on(t.tenantId, t.id),
-    index('postings_tenant_status_idx').on(t.tenantId, t.status),
+    // GET /v1/postings pages by (created_at, id), optionally within a status.
+    index('postings_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    index('postings_tenant_status_idx').on(t.tenantId, t.status, t.createdAt, t.id),
     foreignKey({
       name: 'postings_document_fk',
       columns: [t.tenantId, t.documentId],
@@ -327,6 +338,8 @@ export const applicants = pgTable(
   (t) => [
     primaryKey({ name: 'applicants_pkey', columns: [t.postingId, t.documentId] }),
     index('applicants_document_idx').on(t.documentId),
+    // A posting's applicants page by (created_at, document_id).
+    index('applicants_posting_created_idx').on(t.tenantId, t.postingId, t.createdAt, t.documentId),
     foreignKey({
       name: 'applicants_posting_fk',
       columns: [t.tenantId, t.postingId],
@@ -375,7 +388,8 @@ export const screeningRuns = pgTable(
   (t) => [
     unique('screening_runs_tenant_id_key').on(t.tenantId, t.id),
     unique('screening_runs_idempotency_key').on(t.tenantId, t.postingId, t.idempotencyKey),
-    index('screening_runs_posting_idx').on(t.tenantId, t.postingId, t.createdAt),
+    // A posting's runs page by (created_at, id).
+    index('screening_runs_posting_idx').on(t.tenantId, t.postingId, t.createdAt, t.id),
     foreignKey({
       name: 'screening_runs_posting_fk',
       columns: [t.tenantId, t.postingId],

@@ -15,11 +15,17 @@ export interface IntakeDependencies {
   maxDocumentBytes: number;
 }
 
-/** What an intake answers for each document. */
+/**
+ * What an intake answers for each document, naming what it accepted: the upload's file name, or the S3 object a
+ * reference names, and the client's own id when it gave one. Answers are in the order of the inputs.
+ */
 export interface Accepted {
   id: string;
   status: Document['status'];
   duplicateOf?: string;
+  file?: string;
+  source?: { bucket: string; key: string };
+  externalId?: string;
 }
 
 /** Bytes to accept as a document: an upload, inline text, a local file. */
@@ -28,6 +34,8 @@ export interface DocumentBytes {
   body: Readable | Buffer;
   source: Pick<DocumentSource, 'type' | 'filename' | 'contentType'>;
   metadata?: Record<string, unknown>;
+  /** The client's own id for the document (its ATS's); see checkExternalId. */
+  externalId?: string;
 }
 
 /** An object already in S3, registered by reference (its bytes are read and hashed by the extract stage). */
@@ -35,6 +43,7 @@ export interface DocumentReference {
   kind: Document['kind'];
   source: { bucket: string; key: string };
   metadata?: Record<string, unknown>;
+  externalId?: string;
 }
 
 /** Bytes stored under a server-generated key, not yet a row. */
@@ -93,10 +102,11 @@ export async function registerDocuments(
         kind: e.kind,
         source: { type: 's3', ...e.source },
         metadata: e.metadata ?? {},
+        externalId: e.externalId,
       })),
     );
     rows.forEach((row, i) => {
-      results[references[i]!.index] = { id: row.id, status: row.status };
+      results[references[i]!.index] = { id: row.id, status: row.status, ...named(references[i]!.e) };
       created.push(row.id);
       toExtract.push(row.id);
     });
@@ -110,17 +120,23 @@ export async function registerDocuments(
         sha256: entry.sha256,
         sizeBytes: entry.size,
         metadata: entry.input.metadata ?? {},
+        externalId: entry.input.externalId,
       });
       created.push(document.id);
       if (!original) {
         toExtract.push(document.id);
-        results[index] = { id: document.id, status: document.status };
+        results[index] = { id: document.id, status: document.status, ...named(entry) };
         continue;
       }
       duplicateKeys.push(entry.key); // the original's bytes serve both
       const requeued = await documents.requeueFailed(tenantId, original.id, NOT_THE_DOCUMENTS_FAULT);
       if (requeued) toExtract.push(original.id);
-      results[index] = { id: document.id, status: (requeued ?? original).status, duplicateOf: original.id };
+      results[index] = {
+        id: document.id,
+        status: (requeued ?? original).status,
+        duplicateOf: original.id,
+        ...named(entry),
+      };
     }
     const payloads = [...new Set(toExtract)].map((documentId) => ({ tenantId, documentId }));
     if (deps.enqueueMany) await deps.enqueueMany('extract', payloads);
@@ -135,6 +151,19 @@ export async function registerDocuments(
   }
   for (const key of duplicateKeys) await deps.store.delete(key);
   return results;
+}
+
+/** The names an answer echoes for an entry: its file name or S3 object, and the client's id. */
+function named(entry: StoredBytes | DocumentReference): Pick<Accepted, 'file' | 'source' | 'externalId'> {
+  const { externalId } = 'source' in entry ? entry : entry.input;
+  return {
+    ...('source' in entry
+      ? { source: { bucket: entry.source.bucket, key: entry.source.key } }
+      : entry.input.source.filename
+        ? { file: entry.input.source.filename }
+        : {}),
+    ...(externalId !== undefined ? { externalId } : {}),
+  };
 }
 
 /** One document's bytes, start to finish: stored, a row (or a duplicate's), enqueued. */

@@ -20,7 +20,13 @@ export {
 } from './document-intake';
 export type { Accepted, DocumentBytes, IntakeDependencies, StoredBytes } from './document-intake';
 export { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure } from './failure-reasons';
-export { InvalidIntakeError, checkMetadata, checkText } from './intake-checks';
+export {
+  EXTERNAL_ID_LENGTH,
+  InvalidIntakeError,
+  checkExternalId,
+  checkMetadata,
+  checkText,
+} from './intake-checks';
 export { dispatchWebhookEvents } from './webhook-stage';
 
 export { splitPassages } from './evidence';

@@ -31,6 +31,22 @@ export function checkText(value: string, field: string): void {
   if (problem) throw new InvalidIntakeError(field, problem);
 }
 
+/** Length bounds of a client's own id for a document (`externalId`), in characters. */
+export const EXTERNAL_ID_LENGTH = { min: 1, max: 200 } as const;
+
+/** Throws InvalidIntakeError naming `field` unless `value` is a storable string of 1 to 200 characters. */
+export function checkExternalId(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string') throw new InvalidIntakeError(field, 'must be a string');
+  const length = [...value].length;
+  if (length < EXTERNAL_ID_LENGTH.min || length > EXTERNAL_ID_LENGTH.max) {
+    throw new InvalidIntakeError(
+      field,
+      `must be ${EXTERNAL_ID_LENGTH.min} to ${EXTERNAL_ID_LENGTH.max} characters (has ${length})`,
+    );
+  }
+  checkText(value, field);
+}
+
 const keyPath = (path: string, key: string) =>
   /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 

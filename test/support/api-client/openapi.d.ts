@@ -156,15 +156,24 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The tenant's documents in id order, filtered by kind and by domain label */
+    /**
+     * The tenant's documents, oldest first (creation time, then id), filtered; cursor paging
+     * @description Filters combine (AND). A duplicate is listed with, and filtered by, its original's status and domain label. Pages follow `nextCursor` until it is absent.
+     */
     get: {
       parameters: {
         query?: {
           kind?: 'resume' | 'posting';
+          status?: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
           /** @description a key of the domain set */
           domain?: string;
-          /** @description nextCursor of the previous page */
+          /** @description only documents created after this instant (ISO 8601 with a time zone) */
+          createdAfter?: string;
+          /** @description only documents the client gave this externalId */
+          externalId?: string;
+          /** @description nextCursor of the previous page, unchanged; absent for the first page */
           cursor?: string;
+          /** @description items per page (1 to 1000) */
           limit?: number;
         };
         header?: never;
@@ -179,35 +188,26 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            /**
-             * @example {
-             *       "documents": [
-             *         {
-             *           "id": "3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c",
-             *           "kind": "resume",
-             *           "status": "ready",
-             *           "file": "jane-doe.pdf",
-             *           "domainLabel": {
-             *             "label": "technology",
-             *             "similarity": 0.79,
-             *             "runnerUp": null
-             *           },
-             *           "createdAt": "2026-11-30T09:12:00.000Z"
-             *         }
-             *       ],
-             *       "nextCursor": "3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c"
-             *     }
-             */
             'application/json': {
               documents: {
                 /** Format: uuid */
                 id: string;
                 /** @enum {string} */
                 kind: 'resume' | 'posting';
-                status: string;
+                /** @enum {string} */
+                status: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
+                failureReason?: string;
                 /** Format: uuid */
                 duplicateOf?: string;
+                /** @description the file name of an upload */
                 file?: string;
+                /** @description the S3 object of a document registered by reference */
+                source?: {
+                  bucket: string;
+                  key: string;
+                };
+                /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+                externalId?: string;
                 /**
                  * @description The document's domain (nearest prototype of the tenant's domain set, domain model cosine) and runner-up.
                  * @example {
@@ -230,15 +230,12 @@ export interface paths {
                 /** Format: date-time */
                 createdAt: string;
               }[];
-              /**
-               * Format: uuid
-               * @description absent on the last page
-               */
+              /** @description Pass as `cursor` for the next page; absent on the last page. */
               nextCursor?: string;
             };
           };
         };
-        /** @description The request is malformed; the message names the field */
+        /** @description Default Response */
         400: {
           headers: {
             [name: string]: unknown;
@@ -326,6 +323,8 @@ export interface paths {
             metadata?: {
               [key: string]: unknown;
             };
+            /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+            externalId?: string;
             documents?: {
               /** @enum {string} */
               kind: 'resume' | 'posting';
@@ -340,6 +339,8 @@ export interface paths {
               metadata?: {
                 [key: string]: unknown;
               };
+              /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+              externalId?: string;
             }[];
           };
           'multipart/form-data': {
@@ -385,6 +386,15 @@ export interface paths {
                 status: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
                 /** Format: uuid */
                 duplicateOf?: string;
+                /** @description the file name of an upload, as sent */
+                file?: string;
+                /** @description the S3 object of a document registered by reference */
+                source?: {
+                  bucket: string;
+                  key: string;
+                };
+                /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+                externalId?: string;
               }[];
             };
           };
@@ -405,6 +415,15 @@ export interface paths {
                 status: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
                 /** Format: uuid */
                 duplicateOf?: string;
+                /** @description the file name of an upload, as sent */
+                file?: string;
+                /** @description the S3 object of a document registered by reference */
+                source?: {
+                  bucket: string;
+                  key: string;
+                };
+                /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+                externalId?: string;
               }[];
             } & {
               [key: string]: unknown;
@@ -469,6 +488,15 @@ export interface paths {
                 status: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
                 /** Format: uuid */
                 duplicateOf?: string;
+                /** @description the file name of an upload, as sent */
+                file?: string;
+                /** @description the S3 object of a document registered by reference */
+                source?: {
+                  bucket: string;
+                  key: string;
+                };
+                /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+                externalId?: string;
               }[];
             } & {
               [key: string]: unknown;
@@ -622,6 +650,8 @@ export interface paths {
               metadata: {
                 [key: string]: unknown;
               };
+              /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+              externalId?: string;
               /**
                * @description The document's domain (nearest prototype of the tenant's domain set, domain model cosine) and runner-up.
                * @example {
@@ -895,6 +925,15 @@ export interface paths {
               status: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
               /** Format: uuid */
               duplicateOf?: string;
+              /** @description the file name of an upload, as sent */
+              file?: string;
+              /** @description the S3 object of a document registered by reference */
+              source?: {
+                bucket: string;
+                key: string;
+              };
+              /** @description The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable (GET /v1/documents?externalId=). Not unique. */
+              externalId?: string;
             };
           };
         };
@@ -1041,7 +1080,117 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** The tenant's postings, oldest first (creation time, then id), optionally of one status */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'open' | 'closed';
+          /** @description nextCursor of the previous page, unchanged; absent for the first page */
+          cursor?: string;
+          /** @description items per page (1 to 1000) */
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              postings: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description the posting document (the job description)
+                 */
+                documentId: string;
+                title: string;
+                /** @enum {string} */
+                status: 'open' | 'closed';
+                /** @description the posting's overrides of the score parameters */
+                params: {
+                  threshold?: number;
+                  boost?: number;
+                  penalty?: number;
+                  hardGate?: boolean;
+                };
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+              /** @description Pass as `cursor` for the next page; absent on the last page. */
+              nextCursor?: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No API key, or an unknown or revoked one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description An internal error; the message names the request id to find in the server log */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
+        503: {
+          headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
     put?: never;
     /** Create a posting from a job description (a posting document, or its text) */
     post: {
@@ -1405,7 +1554,152 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * A posting's applicants in the order they were added (then by document id); cursor paging
+     * @description Each applicant with its document status, the file name or S3 object it came from, the externalId the client gave it and its domain label. A duplicate upload applies as its original, which is listed.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description nextCursor of the previous page, unchanged; absent for the first page */
+          cursor?: string;
+          /** @description items per page (1 to 1000) */
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              applicants: {
+                /** Format: uuid */
+                documentId: string;
+                /** @enum {string} */
+                status: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
+                failureReason?: string;
+                /** @description the file name of an upload */
+                file?: string;
+                /** @description the S3 object of a document registered by reference */
+                source?: {
+                  bucket: string;
+                  key: string;
+                };
+                /** @description the document's id in the client's system */
+                externalId?: string;
+                /**
+                 * @description The document's domain (nearest prototype of the tenant's domain set, domain model cosine) and runner-up.
+                 * @example {
+                 *       "label": "technology",
+                 *       "similarity": 0.81,
+                 *       "runnerUp": {
+                 *         "label": "finance",
+                 *         "similarity": 0.42
+                 *       }
+                 *     }
+                 */
+                domainLabel?: {
+                  label: string;
+                  similarity: number;
+                  runnerUp: {
+                    label: string;
+                    similarity: number;
+                  } | null;
+                };
+                /**
+                 * Format: date-time
+                 * @description when the document was added to the posting
+                 */
+                addedAt: string;
+              }[];
+              /** @description Pass as `cursor` for the next page; absent on the last page. */
+              nextCursor?: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No API key, or an unknown or revoked one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description An internal error; the message names the request id to find in the server log */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
+        503: {
+          headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
     put?: never;
     /** Add applicants (the tenant's resume documents) to a posting; adding one twice is a no-op */
     post: {
@@ -1599,7 +1893,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/postings/{id}/screenings': {
+  '/v1/postings/{id}/applicants/{documentId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1607,6 +1901,278 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a document from a posting's applicants (the document stays; past runs keep their results) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          documentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request is malformed; the message names the field */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No API key, or an unknown or revoked one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is larger than the server accepts */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The body is not of a media type the route accepts */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description An internal error; the message names the request id to find in the server log */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
+        503: {
+          headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/postings/{id}/screenings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A posting's screening runs, oldest first (creation time, then id); cursor paging
+     * @description Created order, so that a client keeping the last cursor finds the runs created since on its next call. Results of a run: GET /v1/screenings/{runId}.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description nextCursor of the previous page, unchanged; absent for the first page */
+          cursor?: string;
+          /** @description items per page (1 to 1000) */
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              screenings: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                postingId: string;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'completed' | 'failed';
+                /** @enum {string} */
+                scope: 'applicants' | 'pool';
+                /** @enum {string} */
+                trigger: 'api' | 'nightly' | 'cli';
+                top?: number;
+                /** @description Score parameters: defaults 0.5 / 1.2 / 0.6, no hard gate. */
+                params: {
+                  threshold: number;
+                  boost: number;
+                  penalty: number;
+                  hardGate: boolean;
+                };
+                /** @description how many of the best results carry evidence */
+                evidenceTop: number;
+                domains?: string[];
+                failureReason?: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                startedAt?: string;
+                /** Format: date-time */
+                finishedAt?: string;
+              }[];
+              /** @description Pass as `cursor` for the next page; absent on the last page. */
+              nextCursor?: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No API key, or an unknown or revoked one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description An internal error; the message names the request id to find in the server log */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A backing service (PostgreSQL, Redis, S3) is unavailable; retry */
+        503: {
+          headers: {
+            /** @description seconds to wait before retrying */
+            'retry-after'?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
     put?: never;
     /** Rank the posting's applicants (exact) or the tenant's whole pool: a new, append-only run */
     post: {

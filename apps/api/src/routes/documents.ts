@@ -1,13 +1,25 @@
 import '@fastify/multipart';
 import '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { DocumentRepository, DomainRepository, schema, type Database } from '@shortlist/db';
-import { NOT_THE_DOCUMENTS_FAULT, isRetryableFailure, retryDocument } from '@shortlist/pipeline';
+import {
+  DocumentRepository,
+  DomainRepository,
+  schema,
+  type Database,
+  type DocumentListFilter,
+} from '@shortlist/db';
+import {
+  EXTERNAL_ID_LENGTH,
+  NOT_THE_DOCUMENTS_FAULT,
+  isRetryableFailure,
+  retryDocument,
+} from '@shortlist/pipeline';
 import type { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import type { DocumentInput, DocumentIntake } from '../document-intake';
 import { errorResponse } from '../documented-errors';
 import { HttpError, errorSchema } from '../http-error';
+import { decodeCursor, pageAnswer, pageQuery, pageSchema, withoutNulls } from '../list-pages';
 import { domainLabelSchema } from './screenings';
 
 const KINDS = schema.documentKind.enumValues;
@@ -20,6 +32,20 @@ const example = {
   copy: '6b8d0f2a-4c6e-4a8b-9d1f-3a5c7e9b1d3f',
   createdAt: '2026-11-30T09:12:00.000Z',
 };
+const externalId = {
+  type: 'string',
+  minLength: EXTERNAL_ID_LENGTH.min,
+  maxLength: EXTERNAL_ID_LENGTH.max,
+  description:
+    "The document's id in the client's own system (its ATS): stored, echoed in answers and lists, filterable " +
+    '(GET /v1/documents?externalId=). Not unique.',
+} as const;
+const s3Object = {
+  type: 'object',
+  properties: { bucket: { type: 'string' }, key: { type: 'string' } },
+  required: ['bucket', 'key'],
+  additionalProperties: false,
+} as const;
 
 const metadata = {
   type: 'object',
@@ -39,6 +65,7 @@ const documentInput = {
       additionalProperties: false,
     },
     metadata,
+    externalId,
   },
   required: ['kind'],
   additionalProperties: false,
@@ -48,7 +75,11 @@ const createBody = {
   type: 'object',
   description:
     'One document ({kind, text} or {kind, source}) or a batch ({documents: [...]}, up to 10,000): `kind` or ' +
-    '`documents`, not both. Uploads use multipart/form-data instead: a `kind` field, then one or more `file` parts.',
+    '`documents`, not both. ' +
+    'Uploads use multipart/form-data instead: a `kind` field, then one or more `file` parts; an `externalId` field ' +
+    "placed right before a `file` part is that file's externalId (e.g. curl -F kind=resume -F externalId=A-1 " +
+    '-F file=@a.pdf -F externalId=A-2 -F file=@b.pdf). Each accepted document is answered in the order sent, ' +
+    'with its file name (`file`), or the S3 object (`source`), and its `externalId` when it was given one.',
   properties: {
     ...documentInput.properties,
     documents: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: documentInput },
@@ -95,8 +126,12 @@ const acceptedSchema = {
           id: { type: 'string', format: 'uuid' },
           status: { type: 'string', enum: STATUSES },
           duplicateOf: { type: 'string', format: 'uuid' },
+          file: { type: 'string', description: 'the file name of an upload, as sent' },
+          source: { ...s3Object, description: 'the S3 object of a document registered by reference' },
+          externalId,
         },
         required: ['id', 'status'],
+        additionalProperties: false,
       },
     },
   },
@@ -142,6 +177,7 @@ const documentView = {
       required: ['type'],
     },
     metadata,
+    externalId,
     domainLabel: domainLabelSchema,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -165,6 +201,25 @@ const documentView = {
   ],
 } as const;
 
+/** A document as lists show it (GET /v1/documents); a duplicate shows its original's status and label. */
+const documentItem = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    kind: { type: 'string', enum: KINDS },
+    status: { type: 'string', enum: STATUSES },
+    failureReason: { type: 'string' },
+    duplicateOf: { type: 'string', format: 'uuid' },
+    file: { type: 'string', description: 'the file name of an upload' },
+    source: { ...s3Object, description: 'the S3 object of a document registered by reference' },
+    externalId,
+    domainLabel: domainLabelSchema,
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'kind', 'status', 'createdAt'],
+  additionalProperties: false,
+} as const;
+
 const idParams = {
   type: 'object',
   properties: { id: { type: 'string', format: 'uuid' } },
@@ -186,78 +241,42 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
   const documents = new DocumentRepository(deps.db);
   const domains = new DomainRepository(deps.db);
 
-  app.get<{ Querystring: { kind?: 'resume' | 'posting'; domain?: string; cursor?: string; limit: number } }>(
+  app.get<{ Querystring: DocumentListFilter & { cursor?: string; limit: number } }>(
     '/v1/documents',
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: "The tenant's documents in id order, filtered by kind and by domain label",
+        summary: "The tenant's documents, oldest first (creation time, then id), filtered; cursor paging",
+        description:
+          "Filters combine (AND). A duplicate is listed with, and filtered by, its original's status and domain label. " +
+          'Pages follow `nextCursor` until it is absent.',
         tags: ['documents'],
         security: [{ bearer: [] }],
         querystring: {
           type: 'object',
           properties: {
             kind: { type: 'string', enum: KINDS },
+            status: { type: 'string', enum: STATUSES },
             domain: { type: 'string', minLength: 1, maxLength: 63, description: 'a key of the domain set' },
-            cursor: { type: 'string', format: 'uuid', description: 'nextCursor of the previous page' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            createdAfter: {
+              type: 'string',
+              format: 'date-time',
+              description: 'only documents created after this instant (ISO 8601 with a time zone)',
+            },
+            externalId: { ...externalId, description: 'only documents the client gave this externalId' },
+            ...pageQuery,
           },
           additionalProperties: false,
         },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              documents: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string', format: 'uuid' },
-                    kind: { type: 'string', enum: KINDS },
-                    status: { type: 'string' },
-                    duplicateOf: { type: 'string', format: 'uuid' },
-                    file: { type: 'string' },
-                    domainLabel: domainLabelSchema,
-                    createdAt: { type: 'string', format: 'date-time' },
-                  },
-                  required: ['id', 'kind', 'status', 'createdAt'],
-                },
-              },
-              nextCursor: { type: 'string', format: 'uuid', description: 'absent on the last page' },
-            },
-            required: ['documents'],
-            examples: [
-              {
-                documents: [
-                  {
-                    id: example.resume,
-                    kind: 'resume',
-                    status: 'ready',
-                    file: 'jane-doe.pdf',
-                    domainLabel: { label: 'technology', similarity: 0.79, runnerUp: null },
-                    createdAt: example.createdAt,
-                  },
-                ],
-                nextCursor: example.resume,
-              },
-            ],
-          },
-        },
+        response: { 200: pageSchema('documents', documentItem), 400: errorSchema },
       },
     },
     async (request) => {
-      const { kind, domain, cursor, limit } = request.query;
-      const page = await documents.list(request.tenantId, {
-        ...(kind ? { kind } : {}),
-        ...(domain ? { domain } : {}),
-        ...(cursor ? { afterId: cursor } : {}),
-        limit,
-      });
-      return {
-        documents: page.map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v != null))),
-        ...(page.length === limit ? { nextCursor: page.at(-1)!.id } : {}),
-      };
+      const { cursor, limit, ...filter } = request.query;
+      const page = await documents.list(request.tenantId, { ...filter, after: decodeCursor(cursor), limit });
+      return pageAnswer('documents', page, ({ reference, ...item }) =>
+        withoutNulls({ ...item, source: reference }),
+      );
     },
   );
 

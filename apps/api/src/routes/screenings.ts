@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { DocumentIntake } from '../document-intake';
 import { errorResponse } from '../documented-errors';
 import { HttpError, errorSchema } from '../http-error';
+import { decodeCursor, pageAnswer, pageQuery, pageSchema, withoutNulls } from '../list-pages';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
@@ -70,6 +71,46 @@ const postingView = {
   ],
 } as const;
 
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+/** A posting as GET /v1/postings lists it (GET /v1/postings/:id adds the applicant count). */
+const postingItem = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    documentId: { ...uuid, description: 'the posting document (the job description)' },
+    title: { type: 'string' },
+    status: { type: 'string', enum: schema.postingStatus.enumValues },
+    params: { ...paramsSchema, description: "the posting's overrides of the score parameters" },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  required: ['id', 'documentId', 'title', 'status', 'params', 'createdAt', 'updatedAt'],
+  additionalProperties: false,
+} as const;
+
+/** A run as a posting's list of runs shows it: its state and settings, not its results. */
+const runItem = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    postingId: uuid,
+    status: { type: 'string', enum: schema.screeningStatus.enumValues },
+    scope: { type: 'string', enum: schema.screeningScope.enumValues },
+    trigger: { type: 'string', enum: schema.screeningTrigger.enumValues },
+    top: { type: 'integer' },
+    params: { ...paramsSchema, required: ['threshold', 'boost', 'penalty', 'hardGate'] },
+    evidenceTop: { type: 'integer', description: 'how many of the best results carry evidence' },
+    domains: { type: 'array', items: { type: 'string' } },
+    failureReason: { type: 'string' },
+    createdAt: dateTime,
+    startedAt: dateTime,
+    finishedAt: dateTime,
+  },
+  required: ['id', 'postingId', 'status', 'scope', 'trigger', 'params', 'evidenceTop', 'createdAt'],
+  additionalProperties: false,
+} as const;
+
 /** A document's domain: the nearest label of its tenant's domain set, and the runner-up (cosines). */
 export const domainLabelSchema = {
   type: 'object',
@@ -86,6 +127,29 @@ export const domainLabelSchema = {
   },
   required: ['label', 'similarity', 'runnerUp'],
   examples: [{ label: 'technology', similarity: 0.81, runnerUp: { label: 'finance', similarity: 0.42 } }],
+} as const;
+
+/** An applicant of a posting as its list shows it. */
+const applicantItem = {
+  type: 'object',
+  properties: {
+    documentId: uuid,
+    status: { type: 'string', enum: schema.documentStatus.enumValues },
+    failureReason: { type: 'string' },
+    file: { type: 'string', description: 'the file name of an upload' },
+    source: {
+      type: 'object',
+      description: 'the S3 object of a document registered by reference',
+      properties: { bucket: { type: 'string' }, key: { type: 'string' } },
+      required: ['bucket', 'key'],
+      additionalProperties: false,
+    },
+    externalId: { type: 'string', description: "the document's id in the client's system" },
+    domainLabel: domainLabelSchema,
+    addedAt: { ...dateTime, description: 'when the document was added to the posting' },
+  },
+  required: ['documentId', 'status', 'addedAt'],
+  additionalProperties: false,
 } as const;
 
 const resultSchema = {
@@ -397,6 +461,33 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
     },
   );
 
+  app.get<{ Querystring: { status?: 'open' | 'closed'; cursor?: string; limit: number } }>(
+    '/v1/postings',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: "The tenant's postings, oldest first (creation time, then id), optionally of one status",
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        querystring: {
+          type: 'object',
+          properties: { status: { type: 'string', enum: schema.postingStatus.enumValues }, ...pageQuery },
+          additionalProperties: false,
+        },
+        response: { 200: pageSchema('postings', postingItem), 400: errorSchema },
+      },
+    },
+    async (request) => {
+      const { status, cursor, limit } = request.query;
+      const page = await postings.list(request.tenantId, {
+        ...(status ? { status } : {}),
+        after: decodeCursor(cursor),
+        limit,
+      });
+      return pageAnswer('postings', page, ({ tenantId: _, ...posting }) => posting);
+    },
+  );
+
   app.get<{ Params: { id: string } }>(
     '/v1/postings/:id',
     {
@@ -476,6 +567,63 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         added,
         applicants: await postings.countApplicants(request.tenantId, posting.id),
       };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit: number } }>(
+    '/v1/postings/:id/applicants',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: "A posting's applicants in the order they were added (then by document id); cursor paging",
+        description:
+          'Each applicant with its document status, the file name or S3 object it came from, the externalId the ' +
+          'client gave it and its domain label. A duplicate upload applies as its original, which is listed.',
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        querystring: { type: 'object', properties: { ...pageQuery }, additionalProperties: false },
+        response: { 200: pageSchema('applicants', applicantItem), 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const posting = await postingOf(request.tenantId, request.params.id);
+      const page = await postings.listApplicants(request.tenantId, posting.id, {
+        after: decodeCursor(request.query.cursor),
+        limit: request.query.limit,
+      });
+      return pageAnswer('applicants', page, ({ reference, ...applicant }) =>
+        withoutNulls({ ...applicant, source: reference }),
+      );
+    },
+  );
+
+  app.delete<{ Params: { id: string; documentId: string } }>(
+    '/v1/postings/:id/applicants/:documentId',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary:
+          "Remove a document from a posting's applicants (the document stays; past runs keep their results)",
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: {
+          type: 'object',
+          properties: { id: uuid, documentId: uuid },
+          required: ['id', 'documentId'],
+        },
+        response: { 204: { type: 'null' }, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id, documentId } = request.params;
+      const posting = await postingOf(request.tenantId, id);
+      const removed = await postings.removeApplicant(request.tenantId, posting.id, documentId);
+      if (removed === 'no_document') throw new HttpError(404, 'not_found', `no document ${documentId}`);
+      if (removed === 'not_applicant') {
+        throw new HttpError(404, 'not_found', `document ${documentId} is not an applicant of posting ${id}`);
+      }
+      return reply.code(204).send();
     },
   );
 
@@ -572,6 +720,48 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
       }
       await deps.queues.enqueue('rank', { tenantId: request.tenantId, runId: run.id });
       return reply.code(202).send({ runId: run.id });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit: number } }>(
+    '/v1/postings/:id/screenings',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: "A posting's screening runs, oldest first (creation time, then id); cursor paging",
+        description:
+          'Created order, so that a client keeping the last cursor finds the runs created since on its next ' +
+          'call. Results of a run: GET /v1/screenings/{runId}.',
+        tags: ['screening'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        querystring: { type: 'object', properties: { ...pageQuery }, additionalProperties: false },
+        response: { 200: pageSchema('screenings', runItem), 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const posting = await postingOf(request.tenantId, request.params.id);
+      const page = await screenings.listRuns(request.tenantId, posting.id, {
+        after: decodeCursor(request.query.cursor),
+        limit: request.query.limit,
+      });
+      return pageAnswer('screenings', page, (run) =>
+        withoutNulls({
+          id: run.id,
+          postingId: run.postingId,
+          status: run.status,
+          scope: run.scope,
+          trigger: run.trigger,
+          top: run.top,
+          params: run.params,
+          evidenceTop: run.evidenceTop,
+          domains: run.domains,
+          failureReason: run.failureReason,
+          createdAt: run.createdAt,
+          startedAt: run.startedAt,
+          finishedAt: run.finishedAt,
+        }),
+      );
     },
   );
 

@@ -3,11 +3,42 @@ import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, type Database } from '../client';
 import { documentDomains, documents, documentTexts } from '../schema';
 import { documentDomainOf, type DocumentDomain } from './domains';
+import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
 
 export type Document = typeof documents.$inferSelect;
 export type NewDocument = Pick<typeof documents.$inferInsert, 'tenantId' | 'kind' | 'source'> &
-  Partial<Pick<typeof documents.$inferInsert, 'id' | 'sha256' | 'sizeBytes' | 'metadata' | 'status'>>;
+  Partial<
+    Pick<typeof documents.$inferInsert, 'id' | 'sha256' | 'sizeBytes' | 'metadata' | 'status' | 'externalId'>
+  >;
 export type DocumentStatus = Document['status'];
+
+/** Filters of the tenant's document list (all optional, combined with AND). */
+export interface DocumentListFilter {
+  kind?: Document['kind'];
+  /** The document's status (a duplicate's is its original's). */
+  status?: DocumentStatus;
+  /** A key of the tenant's domain set (a duplicate has its original's label). */
+  domain?: string;
+  /** Created strictly after this instant (ISO 8601). */
+  createdAfter?: string;
+  externalId?: string;
+}
+
+/** A document as lists show it. */
+export interface DocumentListItem {
+  id: string;
+  kind: Document['kind'];
+  status: DocumentStatus;
+  failureReason: string | null;
+  duplicateOf: string | null;
+  /** The file name of an upload. */
+  file: string | null;
+  /** The S3 object a document registered by reference was read from. */
+  reference: { bucket: string; key: string } | null;
+  externalId: string | null;
+  domainLabel: DocumentDomain | undefined;
+  createdAt: Date;
+}
 
 /** A document as its owner sees it: a duplicate shows its original's progress. */
 export interface DocumentView {
@@ -24,6 +55,7 @@ export interface DocumentView {
   truncated: boolean | null;
   source: Document['source'];
   metadata: Document['metadata'];
+  externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -103,50 +135,97 @@ export class DocumentRepository {
   }
 
   /**
-   * A page of the tenant's documents in id order after `afterId`, each with its stored domain label; filtered by
-   * kind and by domain label (a duplicate has its original's label).
+   * A page of the tenant's documents in (created_at, id) order, each with its stored domain label; filtered by
+   * kind, status, domain label, creation time and external id. A duplicate shows, and is filtered by, its
+   * original's status, failure and label.
    */
-  async list(
-    tenantId: string,
-    filter: { kind?: Document['kind']; domain?: string; afterId?: string; limit: number },
-  ): Promise<
-    (Pick<Document, 'id' | 'kind' | 'status' | 'duplicateOf' | 'createdAt'> & {
-      file: string | null;
-      domainLabel: DocumentDomain | undefined;
-    })[]
-  > {
-    const rows = await this.db
+  async list(tenantId: string, filter: DocumentListFilter & PageRequest): Promise<Page<DocumentListItem>> {
+    // The page is cut first, from documents alone (with the original and the label only when a filter needs
+    // them), then joined for display: the joins see at most a page of rows whatever the planner guesses lies
+    // after the cursor (a row comparison it estimates poorly), so a deep page never hashes a whole table.
+    const original = alias(documents, 'original');
+    const label = alias(documentDomains, 'label');
+    let cut = this.db
       .select({
         id: documents.id,
         kind: documents.kind,
         status: documents.status,
+        failureReason: documents.failureReason,
         duplicateOf: documents.duplicateOf,
+        source: documents.source,
+        externalId: documents.externalId,
         createdAt: documents.createdAt,
-        file: sql<string | null>`${documents.source}->>'filename'`,
+      })
+      .from(documents)
+      .$dynamic();
+    if (filter.status) {
+      cut = cut.leftJoin(
+        original,
+        and(eq(original.tenantId, documents.tenantId), eq(original.id, documents.duplicateOf)),
+      );
+    }
+    if (filter.domain) {
+      cut = cut.innerJoin(
+        label,
+        and(
+          eq(label.documentId, sql`coalesce(${documents.duplicateOf}, ${documents.id})`),
+          eq(label.label, filter.domain),
+        ),
+      );
+    }
+    const page = cut
+      .where(
+        and(
+          eq(documents.tenantId, tenantId),
+          filter.kind ? eq(documents.kind, filter.kind) : undefined,
+          filter.status
+            ? sql`coalesce(${original.status}, ${documents.status}) = ${filter.status}`
+            : undefined,
+          filter.externalId !== undefined ? eq(documents.externalId, filter.externalId) : undefined,
+          filter.createdAfter ? sql`${documents.createdAt} > ${filter.createdAfter}::timestamptz` : undefined,
+          afterKey(documents.createdAt, documents.id, filter.after),
+        ),
+      )
+      .orderBy(documents.createdAt, documents.id)
+      .limit(filter.limit + 1)
+      .as('page');
+    const rows = await this.db
+      .select({
+        id: page.id,
+        kind: page.kind,
+        status: sql<DocumentStatus>`coalesce(${original.status}, ${page.status})`,
+        failureReason: sql<string | null>`coalesce(${original.failureReason}, ${page.failureReason})`,
+        duplicateOf: page.duplicateOf,
+        source: page.source,
+        externalId: page.externalId,
+        createdAt: page.createdAt,
+        key: keysetTime(page.createdAt),
         label: documentDomains.label,
         similarity: documentDomains.similarity,
         runner_up: documentDomains.runnerUp,
         runner_up_similarity: documentDomains.runnerUpSimilarity,
       })
-      .from(documents)
+      .from(page)
+      .leftJoin(original, and(eq(original.tenantId, tenantId), eq(original.id, page.duplicateOf)))
       .leftJoin(
         documentDomains,
-        eq(documentDomains.documentId, sql`coalesce(${documents.duplicateOf}, ${documents.id})`),
+        eq(documentDomains.documentId, sql`coalesce(${page.duplicateOf}, ${page.id})`),
       )
-      .where(
-        and(
-          eq(documents.tenantId, tenantId),
-          filter.kind ? eq(documents.kind, filter.kind) : undefined,
-          filter.domain ? eq(documentDomains.label, filter.domain) : undefined,
-          filter.afterId ? sql`${documents.id} > ${filter.afterId}::uuid` : undefined,
-        ),
-      )
-      .orderBy(documents.id)
-      .limit(filter.limit);
-    return rows.map(({ label, similarity, runner_up, runner_up_similarity, ...document }) => ({
-      ...document,
-      domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
-    }));
+      .orderBy(page.createdAt, page.id);
+    return pageOf(
+      rows,
+      filter.limit,
+      (row) => ({ createdAt: row.key, id: row.id }),
+      ({ key: _, source, label, similarity, runner_up, runner_up_similarity, ...document }) => ({
+        ...document,
+        file: source.filename ?? null,
+        reference:
+          source.type === 's3' && source.bucket && source.key
+            ? { bucket: source.bucket, key: source.key }
+            : null,
+        domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
+      }),
+    );
   }
 
   /** The owner's view of a document; a duplicate reports its original's status, failure and token count. */
@@ -165,6 +244,7 @@ export class DocumentRepository {
         truncated: sql<boolean | null>`coalesce(${original.embedTruncated}, ${documents.embedTruncated})`,
         source: documents.source,
         metadata: documents.metadata,
+        externalId: documents.externalId,
         createdAt: documents.createdAt,
         updatedAt: documents.updatedAt,
       })

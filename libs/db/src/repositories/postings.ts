@@ -1,10 +1,27 @@
 import { and, count, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { applicants, documents, postings } from '../schema';
+import { applicants, documentDomains, documents, postings } from '../schema';
+import { documentDomainOf, type DocumentDomain } from './domains';
+import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
 
 export type Posting = typeof postings.$inferSelect;
 export type NewPosting = Pick<typeof postings.$inferInsert, 'tenantId' | 'documentId' | 'title'> &
   Partial<Pick<typeof postings.$inferInsert, 'params' | 'status'>>;
+
+/** An applicant of a posting as its list shows it: the document's progress and the names the client gave it. */
+export interface ApplicantListItem {
+  documentId: string;
+  status: (typeof documents.$inferSelect)['status'];
+  failureReason: string | null;
+  /** The file name of an upload. */
+  file: string | null;
+  /** The S3 object a document registered by reference was read from. */
+  reference: { bucket: string; key: string } | null;
+  externalId: string | null;
+  domainLabel: DocumentDomain | undefined;
+  /** When the document was added to the posting. */
+  addedAt: Date;
+}
 
 export class PostingRepository {
   constructor(private readonly db: Database) {}
@@ -61,6 +78,110 @@ export class PostingRepository {
       .onConflictDoNothing()
       .returning({ documentId: applicants.documentId });
     return { missing: [], notResumes: [], added: inserted.length };
+  }
+
+  /** A page of the tenant's postings in (created_at, id) order, optionally of one status. */
+  async list(tenantId: string, filter: { status?: Posting['status'] } & PageRequest): Promise<Page<Posting>> {
+    const rows = await this.db
+      .select({ posting: postings, key: keysetTime(postings.createdAt) })
+      .from(postings)
+      .where(
+        and(
+          eq(postings.tenantId, tenantId),
+          filter.status ? eq(postings.status, filter.status) : undefined,
+          afterKey(postings.createdAt, postings.id, filter.after),
+        ),
+      )
+      .orderBy(postings.createdAt, postings.id)
+      .limit(filter.limit + 1);
+    return pageOf(
+      rows,
+      filter.limit,
+      (row) => ({ createdAt: row.key, id: row.posting.id }),
+      (row) => row.posting,
+    );
+  }
+
+  /** A page of a posting's applicants in the order they were added (created_at, then document id). */
+  async listApplicants(
+    tenantId: string,
+    postingId: string,
+    page: PageRequest,
+  ): Promise<Page<ApplicantListItem>> {
+    // The page is cut from applicants alone, then joined: the joins see at most a page of rows (see
+    // DocumentRepository.list).
+    const cut = this.db
+      .select({ documentId: applicants.documentId, addedAt: applicants.createdAt })
+      .from(applicants)
+      .where(
+        and(
+          eq(applicants.tenantId, tenantId),
+          eq(applicants.postingId, postingId),
+          afterKey(applicants.createdAt, applicants.documentId, page.after),
+        ),
+      )
+      .orderBy(applicants.createdAt, applicants.documentId)
+      .limit(page.limit + 1)
+      .as('page');
+    const rows = await this.db
+      .select({
+        documentId: cut.documentId,
+        status: documents.status,
+        failureReason: documents.failureReason,
+        source: documents.source,
+        externalId: documents.externalId,
+        addedAt: cut.addedAt,
+        key: keysetTime(cut.addedAt),
+        label: documentDomains.label,
+        similarity: documentDomains.similarity,
+        runner_up: documentDomains.runnerUp,
+        runner_up_similarity: documentDomains.runnerUpSimilarity,
+      })
+      .from(cut)
+      .innerJoin(documents, and(eq(documents.tenantId, tenantId), eq(documents.id, cut.documentId)))
+      .leftJoin(documentDomains, eq(documentDomains.documentId, cut.documentId))
+      .orderBy(cut.addedAt, cut.documentId);
+    return pageOf(
+      rows,
+      page.limit,
+      (row) => ({ createdAt: row.key, id: row.documentId }),
+      ({ key: _, source, label, similarity, runner_up, runner_up_similarity, ...applicant }) => ({
+        ...applicant,
+        file: source.filename ?? null,
+        reference:
+          source.type === 's3' && source.bucket && source.key
+            ? { bucket: source.bucket, key: source.key }
+            : null,
+        domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
+      }),
+    );
+  }
+
+  /**
+   * Removes a document from a posting's applicants (a duplicate's id removes its original, which is what was
+   * added). Answers what happened: removed, or why not (no such document of the tenant, or not an applicant).
+   */
+  async removeApplicant(
+    tenantId: string,
+    postingId: string,
+    documentId: string,
+  ): Promise<'removed' | 'no_document' | 'not_applicant'> {
+    const [document] = await this.db
+      .select({ original: sql<string>`coalesce(${documents.duplicateOf}, ${documents.id})` })
+      .from(documents)
+      .where(and(eq(documents.tenantId, tenantId), eq(documents.id, documentId)));
+    if (!document) return 'no_document';
+    const removed = await this.db
+      .delete(applicants)
+      .where(
+        and(
+          eq(applicants.tenantId, tenantId),
+          eq(applicants.postingId, postingId),
+          eq(applicants.documentId, document.original),
+        ),
+      )
+      .returning({ documentId: applicants.documentId });
+    return removed.length > 0 ? 'removed' : 'not_applicant';
   }
 
   /** Open postings with at least one applicant, over all tenants, in id order after `afterId` (nightly). */

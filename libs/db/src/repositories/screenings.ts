@@ -12,6 +12,7 @@ import {
   type EvidencePassage,
 } from '../schema';
 import { documentDomainOf, type DocumentDomain } from './domains';
+import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
 import type { RankedCandidate } from './rankings';
 
 export type ScreeningRun = typeof screeningRuns.$inferSelect;
@@ -75,6 +76,28 @@ export class ScreeningRepository {
       .from(screeningRuns)
       .where(and(eq(screeningRuns.tenantId, tenantId), eq(screeningRuns.id, runId)));
     return row;
+  }
+
+  /** A page of a posting's runs in the order they were created (created_at, then id): oldest first. */
+  async listRuns(tenantId: string, postingId: string, page: PageRequest): Promise<Page<ScreeningRun>> {
+    const rows = await this.db
+      .select({ run: screeningRuns, key: keysetTime(screeningRuns.createdAt) })
+      .from(screeningRuns)
+      .where(
+        and(
+          eq(screeningRuns.tenantId, tenantId),
+          eq(screeningRuns.postingId, postingId),
+          afterKey(screeningRuns.createdAt, screeningRuns.id, page.after),
+        ),
+      )
+      .orderBy(screeningRuns.createdAt, screeningRuns.id)
+      .limit(page.limit + 1);
+    return pageOf(
+      rows,
+      page.limit,
+      (row) => ({ createdAt: row.key, id: row.run.id }),
+      (row) => row.run,
+    );
   }
 
   async markRunning(tenantId: string, runId: string): Promise<void> {
