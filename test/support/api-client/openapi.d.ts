@@ -403,6 +403,8 @@ export interface paths {
             kind: 'resume' | 'posting';
             /** @description one part per file (txt, PDF, DOCX, HTML), up to 1000 */
             file: string[];
+            /** @description optional, per file: a field right before a `file` part is that file's externalId (1 to 200 characters) */
+            externalId?: string[];
           };
         };
       };

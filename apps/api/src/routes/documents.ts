@@ -112,6 +112,12 @@ const uploadForm = {
       description: 'one part per file (txt, PDF, DOCX, HTML), up to 1000',
       items: { type: 'string', format: 'binary' },
     },
+    externalId: {
+      type: 'array',
+      description:
+        "optional, per file: a field right before a `file` part is that file's externalId (1 to 200 characters)",
+      items: { type: 'string', minLength: EXTERNAL_ID_LENGTH.min, maxLength: EXTERNAL_ID_LENGTH.max },
+    },
   },
   required: ['kind', 'file'],
 } as const;
