@@ -7,35 +7,33 @@ import {
   type Database,
 } from '@shortlist/db';
 import { startApiStack, type ApiStack } from '../support/api-stack';
+import { checkedFetch, ok, type ApiClient } from '../support/api-client/client';
+import type { paths } from '../support/api-client/openapi';
 import { waitFor } from '../support/net';
 import { captureQueries, explain, planNodes, planOutline, seedDocuments } from '../support/query-plans';
 
 const documentsOf = (db: Database) => new DocumentRepository(db);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface Listed {
-  id: string;
-  kind: string;
-  status: string;
-  failureReason?: string;
-  duplicateOf?: string;
-  file?: string;
-  source?: { bucket: string; key: string };
-  externalId?: string;
-  createdAt: string;
-}
-interface AcceptedBody {
-  id: string;
-  status: string;
-  duplicateOf?: string;
-  file?: string;
-  source?: { bucket: string; key: string };
-  externalId?: string;
+/** A document as POST /v1/documents accepted it, and what it takes as JSON (types of the OpenAPI document). */
+type Accepted =
+  paths['/v1/documents']['post']['responses'][202]['content']['application/json']['documents'][number];
+type JsonDocument = NonNullable<
+  NonNullable<paths['/v1/documents']['post']['requestBody']>['content']['application/json']['documents']
+>[number];
+type DocumentFilter = NonNullable<paths['/v1/documents']['get']['parameters']['query']>;
+type PostingFilter = NonNullable<paths['/v1/postings']['get']['parameters']['query']>;
+interface Paging {
+  limit: number;
+  cursor?: string;
 }
 
 describe('lists with cursor paging, and answers that name what they accepted (HTTP, PostgreSQL, Redis, S3)', () => {
   let stack: ApiStack;
   let acme: string;
+  /** The typed clients of the two tenants; every answer is checked against the OpenAPI document. */
+  let acmeApi: ApiClient;
+  let globexApi: ApiClient;
 
   beforeAll(async () => {
     stack = await startApiStack({
@@ -46,29 +44,21 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       }),
     });
     acme = (await new TenantRepository(stack.database.db).ensure('acme')).tenantId;
+    acmeApi = stack.client(stack.keys.acme);
+    globexApi = stack.client(stack.keys.globex);
   }, 60_000);
 
   afterAll(() => stack?.stop());
 
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    key = stack.keys.acme,
-  ): Promise<{ status: number; json: <T = Record<string, unknown>>() => T }> {
-    const response = await fetch(`${stack.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  /** A multipart upload: built by hand (the typed client sends JSON), its answer checked against the document. */
+  const uploadForm = (form: FormData) =>
+    checkedFetch(`${stack.base}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.keys.acme}` },
+      body: form,
     });
-    const text = await response.text();
-    return { status: response.status, json: <T>() => JSON.parse(text) as T };
-  }
 
-  /** A multipart upload; a file with an externalId gets the field right before its part. */
+  /** A multipart upload of files; a file with an externalId gets the field right before its part. */
   async function upload(files: { name: string; text: string; externalId?: string }[], kind = 'resume') {
     const form = new FormData();
     form.append('kind', kind);
@@ -76,26 +66,26 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       if (file.externalId !== undefined) form.append('externalId', file.externalId);
       form.append('file', new Blob([file.text]), file.name);
     }
-    const response = await fetch(`${stack.base}/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.keys.acme}` },
-      body: form,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const response = await uploadForm(form);
+    const body = (await response.json()) as { documents?: Accepted[]; message?: string };
+    return { status: response.status, documents: body.documents ?? [], message: body.message };
   }
 
-  /** Every page of a list, following nextCursor; checks each page's size on the way. */
-  async function allPages<T>(path: string, name: string, limit: number, key?: string): Promise<T[]> {
+  /** Accepts documents sent as JSON; their answers, in the order sent. */
+  const accept = async (documents: JsonDocument[]) =>
+    (await ok(acmeApi.POST('/v1/documents', { body: { documents } }))).documents;
+
+  /** Every page of a list, following nextCursor; checks each page's size and cursor on the way. */
+  async function allPages<T>(
+    limit: number,
+    page: (paging: Paging) => Promise<{ items: T[]; nextCursor?: string }>,
+  ): Promise<T[]> {
     const items: T[] = [];
     let cursor: string | undefined;
     for (let pages = 0; ; pages++) {
-      const query = `limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await call('GET', `${path}${path.includes('?') ? '&' : '?'}${query}`, undefined, key);
-      expect(page.status).toBe(200);
-      const body = page.json<Record<string, unknown>>();
-      const got = body[name] as T[];
+      const { items: got, nextCursor } = await page({ limit, ...(cursor ? { cursor } : {}) });
       items.push(...got);
-      cursor = body.nextCursor as string | undefined;
+      cursor = nextCursor;
       if (!cursor) {
         expect(got.length).toBeLessThanOrEqual(limit);
         return items;
@@ -107,6 +97,36 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       if (pages > 10_000) throw new Error('endless paging');
     }
   }
+
+  /** Every document of the list, filtered, through the client. */
+  const documentPages = (limit: number, filter: DocumentFilter = {}, client = acmeApi) =>
+    allPages(limit, async (paging) => {
+      const page = await ok(client.GET('/v1/documents', { params: { query: { ...filter, ...paging } } }));
+      return { items: page.documents, nextCursor: page.nextCursor };
+    });
+  const postingPages = (limit: number, filter: PostingFilter = {}) =>
+    allPages(limit, async (paging) => {
+      const page = await ok(acmeApi.GET('/v1/postings', { params: { query: { ...filter, ...paging } } }));
+      return { items: page.postings, nextCursor: page.nextCursor };
+    });
+  const applicantPages = (posting: string, limit: number) =>
+    allPages(limit, async (paging) => {
+      const page = await ok(
+        acmeApi.GET('/v1/postings/{id}/applicants', { params: { path: { id: posting }, query: paging } }),
+      );
+      return { items: page.applicants, nextCursor: page.nextCursor };
+    });
+  const runPages = (posting: string, limit: number) =>
+    allPages(limit, async (paging) => {
+      const page = await ok(
+        acmeApi.GET('/v1/postings/{id}/screenings', { params: { path: { id: posting }, query: paging } }),
+      );
+      return { items: page.screenings, nextCursor: page.nextCursor };
+    });
+  const removeApplicant = (posting: string, documentId: string, client = acmeApi) =>
+    client.DELETE('/v1/postings/{id}/applicants/{documentId}', {
+      params: { path: { id: posting, documentId } },
+    });
 
   const documentCount = async () =>
     (await queryRows<{ n: number }>(stack.database.db, sql`SELECT count(*)::int AS n FROM documents`))[0]!.n;
@@ -145,20 +165,22 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     }));
     const accepted = await upload(files);
     expect(accepted.status).toBe(202);
-    const documents = accepted.body.documents as AcceptedBody[];
+    const { documents } = accepted;
     expect(documents.map(({ file, externalId }) => ({ file, externalId }))).toEqual(
       files.map(({ name, externalId }) => ({ file: name, externalId })),
     );
 
     // Stored: the document itself, the list, and the filter (which finds exactly that one).
-    const one = await call('GET', `/v1/documents/${documents[41]!.id}`);
-    expect(one.json()).toMatchObject({ id: documents[41]!.id, externalId: 'ATS-1041' });
-    const filtered = await call('GET', '/v1/documents?externalId=ATS-1041');
-    expect(filtered.json<{ documents: Listed[] }>().documents).toEqual([
+    const one = await ok(acmeApi.GET('/v1/documents/{id}', { params: { path: { id: documents[41]!.id } } }));
+    expect(one).toMatchObject({ id: documents[41]!.id, externalId: 'ATS-1041' });
+    const filtered = await ok(
+      acmeApi.GET('/v1/documents', { params: { query: { externalId: 'ATS-1041' } } }),
+    );
+    expect(filtered.documents).toEqual([
       expect.objectContaining({ id: documents[41]!.id, file: 'candidate-41.txt', externalId: 'ATS-1041' }),
     ]);
     expect(
-      (await call('GET', '/v1/documents?externalId=ATS-1041', undefined, stack.keys.globex)).json(),
+      await ok(globexApi.GET('/v1/documents', { params: { query: { externalId: 'ATS-1041' } } })),
     ).toEqual({ documents: [] });
   });
 
@@ -169,7 +191,7 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       { name: 'a-again.txt', text: 'Resume A: nurse, ten years of intensive care.', externalId: 'X-3' },
     ]);
     expect(mixed.status).toBe(202);
-    const [a, b, again] = mixed.body.documents as AcceptedBody[];
+    const [a, b, again] = mixed.documents;
     expect(a).toEqual({
       id: expect.stringMatching(UUID) as string,
       status: 'queued',
@@ -182,15 +204,21 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     for (const key of ['incoming/c.txt', 'incoming/d.txt']) {
       await stack.bucket.store.put(key, `Resume from ${key}: welder, pipelines.`);
     }
-    const batch = await call('POST', '/v1/documents', {
-      documents: [
-        { kind: 'resume', text: 'Resume T: teacher, mathematics.', externalId: 'T-1' },
-        { kind: 'resume', source: { bucket: stack.bucket.bucket, key: 'incoming/c.txt' }, externalId: 'S-1' },
-        { kind: 'resume', source: { bucket: stack.bucket.bucket, key: 'incoming/d.txt' } },
-      ],
+    const batch = await acmeApi.POST('/v1/documents', {
+      body: {
+        documents: [
+          { kind: 'resume', text: 'Resume T: teacher, mathematics.', externalId: 'T-1' },
+          {
+            kind: 'resume',
+            source: { bucket: stack.bucket.bucket, key: 'incoming/c.txt' },
+            externalId: 'S-1',
+          },
+          { kind: 'resume', source: { bucket: stack.bucket.bucket, key: 'incoming/d.txt' } },
+        ],
+      },
     });
-    expect(batch.status).toBe(202);
-    const [text, c, d] = batch.json<{ documents: AcceptedBody[] }>().documents;
+    expect(batch.response.status).toBe(202);
+    const [text, c, d] = batch.data!.documents;
     expect(text).toEqual({ id: expect.stringMatching(UUID) as string, status: 'queued', externalId: 'T-1' });
     expect(c).toEqual({
       id: expect.stringMatching(UUID) as string,
@@ -203,19 +231,15 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       status: 'queued',
       source: { bucket: stack.bucket.bucket, key: 'incoming/d.txt' },
     });
-    const single = await call('POST', '/v1/documents', {
-      kind: 'resume',
-      text: 'Resume U.',
-      externalId: 'U-1',
-    });
-    expect(single.json()).toEqual({
+    const single = await ok(
+      acmeApi.POST('/v1/documents', { body: { kind: 'resume', text: 'Resume U.', externalId: 'U-1' } }),
+    );
+    expect(single).toEqual({
       documents: [{ id: expect.stringMatching(UUID) as string, status: 'queued', externalId: 'U-1' }],
     });
 
     // Lists name them the same way.
-    const listed = new Map(
-      (await allPages<Listed>('/v1/documents', 'documents', 1000)).map((item) => [item.id, item]),
-    );
+    const listed = new Map((await documentPages(1000)).map((item) => [item.id, item]));
     expect(listed.get(a!.id)).toMatchObject({ file: 'a.txt', externalId: 'X-1' });
     expect(listed.get(b!.id)).not.toHaveProperty('externalId');
     expect(listed.get(again!.id)).toMatchObject({
@@ -232,70 +256,57 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
 
   it('refuses an externalId that is too long, unstorable or not followed by its file, naming it; stores nothing', async () => {
     const before = await documentCount();
-    const refusals: [Promise<{ status: number; message: string }>, RegExp][] = [
+    /** A hand-built form whose fields are in the order given; its status and message. */
+    const sendForm = async (parts: [string, string | [Blob, string]][]) => {
+      const form = new FormData();
+      for (const [name, value] of parts) {
+        if (typeof value === 'string') form.append(name, value);
+        else form.append(name, ...value);
+      }
+      const response = await uploadForm(form);
+      return { status: response.status, message: ((await response.json()) as { message: string }).message };
+    };
+    const sendJson = async (
+      body: NonNullable<paths['/v1/documents']['post']['requestBody']>['content']['application/json'],
+    ) => {
+      const { response, error } = await acmeApi.POST('/v1/documents', { body });
+      return { status: response.status, message: error?.message };
+    };
+    const refusals: [Promise<{ status: number; message?: string }>, RegExp][] = [
       [
         upload([
           { name: 'ok.txt', text: 'fine', externalId: 'E-1' },
           { name: 'long.txt', text: 'x', externalId: 'E'.repeat(201) },
-        ]).then((r) => ({ status: r.status, message: r.body.message as string })),
+        ]),
         /^file\[1\]\.externalId: must be 1 to 200 characters \(has 201\)/,
       ],
       [
-        (async () => {
-          const form = new FormData();
-          form.append('kind', 'resume');
-          form.append('file', new Blob(['one']), 'one.txt');
-          form.append('externalId', 'E-2');
-          const response = await fetch(`${stack.base}/v1/documents`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${stack.keys.acme}` },
-            body: form,
-          });
-          const body = (await response.json()) as { message: string };
-          return { status: response.status, message: body.message };
-        })(),
+        sendForm([
+          ['kind', 'resume'],
+          ['file', [new Blob(['one']), 'one.txt']],
+          ['externalId', 'E-2'],
+        ]),
         /^file\[1\]\.externalId: the last externalId field has no file part after it/,
       ],
       [
-        (async () => {
-          const form = new FormData();
-          form.append('externalId', 'E-3');
-          form.append('kind', 'resume');
-          form.append('file', new Blob(['one']), 'one.txt');
-          const response = await fetch(`${stack.base}/v1/documents`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${stack.keys.acme}` },
-            body: form,
-          });
-          const body = (await response.json()) as { message: string };
-          return { status: response.status, message: body.message };
-        })(),
+        sendForm([
+          ['externalId', 'E-3'],
+          ['kind', 'resume'],
+          ['file', [new Blob(['one']), 'one.txt']],
+        ]),
         /^file\[0\]\.externalId: the externalId field must come right before its file part, not before the kind field/,
       ],
-      ...(
-        [
-          [{ kind: 'resume', text: 'x', externalId: '' }, /externalId/],
-          [{ kind: 'resume', text: 'x', externalId: 'E'.repeat(201) }, /externalId/],
-          [
-            {
-              documents: [
-                { kind: 'resume', text: 'x' },
-                { kind: 'resume', text: 'y', externalId: 'a\u0000b' },
-              ],
-            },
-            /^documents\[1\]\.externalId: contains U\+0000/,
+      [sendJson({ kind: 'resume', text: 'x', externalId: '' }), /externalId/],
+      [sendJson({ kind: 'resume', text: 'x', externalId: 'E'.repeat(201) }), /externalId/],
+      [
+        sendJson({
+          documents: [
+            { kind: 'resume', text: 'x' },
+            { kind: 'resume', text: 'y', externalId: 'a\u0000b' },
           ],
-        ] as const
-      ).map(
-        ([body, message]) =>
-          [
-            call('POST', '/v1/documents', body).then((r) => ({
-              status: r.status,
-              message: r.json<{ message: string }>().message,
-            })),
-            message,
-          ] as [Promise<{ status: number; message: string }>, RegExp],
-      ),
+        }),
+        /^documents\[1\]\.externalId: contains U\+0000/,
+      ],
     ];
     for (const [refused, message] of refusals) {
       const { status, message: said } = await refused;
@@ -305,31 +316,32 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
   });
 
   it('pages through documents in creation order with no duplicate or gap, and filters them', async () => {
-    const first = await call('POST', '/v1/documents', {
-      documents: Array.from({ length: 120 }, (_, i) => ({
-        kind: 'resume',
-        text: `Batch one resume ${i}: data engineer, spark and kafka.`,
-        externalId: `B1-${i}`,
-      })),
-    });
-    const firstIds = first.json<{ documents: AcceptedBody[] }>().documents.map((d) => d.id);
+    const firstIds = (
+      await accept(
+        Array.from({ length: 120 }, (_, i) => ({
+          kind: 'resume',
+          text: `Batch one resume ${i}: data engineer, spark and kafka.`,
+          externalId: `B1-${i}`,
+        })),
+      )
+    ).map((d) => d.id);
     // Whitespace only: these fail as having no text.
-    const second = await call('POST', '/v1/documents', {
-      documents: [
-        ...Array.from({ length: 40 }, (_, i) => ({ kind: 'resume', text: `Batch two resume ${i}: nurse.` })),
-        ...Array.from({ length: 3 }, () => ({ kind: 'resume', text: ' \n\t ' })),
-      ],
-    });
-    const secondIds = second.json<{ documents: AcceptedBody[] }>().documents.map((d) => d.id);
-    const posting = await call('POST', '/v1/documents', { kind: 'posting', text: 'Data engineer wanted.' });
-    const postingId = posting.json<{ documents: AcceptedBody[] }>().documents[0]!.id;
+    const secondIds = (
+      await accept([
+        ...Array.from({ length: 40 }, (_, i) => ({
+          kind: 'resume' as const,
+          text: `Batch two resume ${i}: nurse.`,
+        })),
+        ...Array.from({ length: 3 }, () => ({ kind: 'resume' as const, text: ' \n\t ' })),
+      ])
+    ).map((d) => d.id);
+    const postingId = (await accept([{ kind: 'posting', text: 'Data engineer wanted.' }]))[0]!.id;
     // S3 references of one batch are one INSERT: their 40 rows share one creation time, and pages cut through them.
     const keys = Array.from({ length: 40 }, (_, i) => `incoming/tied-${i}.txt`);
     for (const key of keys) await stack.bucket.store.put(key, `Resume at ${key}: welder.`);
-    const tied = await call('POST', '/v1/documents', {
-      documents: keys.map((key) => ({ kind: 'resume', source: { bucket: stack.bucket.bucket, key } })),
-    });
-    const tiedIds = tied.json<{ documents: AcceptedBody[] }>().documents.map((d) => d.id);
+    const tiedIds = (
+      await accept(keys.map((key) => ({ kind: 'resume', source: { bucket: stack.bucket.bucket, key } })))
+    ).map((d) => d.id);
     const [times] = await queryRows<{ n: number }>(
       stack.database.db,
       sql`SELECT count(DISTINCT created_at)::int AS n FROM documents
@@ -345,19 +357,15 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     let cursor: string | undefined;
     let added: string | undefined;
     for (;;) {
-      const page = await call('GET', `/v1/documents?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(page.status).toBe(200);
-      const body = page.json<{ documents: Listed[]; nextCursor?: string }>();
-      seen.push(...body.documents.map((d) => d.id));
-      if (!added) {
-        // A document added while a client pages is found at the end, once.
-        added = (await call('POST', '/v1/documents', { kind: 'resume', text: 'Added while paging.' })).json<{
-          documents: AcceptedBody[];
-        }>().documents[0]!.id;
-      }
-      if (!body.nextCursor) break;
-      expect(body.documents).toHaveLength(7);
-      cursor = body.nextCursor;
+      const page = await ok(
+        acmeApi.GET('/v1/documents', { params: { query: { limit: 7, ...(cursor ? { cursor } : {}) } } }),
+      );
+      seen.push(...page.documents.map((d) => d.id));
+      // A document added while a client pages is found at the end, once.
+      added ??= (await accept([{ kind: 'resume', text: 'Added while paging.' }]))[0]!.id;
+      if (!page.nextCursor) break;
+      expect(page.documents).toHaveLength(7);
+      cursor = page.nextCursor;
     }
     const expected = await acmeDocumentIds();
     expect(new Set(seen).size).toBe(seen.length);
@@ -366,57 +374,50 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     expect(seen.length).toBeGreaterThanOrEqual(205);
 
     // The default page is 100; 1000 is allowed.
-    const defaultPage = (await call('GET', '/v1/documents')).json<{
-      documents: Listed[];
-      nextCursor: string;
-    }>();
+    const defaultPage = await ok(acmeApi.GET('/v1/documents'));
     expect(defaultPage.documents).toHaveLength(100);
     expect(defaultPage.nextCursor).toEqual(expect.any(String));
-    expect((await call('GET', '/v1/documents?limit=1000')).status).toBe(200);
+    expect(
+      (await ok(acmeApi.GET('/v1/documents', { params: { query: { limit: 1000 } } }))).documents.length,
+    ).toBe(seen.length);
 
     // Filters: kind, status (with its reason), creation time, externalId; combined.
-    const postings = await allPages<Listed>('/v1/documents?kind=posting', 'documents', 2);
+    const postings = await documentPages(2, { kind: 'posting' });
     expect(postings.map((d) => d.id)).toEqual(await acmeDocumentIds(sql`kind = 'posting'`));
     expect(postings.map((d) => d.id)).toContain(postingId);
-    const failed = await allPages<Listed>('/v1/documents?status=failed', 'documents', 2);
+    const failed = await documentPages(2, { status: 'failed' });
     expect(failed.map((d) => d.id)).toEqual(secondIds.slice(40));
     expect(failed.every((d) => d.status === 'failed' && d.failureReason === 'no_text')).toBe(true);
-    const ready = await allPages<Listed>('/v1/documents?status=ready&kind=resume', 'documents', 50);
+    const ready = await documentPages(50, { status: 'ready', kind: 'resume' });
     expect(ready.map((d) => d.id)).toEqual(
       (await acmeDocumentIds(sql`kind = 'resume'`)).filter((id) => !secondIds.slice(40).includes(id)),
     );
     // Texts are inserted one by one: the last of the first batch is its latest.
-    const firstCreated = (await call('GET', `/v1/documents/${firstIds.at(-1)}`)).json<{ createdAt: string }>()
-      .createdAt;
+    const firstCreated = (
+      await ok(acmeApi.GET('/v1/documents/{id}', { params: { path: { id: firstIds.at(-1)! } } }))
+    ).createdAt;
     const after = new Date(Date.parse(firstCreated) + 1).toISOString();
-    const later = await allPages<Listed>(
-      `/v1/documents?createdAfter=${encodeURIComponent(after)}`,
-      'documents',
-      30,
-    );
+    const later = await documentPages(30, { createdAfter: after });
     expect(later.map((d) => d.id)).toEqual([
       ...secondIds,
       postingId,
       ...(await acmeDocumentIds(sql`source->>'type' = 's3' AND source->>'key' LIKE 'incoming/tied-%'`)),
       added,
     ]);
-    const one = await call('GET', '/v1/documents?externalId=B1-7&kind=resume&status=ready');
-    expect(one.json<{ documents: Listed[] }>().documents.map((d) => d.id)).toEqual([firstIds[7]]);
-    expect(
-      (await call('GET', '/v1/documents?externalId=B1-7&kind=posting')).json<{ documents: Listed[] }>()
-        .documents,
-    ).toEqual([]);
+    const listed = async (query: DocumentFilter) =>
+      (await ok(acmeApi.GET('/v1/documents', { params: { query } }))).documents.map((d) => d.id);
+    expect(await listed({ externalId: 'B1-7', kind: 'resume', status: 'ready' })).toEqual([firstIds[7]]);
+    expect(await listed({ externalId: 'B1-7', kind: 'posting' })).toEqual([]);
   }, 180_000);
 
   it("lists postings, a posting's applicants and its runs; removes an applicant; another tenant sees none", async () => {
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const posting = await call('POST', '/v1/postings', {
-        title: `Posting ${i}`,
-        text: `Job ${i}: engineer.`,
+      const posting = await acmeApi.POST('/v1/postings', {
+        body: { title: `Posting ${i}`, text: `Job ${i}: engineer.` },
       });
-      expect(posting.status).toBe(201);
-      made.push(posting.json<{ id: string }>().id);
+      expect(posting.response.status).toBe(201);
+      made.push(posting.data!.id);
     }
     await stack.database.db.execute(
       sql`UPDATE postings SET status = 'closed' WHERE id IN (${sql.join(
@@ -424,11 +425,7 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
         sql`, `,
       )})`,
     );
-    const allPostings = await allPages<{ id: string; status: string; title: string; documentId: string }>(
-      '/v1/postings',
-      'postings',
-      2,
-    );
+    const allPostings = await postingPages(2);
     expect(allPostings.map((p) => p.id)).toEqual(made);
     expect(allPostings[0]).toEqual({
       id: made[0],
@@ -439,43 +436,36 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       createdAt: expect.any(String) as string,
       updatedAt: expect.any(String) as string,
     });
-    expect(
-      (await allPages<{ id: string }>('/v1/postings?status=closed', 'postings', 1)).map((p) => p.id),
-    ).toEqual(made.slice(1, 3));
-    expect(
-      (await allPages<{ id: string }>('/v1/postings?status=open', 'postings', 10)).map((p) => p.id),
-    ).toEqual([made[0], ...made.slice(3)]);
+    expect((await postingPages(1, { status: 'closed' })).map((p) => p.id)).toEqual(made.slice(1, 3));
+    expect((await postingPages(10, { status: 'open' })).map((p) => p.id)).toEqual([
+      made[0],
+      ...made.slice(3),
+    ]);
 
     // Applicants: 30 resumes (one batch, one creation time) and two uploads (file names), one a duplicate.
     const posting = made[0]!;
-    const batch = await call('POST', '/v1/documents', {
-      documents: Array.from({ length: 30 }, (_, i) => ({
-        kind: 'resume',
-        text: `Applicant ${i}: engineer, postgres.`,
-        externalId: `AP-${i}`,
-      })),
-    });
-    const resumes = batch.json<{ documents: AcceptedBody[] }>().documents.map((d) => d.id);
+    const byPosting = { params: { path: { id: posting } } };
+    const resumes = (
+      await accept(
+        Array.from({ length: 30 }, (_, i) => ({
+          kind: 'resume',
+          text: `Applicant ${i}: engineer, postgres.`,
+          externalId: `AP-${i}`,
+        })),
+      )
+    ).map((d) => d.id);
     const uploaded = (
       await upload([
         { name: 'zoe.txt', text: 'Zoe: engineer, rust and postgres.', externalId: 'AP-zoe' },
         { name: 'zoe-copy.txt', text: 'Zoe: engineer, rust and postgres.' },
       ])
-    ).body.documents as AcceptedBody[];
-    expect(
-      (
-        await call('POST', `/v1/postings/${posting}/applicants`, {
-          documentIds: [...resumes, uploaded[0]!.id],
-        })
-      ).status,
-    ).toBe(200);
-    const applicants = await allPages<{
-      documentId: string;
-      status: string;
-      file?: string;
-      externalId?: string;
-      addedAt: string;
-    }>(`/v1/postings/${posting}/applicants`, 'applicants', 7);
+    ).documents;
+    const added = await acmeApi.POST('/v1/postings/{id}/applicants', {
+      ...byPosting,
+      body: { documentIds: [...resumes, uploaded[0]!.id] },
+    });
+    expect(added.response.status).toBe(200);
+    const applicants = await applicantPages(posting, 7);
     expect(applicants.map((a) => a.documentId)).toEqual(
       (
         await queryRows<{ id: string }>(
@@ -496,49 +486,42 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     expect(applicants.find((a) => a.documentId === resumes[3])).toMatchObject({ externalId: 'AP-3' });
 
     // Removing: 204; then it is gone; again, 404 naming what is missing.
-    const removed = await call('DELETE', `/v1/postings/${posting}/applicants/${resumes[3]}`);
-    expect(removed.status).toBe(204);
-    const left = await allPages<{ documentId: string }>(
-      `/v1/postings/${posting}/applicants`,
-      'applicants',
-      100,
-    );
+    expect((await removeApplicant(posting, resumes[3]!)).response.status).toBe(204);
+    const left = await applicantPages(posting, 100);
     expect(left.map((a) => a.documentId)).not.toContain(resumes[3]);
     expect(left).toHaveLength(30);
-    const again = await call('DELETE', `/v1/postings/${posting}/applicants/${resumes[3]}`);
-    expect(again.status).toBe(404);
-    expect(again.json().message).toBe(`document ${resumes[3]} is not an applicant of posting ${posting}`);
+    const refusal = async (answer: ReturnType<typeof removeApplicant>) => {
+      const { response, error } = await answer;
+      return { status: response.status, message: error?.message };
+    };
+    expect(await refusal(removeApplicant(posting, resumes[3]!))).toEqual({
+      status: 404,
+      message: `document ${resumes[3]} is not an applicant of posting ${posting}`,
+    });
     const unknownDocument = '00000000-0000-4000-8000-000000000001';
-    const noDocument = await call('DELETE', `/v1/postings/${posting}/applicants/${unknownDocument}`);
-    expect({ status: noDocument.status, message: noDocument.json().message }).toEqual({
+    expect(await refusal(removeApplicant(posting, unknownDocument))).toEqual({
       status: 404,
       message: `no document ${unknownDocument}`,
     });
-    const noPosting = await call('DELETE', `/v1/postings/${unknownDocument}/applicants/${resumes[0]}`);
-    expect({ status: noPosting.status, message: noPosting.json().message }).toEqual({
+    expect(await refusal(removeApplicant(unknownDocument, resumes[0]!))).toEqual({
       status: 404,
       message: `no posting ${unknownDocument}`,
     });
     // The duplicate's id removes its original, which is what was added.
-    expect((await call('DELETE', `/v1/postings/${posting}/applicants/${uploaded[1]!.id}`)).status).toBe(204);
-    expect(
-      (await allPages<{ documentId: string }>(`/v1/postings/${posting}/applicants`, 'applicants', 100)).map(
-        (a) => a.documentId,
-      ),
-    ).not.toContain(uploaded[0]!.id);
+    expect((await removeApplicant(posting, uploaded[1]!.id)).response.status).toBe(204);
+    expect((await applicantPages(posting, 100)).map((a) => a.documentId)).not.toContain(uploaded[0]!.id);
 
     // Runs, in the order they were created.
     const runs: string[] = [];
     for (const top of [5, 10, 15]) {
-      const run = await call('POST', `/v1/postings/${posting}/screenings`, { top, evidence: 0 });
-      expect(run.status).toBe(202);
-      runs.push(run.json<{ runId: string }>().runId);
+      const run = await acmeApi.POST('/v1/postings/{id}/screenings', {
+        ...byPosting,
+        body: { top, evidence: 0 },
+      });
+      expect(run.response.status).toBe(202);
+      runs.push(run.data!.runId);
     }
-    const listedRuns = await allPages<Record<string, unknown>>(
-      `/v1/postings/${posting}/screenings`,
-      'screenings',
-      2,
-    );
+    const listedRuns = await runPages(posting, 2);
     expect(listedRuns.map((r) => r.id)).toEqual(runs);
     expect(listedRuns[1]).toEqual(
       expect.objectContaining({
@@ -553,41 +536,42 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
         createdAt: expect.any(String) as string,
       }),
     );
-    expect(
-      (await allPages<{ id: string }>(`/v1/postings/${made[1]}/screenings`, 'screenings', 10)).map(
-        (r) => r.id,
-      ),
-    ).toEqual([]);
+    expect((await runPages(made[1]!, 10)).map((r) => r.id)).toEqual([]);
 
     // Another tenant: empty lists, and 404 for this tenant's posting whatever it asks.
-    const globex = stack.keys.globex;
-    expect((await call('GET', '/v1/documents', undefined, globex)).json()).toEqual({ documents: [] });
-    expect((await call('GET', '/v1/postings', undefined, globex)).json()).toEqual({ postings: [] });
-    for (const [method, path] of [
-      ['GET', `/v1/postings/${posting}/applicants`],
-      ['GET', `/v1/postings/${posting}/screenings`],
-      ['DELETE', `/v1/postings/${posting}/applicants/${resumes[0]}`],
-    ] as const) {
-      const refused = await call(method, path, undefined, globex);
-      expect({ method, path, status: refused.status, message: refused.json().message }).toEqual({
-        method,
-        path,
-        status: 404,
-        message: `no posting ${posting}`,
-      });
-    }
+    expect(await ok(globexApi.GET('/v1/documents'))).toEqual({ documents: [] });
+    expect(await ok(globexApi.GET('/v1/postings'))).toEqual({ postings: [] });
+    const refused = {
+      applicants: await globexApi.GET('/v1/postings/{id}/applicants', byPosting),
+      screenings: await globexApi.GET('/v1/postings/{id}/screenings', byPosting),
+      removal: await refusal(removeApplicant(posting, resumes[0]!, globexApi)),
+    };
+    expect({
+      applicants: { status: refused.applicants.response.status, message: refused.applicants.error?.message },
+      screenings: { status: refused.screenings.response.status, message: refused.screenings.error?.message },
+      removal: refused.removal,
+    }).toEqual({
+      applicants: { status: 404, message: `no posting ${posting}` },
+      screenings: { status: 404, message: `no posting ${posting}` },
+      removal: { status: 404, message: `no posting ${posting}` },
+    });
     // ...and the applicant is still there.
-    expect(
-      (await allPages<{ documentId: string }>(`/v1/postings/${posting}/applicants`, 'applicants', 100)).map(
-        (a) => a.documentId,
-      ),
-    ).toContain(resumes[0]);
+    expect((await applicantPages(posting, 100)).map((a) => a.documentId)).toContain(resumes[0]);
   }, 120_000);
 
   it('refuses a bad limit, cursor or filter with a 400 naming it, on every list', async () => {
-    const posting = (await call('POST', '/v1/postings', { title: 'Bad input', text: 'Job: tester.' })).json<{
-      id: string;
-    }>().id;
+    const posting = (
+      await ok(acmeApi.POST('/v1/postings', { body: { title: 'Bad input', text: 'Job: tester.' } }))
+    ).id;
+    // Query strings the typed client would not send (not a number, empty, not a date): sent as they are, and the
+    // answers checked against the document all the same.
+    const refusal = async (method: 'GET' | 'DELETE', pathAndQuery: string) => {
+      const response = await checkedFetch(`${stack.base}${pathAndQuery}`, {
+        method,
+        headers: { authorization: `Bearer ${stack.keys.acme}` },
+      });
+      return { status: response.status, message: ((await response.json()) as { message: string }).message };
+    };
     const b64 = (text: string) => Buffer.from(text).toString('base64url');
     const lists = [
       '/v1/documents',
@@ -613,8 +597,7 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
     ];
     for (const path of lists) {
       for (const [query, message] of cases) {
-        const refused = await call('GET', `${path}?${query}`);
-        expect({ path, query, status: refused.status, message: refused.json().message }).toEqual({
+        expect({ path, query, ...(await refusal('GET', `${path}?${query}`)) }).toEqual({
           path,
           query,
           status: 400,
@@ -633,8 +616,7 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       [`/v1/postings/${posting}/applicants/not-a-uuid`, /documentId must match format "uuid"/],
     ] as const) {
       const method = path.split('/').length === 6 ? 'DELETE' : 'GET';
-      const refused = await call(method, path);
-      expect({ path, status: refused.status, message: refused.json().message }).toEqual({
+      expect({ path, ...(await refusal(method, path)) }).toEqual({
         path,
         status: 400,
         message: expect.stringMatching(message) as string,
@@ -649,14 +631,30 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
         Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>
       >;
     };
-    const ok = (path: string) =>
+    const success = (path: string) =>
       (
         openapi.paths[path]!.get!.responses['200'] as {
           content: {
-            'application/json': { schema: { required: string[]; properties: Record<string, unknown> } };
+            'application/json': {
+              schema: { required: string[]; properties: Record<string, unknown> };
+              example: { nextCursor: string };
+            };
           };
         }
-      ).content['application/json'].schema;
+      ).content['application/json'];
+    const posting = (
+      await ok(acmeApi.POST('/v1/postings', { body: { title: 'Examples', text: 'Job: writer.' } }))
+    ).id;
+    const byPosting = { params: { path: { id: posting } } };
+    /** A page after a cursor, as each list's client call has it: the cursor of the document's example must be one the API takes. */
+    const after: Record<string, (cursor: string) => Promise<{ response: Response }>> = {
+      '/v1/documents': (cursor) => acmeApi.GET('/v1/documents', { params: { query: { cursor } } }),
+      '/v1/postings': (cursor) => acmeApi.GET('/v1/postings', { params: { query: { cursor } } }),
+      '/v1/postings/{id}/applicants': (cursor) =>
+        acmeApi.GET('/v1/postings/{id}/applicants', { params: { ...byPosting.params, query: { cursor } } }),
+      '/v1/postings/{id}/screenings': (cursor) =>
+        acmeApi.GET('/v1/postings/{id}/screenings', { params: { ...byPosting.params, query: { cursor } } }),
+    };
     for (const [path, name, required] of [
       ['/v1/documents', 'documents', ['id', 'kind', 'status', 'createdAt']],
       [
@@ -667,7 +665,7 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       ['/v1/postings/{id}/applicants', 'applicants', ['documentId', 'status', 'addedAt']],
       ['/v1/postings/{id}/screenings', 'screenings', ['id', 'postingId', 'status', 'scope', 'trigger']],
     ] as const) {
-      const schema = ok(path);
+      const { schema, example } = success(path);
       expect(schema.required).toEqual([name]);
       expect(Object.keys(schema.properties)).toEqual([name, 'nextCursor']);
       expect((schema.properties[name] as { items: { required: string[] } }).items.required).toEqual(
@@ -676,6 +674,10 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       expect(openapi.paths[path]!.get!.parameters!.map((p) => p.name)).toEqual(
         expect.arrayContaining(['cursor', 'limit']),
       );
+      expect({ path, status: (await after[path]!(example.nextCursor)).response.status }).toEqual({
+        path,
+        status: 200,
+      });
     }
     expect(Object.keys(openapi.paths['/v1/postings/{id}/applicants/{documentId}']!)).toContain('delete');
   });

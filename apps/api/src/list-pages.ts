@@ -28,8 +28,15 @@ export const pageQuery = {
   },
 } as const;
 
-/** The response schema of a list: `{<name>: [item...], nextCursor?}`. */
-export function pageSchema<const Name extends string, Item extends object>(name: Name, item: Item) {
+/**
+ * The response schema of a list: `{<name>: [item...], nextCursor?}`, with an example page of `items` (the OpenAPI
+ * document shows it) whose `nextCursor` is the one this API would give after the last of them, at `next`.
+ */
+export function pageSchema<const Name extends string, Item extends object>(
+  name: Name,
+  item: Item,
+  example: { items: readonly object[]; next: Keyset },
+) {
   return {
     type: 'object',
     properties: {
@@ -43,6 +50,7 @@ export function pageSchema<const Name extends string, Item extends object>(name:
     },
     required: [name],
     additionalProperties: false,
+    examples: [{ [name]: example.items, nextCursor: encodeCursor(example.next) }],
   } as const;
 }
 

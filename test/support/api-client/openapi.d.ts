@@ -188,6 +188,58 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "documents": [
+             *         {
+             *           "id": "3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c",
+             *           "kind": "resume",
+             *           "status": "ready",
+             *           "file": "jane-doe.pdf",
+             *           "externalId": "A-1042",
+             *           "domainLabel": {
+             *             "label": "technology",
+             *             "similarity": 0.79,
+             *             "runnerUp": {
+             *               "label": "finance",
+             *               "similarity": 0.4
+             *             }
+             *           },
+             *           "createdAt": "2026-11-30T09:12:00.000Z"
+             *         },
+             *         {
+             *           "id": "6b8d0f2a-4c6e-4a8b-9d1f-3a5c7e9b1d3f",
+             *           "kind": "resume",
+             *           "status": "ready",
+             *           "duplicateOf": "3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c",
+             *           "file": "jane-doe (1).pdf",
+             *           "externalId": "A-1077",
+             *           "domainLabel": {
+             *             "label": "technology",
+             *             "similarity": 0.79,
+             *             "runnerUp": {
+             *               "label": "finance",
+             *               "similarity": 0.4
+             *             }
+             *           },
+             *           "createdAt": "2026-11-30T09:12:01.250Z"
+             *         },
+             *         {
+             *           "id": "0d2f4b6a-8c1e-4d3a-9f5b-7e9a1c3e5b7d",
+             *           "kind": "resume",
+             *           "status": "failed",
+             *           "failureReason": "no_text",
+             *           "source": {
+             *             "bucket": "acme-ats-exports",
+             *             "key": "incoming/scan-0193.pdf"
+             *           },
+             *           "externalId": "A-1043",
+             *           "createdAt": "2026-11-30T09:12:02.500Z"
+             *         }
+             *       ],
+             *       "nextCursor": "MjAyNi0xMS0zMFQwOToxMjowMi41MDAwMDBaIDBkMmY0YjZhLThjMWUtNGQzYS05ZjViLTdlOWExYzNlNWI3ZA"
+             *     }
+             */
             'application/json': {
               documents: {
                 /** Format: uuid */
@@ -351,6 +403,8 @@ export interface paths {
             kind: 'resume' | 'posting';
             /** @description one part per file (txt, PDF, DOCX, HTML), up to 1000 */
             file: string[];
+            /** @description optional, per file: a field right before a `file` part is that file's externalId (1 to 200 characters) */
+            externalId?: string[];
           };
         };
       };
@@ -1102,6 +1156,33 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "postings": [
+             *         {
+             *           "id": "5b0f3c9e-8d7a-4f0e-9c61-2a4d6e8f1b3c",
+             *           "documentId": "8e2d4c6a-1b3f-4a5e-8d7c-9f0a1b2c3d4e",
+             *           "title": "Data engineer",
+             *           "status": "open",
+             *           "params": {
+             *             "threshold": 0.55
+             *           },
+             *           "createdAt": "2026-11-30T09:15:00.000Z",
+             *           "updatedAt": "2026-11-30T09:15:00.000Z"
+             *         },
+             *         {
+             *           "id": "9a7c5e3b-1d0f-4b2e-8c6a-4e2c0a8f6d4b",
+             *           "documentId": "4c6e8a0b-2d4f-4e6a-9b1d-3f5a7c9e1b3d",
+             *           "title": "Site reliability engineer",
+             *           "status": "closed",
+             *           "params": {},
+             *           "createdAt": "2026-11-30T09:20:00.000Z",
+             *           "updatedAt": "2026-12-14T17:45:00.000Z"
+             *         }
+             *       ],
+             *       "nextCursor": "MjAyNi0xMS0zMFQwOToyMDowMC4wMDAwMDBaIDlhN2M1ZTNiLTFkMGYtNGIyZS04YzZhLTRlMmMwYThmNmQ0Yg"
+             *     }
+             */
             'application/json': {
               postings: {
                 /** Format: uuid */
@@ -1580,6 +1661,35 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "applicants": [
+             *         {
+             *           "documentId": "3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c",
+             *           "status": "ready",
+             *           "file": "jane-doe.pdf",
+             *           "externalId": "A-1042",
+             *           "domainLabel": {
+             *             "label": "technology",
+             *             "similarity": 0.79,
+             *             "runnerUp": {
+             *               "label": "finance",
+             *               "similarity": 0.4
+             *             }
+             *           },
+             *           "addedAt": "2026-11-30T09:16:00.000Z"
+             *         },
+             *         {
+             *           "documentId": "7a1e3c5b-9d2f-4b6a-8e0c-1d3f5b7a9c2e",
+             *           "status": "failed",
+             *           "failureReason": "no_text",
+             *           "file": "empty.txt",
+             *           "addedAt": "2026-11-30T09:16:00.000Z"
+             *         }
+             *       ],
+             *       "nextCursor": "MjAyNi0xMS0zMFQwOToxNjowMC4wMDAwMDBaIDdhMWUzYzViLTlkMmYtNGI2YS04ZTBjLTFkM2Y1YjdhOWMyZQ"
+             *     }
+             */
             'application/json': {
               applicants: {
                 /** Format: uuid */
@@ -2063,6 +2173,52 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            /**
+             * @example {
+             *       "screenings": [
+             *         {
+             *           "id": "c4a2e6f8-0b1d-4c3e-9a5b-7d9f1e3a5c7b",
+             *           "postingId": "5b0f3c9e-8d7a-4f0e-9c61-2a4d6e8f1b3c",
+             *           "status": "completed",
+             *           "scope": "applicants",
+             *           "trigger": "api",
+             *           "params": {
+             *             "threshold": 0.55,
+             *             "boost": 1.2,
+             *             "penalty": 0.6,
+             *             "hardGate": false
+             *           },
+             *           "evidenceTop": 50,
+             *           "createdAt": "2026-11-30T09:15:00.000Z",
+             *           "startedAt": "2026-11-30T09:15:01.000Z",
+             *           "finishedAt": "2026-11-30T09:15:04.000Z"
+             *         },
+             *         {
+             *           "id": "e6c4a2f0-8d6b-4e9a-b7c5-3a1f9d7b5e3c",
+             *           "postingId": "5b0f3c9e-8d7a-4f0e-9c61-2a4d6e8f1b3c",
+             *           "status": "failed",
+             *           "scope": "pool",
+             *           "trigger": "nightly",
+             *           "top": 100,
+             *           "params": {
+             *             "threshold": 0.55,
+             *             "boost": 1.2,
+             *             "penalty": 0.6,
+             *             "hardGate": false
+             *           },
+             *           "evidenceTop": 0,
+             *           "domains": [
+             *             "technology"
+             *           ],
+             *           "failureReason": "retries_exhausted",
+             *           "createdAt": "2026-12-01T02:00:00.000Z",
+             *           "startedAt": "2026-12-01T02:00:01.000Z",
+             *           "finishedAt": "2026-12-01T02:00:01.000Z"
+             *         }
+             *       ],
+             *       "nextCursor": "MjAyNi0xMi0wMVQwMjowMDowMC4wMDAwMDBaIGU2YzRhMmYwLThkNmItNGU5YS1iN2M1LTNhMWY5ZDdiNWUzYw"
+             *     }
+             */
             'application/json': {
               screenings: {
                 /** Format: uuid */

@@ -30,6 +30,7 @@ const MAX_BATCH = 10_000;
 const example = {
   resume: '3f6c9b2e-4d1a-4e8b-a7c5-0d9e8f7a6b5c',
   copy: '6b8d0f2a-4c6e-4a8b-9d1f-3a5c7e9b1d3f',
+  scanned: '0d2f4b6a-8c1e-4d3a-9f5b-7e9a1c3e5b7d',
   createdAt: '2026-11-30T09:12:00.000Z',
 };
 const externalId = {
@@ -110,6 +111,12 @@ const uploadForm = {
       type: 'array',
       description: 'one part per file (txt, PDF, DOCX, HTML), up to 1000',
       items: { type: 'string', format: 'binary' },
+    },
+    externalId: {
+      type: 'array',
+      description:
+        "optional, per file: a field right before a `file` part is that file's externalId (1 to 200 characters)",
+      items: { type: 'string', minLength: EXTERNAL_ID_LENGTH.min, maxLength: EXTERNAL_ID_LENGTH.max },
     },
   },
   required: ['kind', 'file'],
@@ -268,7 +275,50 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
           },
           additionalProperties: false,
         },
-        response: { 200: pageSchema('documents', documentItem), 400: errorSchema },
+        response: {
+          200: pageSchema('documents', documentItem, {
+            items: [
+              {
+                id: example.resume,
+                kind: 'resume',
+                status: 'ready',
+                file: 'jane-doe.pdf',
+                externalId: 'A-1042',
+                domainLabel: {
+                  label: 'technology',
+                  similarity: 0.79,
+                  runnerUp: { label: 'finance', similarity: 0.4 },
+                },
+                createdAt: example.createdAt,
+              },
+              {
+                id: example.copy,
+                kind: 'resume',
+                status: 'ready',
+                duplicateOf: example.resume,
+                file: 'jane-doe (1).pdf',
+                externalId: 'A-1077',
+                domainLabel: {
+                  label: 'technology',
+                  similarity: 0.79,
+                  runnerUp: { label: 'finance', similarity: 0.4 },
+                },
+                createdAt: '2026-11-30T09:12:01.250Z',
+              },
+              {
+                id: example.scanned,
+                kind: 'resume',
+                status: 'failed',
+                failureReason: 'no_text',
+                source: { bucket: 'acme-ats-exports', key: 'incoming/scan-0193.pdf' },
+                externalId: 'A-1043',
+                createdAt: '2026-11-30T09:12:02.500Z',
+              },
+            ],
+            next: { createdAt: '2026-11-30T09:12:02.500000Z', id: example.scanned },
+          }),
+          400: errorSchema,
+        },
       },
     },
     async (request) => {

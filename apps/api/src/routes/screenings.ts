@@ -43,6 +43,9 @@ const example = {
   run: 'c4a2e6f8-0b1d-4c3e-9a5b-7d9f1e3a5c7b',
   semanticModel: '1c3e5a7b-9d0f-4e2a-8b4c-6d8f0a2c4e6a',
   domainModel: '2d4f6b8c-0e1a-4f3b-9c5d-7e9a1b3d5f7b',
+  closedPosting: '9a7c5e3b-1d0f-4b2e-8c6a-4e2c0a8f6d4b',
+  closedPostingDocument: '4c6e8a0b-2d4f-4e6a-9b1d-3f5a7c9e1b3d',
+  failedRun: 'e6c4a2f0-8d6b-4e9a-b7c5-3a1f9d7b5e3c',
   createdAt: '2026-11-30T09:15:00.000Z',
 };
 
@@ -474,7 +477,32 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           properties: { status: { type: 'string', enum: schema.postingStatus.enumValues }, ...pageQuery },
           additionalProperties: false,
         },
-        response: { 200: pageSchema('postings', postingItem), 400: errorSchema },
+        response: {
+          200: pageSchema('postings', postingItem, {
+            items: [
+              {
+                id: example.posting,
+                documentId: example.postingDocument,
+                title: 'Data engineer',
+                status: 'open',
+                params: { threshold: 0.55 },
+                createdAt: example.createdAt,
+                updatedAt: example.createdAt,
+              },
+              {
+                id: example.closedPosting,
+                documentId: example.closedPostingDocument,
+                title: 'Site reliability engineer',
+                status: 'closed',
+                params: {},
+                createdAt: '2026-11-30T09:20:00.000Z',
+                updatedAt: '2026-12-14T17:45:00.000Z',
+              },
+            ],
+            next: { createdAt: '2026-11-30T09:20:00.000000Z', id: example.closedPosting },
+          }),
+          400: errorSchema,
+        },
       },
     },
     async (request) => {
@@ -583,7 +611,34 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         security: [{ bearer: [] }],
         params: idParams,
         querystring: { type: 'object', properties: { ...pageQuery }, additionalProperties: false },
-        response: { 200: pageSchema('applicants', applicantItem), 400: errorSchema, 404: errorSchema },
+        response: {
+          200: pageSchema('applicants', applicantItem, {
+            items: [
+              {
+                documentId: example.resume,
+                status: 'ready',
+                file: 'jane-doe.pdf',
+                externalId: 'A-1042',
+                domainLabel: {
+                  label: 'technology',
+                  similarity: 0.79,
+                  runnerUp: { label: 'finance', similarity: 0.4 },
+                },
+                addedAt: '2026-11-30T09:16:00.000Z',
+              },
+              {
+                documentId: example.failedResume,
+                status: 'failed',
+                failureReason: 'no_text',
+                file: 'empty.txt',
+                addedAt: '2026-11-30T09:16:00.000Z',
+              },
+            ],
+            next: { createdAt: '2026-11-30T09:16:00.000000Z', id: example.failedResume },
+          }),
+          400: errorSchema,
+          404: errorSchema,
+        },
       },
     },
     async (request) => {
@@ -736,7 +791,42 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         security: [{ bearer: [] }],
         params: idParams,
         querystring: { type: 'object', properties: { ...pageQuery }, additionalProperties: false },
-        response: { 200: pageSchema('screenings', runItem), 400: errorSchema, 404: errorSchema },
+        response: {
+          200: pageSchema('screenings', runItem, {
+            items: [
+              {
+                id: example.run,
+                postingId: example.posting,
+                status: 'completed',
+                scope: 'applicants',
+                trigger: 'api',
+                params: { threshold: 0.55, boost: 1.2, penalty: 0.6, hardGate: false },
+                evidenceTop: 50,
+                createdAt: example.createdAt,
+                startedAt: '2026-11-30T09:15:01.000Z',
+                finishedAt: '2026-11-30T09:15:04.000Z',
+              },
+              {
+                id: example.failedRun,
+                postingId: example.posting,
+                status: 'failed',
+                scope: 'pool',
+                trigger: 'nightly',
+                top: 100,
+                params: { threshold: 0.55, boost: 1.2, penalty: 0.6, hardGate: false },
+                evidenceTop: 0,
+                domains: ['technology'],
+                failureReason: 'retries_exhausted',
+                createdAt: '2026-12-01T02:00:00.000Z',
+                startedAt: '2026-12-01T02:00:01.000Z',
+                finishedAt: '2026-12-01T02:00:01.000Z',
+              },
+            ],
+            next: { createdAt: '2026-12-01T02:00:00.000000Z', id: example.failedRun },
+          }),
+          400: errorSchema,
+          404: errorSchema,
+        },
       },
     },
     async (request) => {
