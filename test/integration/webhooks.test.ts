@@ -1,5 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '@shortlist/db';
+import { handleNightly } from '@shortlist/pipeline';
 import { verify } from '@shortlist/webhooks';
 import { ok, type ApiClient } from '../support/api-client/client';
 import { startApiStack, type ApiStack } from '../support/api-stack';
@@ -220,5 +223,59 @@ describe('webhooks (HTTP API, a worker process, a receiver on the loopback)', ()
     expect(enabled).toMatchObject({ enabled: true, consecutiveFailures: 0 });
     expect((await acme.DELETE('/v1/webhooks/{id}', byId)).response.status).toBe(204);
     expect((await acme.GET('/v1/webhooks/{id}', byId)).response.status).toBe(404);
+  }, 180_000);
+  it('forgets deliveries finished more than WEBHOOK_RETENTION_DAYS ago at night, with their attempts and events', async () => {
+    const created = await ok(
+      acme.POST('/v1/webhooks', { body: { url: `${receiver.url}/ok`, events: ['document.ready'] } }),
+    );
+    const byId = { params: { path: { id: created.id } } };
+    const deliveries = async () => (await ok(acme.GET('/v1/webhooks/{id}/deliveries', byId))).deliveries;
+    for (const i of [1, 2]) {
+      await ok(
+        acme.POST('/v1/documents', {
+          body: { documents: [{ kind: 'resume', text: `kept or forgotten ${i} ${Date.now()}` }] },
+        }),
+      );
+      await waitFor(
+        `delivery ${i}`,
+        async () => (await deliveries()).filter((d) => d.status === 'delivered').length >= i,
+      );
+    }
+    const [recent, old] = await deliveries(); // newest first
+    const db = stack.database.db;
+    await db.execute(
+      sql`UPDATE webhook_deliveries SET finished_at = now() - interval '31 days' WHERE id = ${old!.id}`,
+    );
+    const rowsOf = async (deliveryId: string) =>
+      (
+        await queryRows<{ attempts: number; events: number }>(
+          db,
+          sql`SELECT (SELECT count(*) FROM webhook_attempts WHERE delivery_id = ${deliveryId})::int AS attempts,
+                     (SELECT count(*) FROM webhook_events WHERE delivery_id = ${deliveryId})::int AS events`,
+        )
+      )[0];
+    expect(await rowsOf(old!.id)).toEqual({ attempts: 1, events: 1 });
+
+    await handleNightly(
+      { day: '2031-03-01' },
+      {
+        db,
+        store: stack.bucket.store,
+        enqueue: () => Promise.resolve(),
+        extract: { timeoutMs: 1000, memoryMb: 64, maxDocumentBytes: 1024 },
+        screening: { waitSeconds: 0 },
+        webhooks: {
+          send: () => Promise.reject(new Error('the nightly job sends nothing')),
+          attempts: 1,
+          backoffSeconds: 1,
+          disableAfter: 1,
+          retentionDays: 30,
+        },
+      },
+    );
+    expect((await deliveries()).map((d) => d.id)).toEqual([recent!.id]);
+    expect(await rowsOf(old!.id)).toEqual({ attempts: 0, events: 0 });
+    expect(await rowsOf(recent!.id)).toEqual({ attempts: 1, events: 1 });
+    expect((await acme.DELETE('/v1/webhooks/{id}', byId)).response.status).toBe(204);
   }, 180_000);
 });

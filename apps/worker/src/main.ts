@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       attempts: config.webhooks.attempts,
       backoffSeconds: config.webhooks.backoffSeconds,
       disableAfter: config.webhooks.disableAfter,
+      retentionDays: config.webhooks.retentionDays,
     },
   };
   const metrics = new WorkerMetrics();

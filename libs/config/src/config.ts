@@ -245,6 +245,11 @@ const variables = {
     schema: positiveInt.default(10),
     expected: 'seconds (a positive integer) a receiver has to answer',
   },
+  WEBHOOK_RETENTION_DAYS: {
+    section: 'webhooks',
+    schema: positiveInt.default(30),
+    expected: 'days (a positive integer) a finished delivery and its attempts stay listable',
+  },
 } as const;
 
 type Variables = typeof variables;
@@ -311,6 +316,8 @@ export interface Config {
     backoffSeconds: number;
     disableAfter: number;
     timeoutSeconds: number;
+    /** Days a finished delivery (and its attempts and events) is kept; the nightly job removes older ones. */
+    retentionDays: number;
   };
   log: { level: Parsed['LOG_LEVEL'] };
 }
@@ -389,6 +396,7 @@ const sectionBuilders: { [S in ConfigSection]: (e: Parsed) => Config[S] } = {
     backoffSeconds: e.WEBHOOK_BACKOFF_SECONDS,
     disableAfter: e.WEBHOOK_DISABLE_AFTER,
     timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+    retentionDays: e.WEBHOOK_RETENTION_DAYS,
   }),
   log: (e) => ({ level: e.LOG_LEVEL }),
 };

@@ -5,6 +5,7 @@ import {
   ModelRepository,
   PostingRepository,
   ScreeningRepository,
+  WebhookRepository,
 } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
@@ -70,6 +71,8 @@ export async function handleNightly(
   }
   await deps.enqueue('nightlyReport', { day });
   await new IdempotencyKeyRepository(deps.db).removeExpired(); // keys are kept 24 hours
+  // Without webhook settings (a process that sends none) deliveries are kept until a worker's nightly job runs.
+  if (deps.webhooks) await new WebhookRepository(deps.db).removeFinished(deps.webhooks.retentionDays);
   return done;
 }
 

@@ -13,6 +13,8 @@ export interface WebhookDelivery {
   backoffSeconds: number;
   /** Failed deliveries in a row that disable the endpoint. */
   disableAfter: number;
+  /** Days a finished delivery stays listable (the nightly job removes older ones). */
+  retentionDays: number;
 }
 
 /** Events gathered per delivery: a bulk load of 10,000 documents makes 100 deliveries, not 10,000. */
