@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddingEngine } from '@shortlist/embedding';
@@ -13,7 +13,9 @@ import { DOMAIN_NAMES, benchmarkCorpus, text } from './corpus';
  * - long: one document of 1k, 2k, 4k and 8k tokens (BENCH_LENGTHS), embedded in one pass (the model card's
  *   embedding) and in 512-token windows overlapping by 64 (the old default): tokens/s (median of BENCH_LONG_REPS,
  *   default 3), peak RSS of the process, and the cosine between the two vectors. This is what the CPU single-pass
- *   limit is chosen from.
+ *   limit is chosen from. The one pass runs three ways: the fused copy (attention in 512-row query blocks above
+ *   512 tokens), the same fused without blocks (`--attention-block 0`: the [1, heads, L, L] ALiBi tensor and
+ *   scores built whole), and the model unfused.
  * - corpus: Shortlist's engine (fp32 and INT8, 512-token windows like the references, and fp32 with its default
  *   one pass) against sentence-transformers-style references (PyTorch eager fp32, Python onnxruntime) on the
  *   same full-size random weights and texts (BENCH_DOCS, default 120), side by side in one run.
@@ -26,6 +28,8 @@ const root = join(__dirname, '..');
 const work = join(root, '.shortlist', 'bench');
 const python = join(root, 'tools', '.venv', 'bin', 'python');
 const fullModels = join(root, '.shortlist', 'models', 'random-full');
+/** The same models fused without the blocked attention (`--attention-block 0`): the long section's "before". */
+const unblockedModels = join(root, '.shortlist', 'models', 'random-full-unblocked');
 const qualityModels = join(root, '.shortlist', 'models', 'minilm');
 const GiB = 1024 ** 3;
 
@@ -71,6 +75,24 @@ function ensureTools(): void {
       {
         stdio: 'inherit',
       },
+    );
+  }
+  if (!existsSync(join(unblockedModels, 'domain', 'model_fused.onnx'))) {
+    step('fusing the full-size random models once more without the blocked attention (--attention-block 0)');
+    for (const role of ['semantic', 'domain']) {
+      mkdirSync(join(unblockedModels, role), { recursive: true });
+      for (const file of ['config.json', 'model.onnx', 'tokenizer.json'])
+        copyFileSync(join(fullModels, role, file), join(unblockedModels, role, file));
+    }
+    execFileSync(
+      python,
+      [
+        join(root, 'tools', 'fuse_model.py'),
+        '--attention-block',
+        '0',
+        ...['semantic', 'domain'].map((r) => join(unblockedModels, r)),
+      ],
+      { stdio: 'inherit' },
     );
   }
   if (!existsSync(join(qualityModels, 'domain', 'model_quantized.onnx'))) {
@@ -149,14 +171,15 @@ interface LongFigures {
   domain: number[];
 }
 
-const runner = (...args: string[]) => [
+const runnerOn = (models: string, ...args: string[]) => [
   '--import',
   'tsx',
   join(__dirname, 'embed-runner.ts'),
   '--models',
-  fullModels,
+  models,
   ...args,
 ];
+const runner = (...args: string[]) => runnerOn(fullModels, ...args);
 
 /** Each length in one pass and in 512/64 windows, one process per run, alternating so drifting load hits both. */
 async function longDocuments() {
@@ -173,6 +196,10 @@ async function longDocuments() {
     const unfused = (await run(
       process.execPath,
       runner(...args, '--pass-tokens', String(length), '--unfused'),
+    )) as unknown as LongFigures;
+    const unblocked = (await run(
+      process.execPath,
+      runnerOn(unblockedModels, ...args, '--pass-tokens', String(length)),
     )) as unknown as LongFigures;
     const windows = (await run(
       process.execPath,
@@ -195,6 +222,13 @@ async function longDocuments() {
         peakRssBytes: unfused.peakRssBytes,
         rssAfterLoadBytes: unfused.rssAfterLoadBytes,
       },
+      onePassUnblocked: {
+        engine: unblocked.engine,
+        tokensPerSecond: unblocked.tokensPerSecond,
+        seconds: unblocked.seconds,
+        peakRssBytes: unblocked.peakRssBytes,
+        rssAfterLoadBytes: unblocked.rssAfterLoadBytes,
+      },
       windows: {
         passes: windows.passes,
         tokensPerSecond: windows.tokensPerSecond,
@@ -204,6 +238,10 @@ async function longDocuments() {
       fusedUnfusedCosine: {
         semantic: dot(onePass.semantic, unfused.semantic),
         domain: dot(onePass.domain, unfused.domain),
+      },
+      blockedUnblockedCosine: {
+        semantic: dot(onePass.semantic, unblocked.semantic),
+        domain: dot(onePass.domain, unblocked.domain),
       },
       cosine: {
         semantic: dot(onePass.semantic, windows.semantic),
@@ -386,6 +424,11 @@ async function main(): Promise<void> {
         'unfused tokens/s': Math.round(r.onePassUnfused.tokensPerSecond),
         'unfused peak RSS': `${(r.onePassUnfused.peakRssBytes / GiB).toFixed(2)} GiB`,
         'fused / unfused speed': (r.onePass.tokensPerSecond / r.onePassUnfused.tokensPerSecond).toFixed(2),
+        'unblocked tokens/s': Math.round(r.onePassUnblocked.tokensPerSecond),
+        'unblocked peak RSS': `${(r.onePassUnblocked.peakRssBytes / GiB).toFixed(2)} GiB`,
+        'blocked / unblocked speed': (r.onePass.tokensPerSecond / r.onePassUnblocked.tokensPerSecond).toFixed(
+          2,
+        ),
         '512 windows': r.windows.passes,
         '512 tokens/s': Math.round(r.windows.tokensPerSecond),
         '512 peak RSS': `${(r.windows.peakRssBytes / GiB).toFixed(2)} GiB`,

@@ -178,6 +178,34 @@ describe('embedding engine: the fused copies of the models (tools/fuse_model.py)
     }
   }, 300_000);
 
+  it("runs attention in blocks of query rows above the fused copy's block size (bounded memory for long documents), equal to the reference", async () => {
+    // The committed tiny copies are fused with --attention-block 64, so the blocked attention (an ONNX Loop over
+    // 64-row query blocks, each block's ALiBi bias computed from its positions) runs here on every document
+    // longer than 64 tokens; the full-size models use 512.
+    for (const role of ['semantic', 'domain'] as const) {
+      const sidecar = JSON.parse(await readFile(join(MODELS, role, 'model_fused.json'), 'utf8')) as {
+        attentionBlock: number | null;
+        fused: Record<string, number>;
+      };
+      expect(sidecar.attentionBlock).toBe(64);
+      expect(sidecar.fused.BlockedAttention).toBe(2);
+    }
+    // Several blocks plus a partial one, batched with shorter documents (padded rows, some under one block).
+    const long = golden.documents.filter((d) => d.tokens.length > 3 * 64 && d.tokens.length % 64 !== 0);
+    const short = golden.documents.filter((d) => d.tokens.length <= 64);
+    expect(long.length).toBeGreaterThan(3);
+    expect(short.length).toBeGreaterThan(0);
+    const docs = [...long.slice(0, 4), ...short.slice(0, 2)];
+    const engine = await EmbeddingEngine.open({ modelsDir: MODELS, threads: 1 });
+    try {
+      expect(engine.models.semantic.fused).toBeDefined();
+      const results = await Promise.all(docs.map((d) => engine.embed(d.text, d.id)));
+      docs.forEach((doc, i) => expectParity(results[i]!, doc));
+    } finally {
+      await engine.close();
+    }
+  }, 300_000);
+
   it('runs the model files as they are on request (fused: false), equal to the same reference', async () => {
     const engine = await EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, fused: false });
     try {
