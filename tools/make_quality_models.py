@@ -8,6 +8,8 @@ floor test). The nbk weights cannot be downloaded here, and random weights say n
   384-D, mean pooling) as an ONNX file whose outputs are the token embeddings and three others: reduced to the
   token embeddings, named `last_hidden_state`. Same uncased WordPiece vocabulary as all-MiniLM-L6-v2, so the two
   share all-MiniLM's tokenizer.json (Shortlist tokenizes once for both roles).
+- Each folder also gets tools/fuse_model.py's fused copies (fp32, and the INT8 one the engine runs with
+  `quantized`) where it matches the graph.
 
     tools/.venv/bin/python tools/make_quality_models.py --out .shortlist/models/minilm
         all-MiniLM-L6-v2 in both roles
@@ -28,6 +30,7 @@ import onnx
 import torch
 from transformers import BertModel
 
+from fuse_model import DEFAULT_BLOCK, fuse
 from make_test_models import export_onnx, quantize_int8
 
 SIDE_FILES = ["tokenizer.json", "config.json", "tokenizer_config.json", "special_tokens_map.json"]
@@ -74,14 +77,25 @@ def paraphrase_minilm_l3(folder: Path, tokenizer_source: Path) -> None:
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
 
 
+def fused(folder: Path) -> None:
+    """The fused copies (fp32, and the INT8 one the engine runs with `quantized`), where tools/fuse_model.py matches
+    the graph; a model it does not match runs as it is."""
+    try:
+        fuse(folder, DEFAULT_BLOCK)
+    except SystemExit as refused:
+        print(f"{folder}: not fused ({refused})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--pair", action="store_true", help="paraphrase-MiniLM-L3-v2 as the domain model")
     args = parser.parse_args()
     source = all_minilm(args.out / "semantic")
+    fused(args.out / "semantic")
     if args.pair:
         paraphrase_minilm_l3(args.out / "domain", source)
+        fused(args.out / "domain")
         print(f"{args.out}: semantic all-MiniLM-L6-v2, domain paraphrase-MiniLM-L3-v2, fp32 and INT8")
     else:
         shutil.copytree(args.out / "semantic", args.out / "domain", dirs_exist_ok=True)

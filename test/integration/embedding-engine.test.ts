@@ -110,20 +110,28 @@ describe('embedding engine on the tiny test models, default settings (the model 
     await expect(engine.embed('Nurse')).resolves.toMatchObject({ passes: 1 });
   });
 
-  it('runs the INT8 files on request, close to the fp32 vectors', async () => {
-    const int8 = await EmbeddingEngine.open({ modelsDir: MODELS, quantized: true });
-    try {
-      expect(int8.models.semantic.onnxFile).toBe(join(MODELS, 'semantic', 'model_quantized.onnx'));
-      for (const doc of golden.documents.slice(0, 10)) {
-        const result = await int8.embed(doc.text);
-        expect(result.tokens).toEqual(doc.tokens);
-        expect(cosine(result.semantic, doc.semantic)).toBeGreaterThan(0.95);
-        expect(cosine(result.domain, doc.domain)).toBeGreaterThan(0.95);
+  it('runs the INT8 files on request, close to the fp32 vectors: the fused graph quantized, or the INT8 export as it is', async () => {
+    for (const fused of [true, false]) {
+      const int8 = await EmbeddingEngine.open({ modelsDir: MODELS, quantized: true, fused });
+      try {
+        expect(int8.models.semantic.onnxFile).toBe(join(MODELS, 'semantic', 'model_quantized.onnx'));
+        expect(int8.models.semantic.fused?.file).toBe(
+          fused ? join(MODELS, 'semantic', 'model_quantized_fused.onnx') : undefined,
+        );
+        expect(int8.models.domain.outputName).toBe(fused ? 'sentence_embedding' : 'last_hidden_state');
+        // The first ten are short (one block); the longest runs the blocked attention of the INT8 fused copy.
+        const longest = golden.documents.reduce((a, b) => (b.tokens.length > a.tokens.length ? b : a));
+        for (const doc of [...golden.documents.slice(0, 10), longest]) {
+          const result = await int8.embed(doc.text);
+          expect(result.tokens).toEqual(doc.tokens);
+          expect(cosine(result.semantic, doc.semantic)).toBeGreaterThan(0.95);
+          expect(cosine(result.domain, doc.domain)).toBeGreaterThan(0.95);
+        }
+      } finally {
+        await int8.close();
       }
-    } finally {
-      await int8.close();
     }
-  });
+  }, 120_000); // the longest document twice on INT8 (CPU time ~10 s on this loaded machine)
 
   it('runs each model on a thread of its own: side by side for short batches, one after the other for a long pass', async () => {
     expect(new Set(engine.inferenceThreads).size).toBe(2);
@@ -171,6 +179,34 @@ describe('embedding engine: the fused copies of the models (tools/fuse_model.py)
       }
       // Padded rows beside long ones: the fused attention's mask and the in-graph pooling must ignore padding.
       const docs = golden.documents.filter((_, i) => i % 4 === 0);
+      const results = await Promise.all(docs.map((d) => engine.embed(d.text, d.id)));
+      docs.forEach((doc, i) => expectParity(results[i]!, doc));
+    } finally {
+      await engine.close();
+    }
+  }, 300_000);
+
+  it("runs attention in blocks of query rows above the fused copy's block size (bounded memory for long documents), equal to the reference", async () => {
+    // The committed tiny copies are fused with --attention-block 64, so the blocked attention (an ONNX Loop over
+    // 64-row query blocks, each block's ALiBi bias computed from its positions) runs here on every document
+    // longer than 64 tokens; the full-size models use 512.
+    for (const role of ['semantic', 'domain'] as const) {
+      const sidecar = JSON.parse(await readFile(join(MODELS, role, 'model_fused.json'), 'utf8')) as {
+        attentionBlock: number | null;
+        fused: Record<string, number>;
+      };
+      expect(sidecar.attentionBlock).toBe(64);
+      expect(sidecar.fused.BlockedAttention).toBe(2);
+    }
+    // Several blocks plus a partial one, batched with shorter documents (padded rows, some under one block).
+    const long = golden.documents.filter((d) => d.tokens.length > 3 * 64 && d.tokens.length % 64 !== 0);
+    const short = golden.documents.filter((d) => d.tokens.length <= 64);
+    expect(long.length).toBeGreaterThan(3);
+    expect(short.length).toBeGreaterThan(0);
+    const docs = [...long.slice(0, 4), ...short.slice(0, 2)];
+    const engine = await EmbeddingEngine.open({ modelsDir: MODELS, threads: 1 });
+    try {
+      expect(engine.models.semantic.fused).toBeDefined();
       const results = await Promise.all(docs.map((d) => engine.embed(d.text, d.id)));
       docs.forEach((doc, i) => expectParity(results[i]!, doc));
     } finally {

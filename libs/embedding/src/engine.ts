@@ -24,8 +24,9 @@ export interface EngineOptions {
   /** Use the INT8 ONNX files of the model folders. */
   quantized?: boolean;
   /**
-   * Run the pre-optimised copy of each model (`model_fused.onnx`, made by tools/fuse_model.py) where one matches
-   * the model file (default: on CPU; the fused operators are only measured there). Without one, the model as is.
+   * Run the pre-optimised copy of each model (`model_fused.onnx`, or `model_quantized_fused.onnx` with
+   * `quantized`, made by tools/fuse_model.py) where one matches the model file (default: on CPU; the fused
+   * operators are only measured there). Without one, the model as is.
    */
   fused?: boolean;
   /**
@@ -115,7 +116,11 @@ export class EmbeddingEngine {
     let client: InferenceClient;
     try {
       client = await InferenceClient.start({
-        models: files.map((f, i) => ({ role: f.role, onnxPath: onnxPath(i) })),
+        models: files.map((f, i) => ({
+          role: f.role,
+          onnxPath: onnxPath(i),
+          quantized: options.quantized ?? false,
+        })),
         provider,
         intraOpThreads: options.threads ?? 0,
         // Both models at once while a batch's attention is no more than a full batch of 512-token rows; a long

@@ -5,7 +5,8 @@ import type { Role } from './models-dir';
 export type Provider = 'cpu' | 'cuda' | 'webgpu';
 
 export interface ThreadInit {
-  models: { role: Role; onnxPath: string }[];
+  /** `quantized`: an INT8 file, whose vectors move a little with their batch (dynamic activation ranges). */
+  models: { role: Role; onnxPath: string; quantized: boolean }[];
   provider: Provider;
   /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. */
   intraOpThreads: number;

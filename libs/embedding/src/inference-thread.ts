@@ -146,8 +146,10 @@ async function load(model: ThreadInit['models'][number], init: ThreadInit): Prom
     ids: Int32Array.from([1, 2, 3, 1, 2, 3, 4, 5]),
     lengths: [3, 5],
   });
-  // Quantized models move a little with their batch (dynamic activation ranges); pooling over padding moves a
-  // vector far more.
+  // Quantized models move a little with their batch (dynamic activation ranges: each MatMul's input is quantized
+  // with the min/max of the whole batch); pooling over padding moves a vector far more. On all-MiniLM-L6-v2 this
+  // probe gives 0.978 (the INT8 export) and 0.988 (the fused graph quantized) in Python onnxruntime, where pooling
+  // over the padding gives 0.89-0.90 (fp32 and INT8): hence a lower floor for INT8 files.
   let dot = 0;
   let normSingle = 0;
   let normPadded = 0;
@@ -157,7 +159,7 @@ async function load(model: ThreadInit['models'][number], init: ThreadInit): Prom
     normPadded += padded[d]! * padded[d]!;
   });
   const cosine = dot / Math.sqrt(normSingle * normPadded);
-  if (!(cosine >= 0.99)) {
+  if (!(cosine >= (model.quantized ? 0.97 : 0.99))) {
     throw modelError(
       `${model.onnxPath}: output ${outputName} changes when a sequence is padded in a batch (cosine ${cosine.toFixed(4)} to the same sequence alone): the model ignores attention_mask${kind === 'pooled' ? ' in its pooling' : ''}, so its vectors would depend on the batch`,
     );

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { coerceError } from '@shortlist/config';
 import { ModelLoadError } from './errors';
 
@@ -25,7 +25,9 @@ export interface ModelManifest {
   /**
    * The pre-optimised copy of the ONNX file beside it (`tools/fuse_model.py`: fused attention, GELU, LayerNorm and
    * mean pooling), when its `model_fused.json` names this file's sha256 and the fused file's own hash matches.
-   * The model's identity stays `sha256` (the same weights, the same vectors to cosine >= 0.99999).
+   * The model's identity stays `sha256` (the same weights, the same vectors to cosine >= 0.99999). For the INT8
+   * file `model_quantized.onnx`: `model_quantized_fused.onnx`, the fused fp32 graph quantized the same way (its
+   * vectors are as close to fp32 as the unfused INT8 file's, not equal to them).
    */
   fused?: FusedModel;
   /** Filled by the inference thread from the session itself. */
@@ -49,9 +51,16 @@ export interface ModelFiles {
 }
 
 const MANIFEST = 'shortlist-manifest.json';
-/** What tools/fuse_model.py writes beside a model's ONNX file. */
-const FUSED_FILE = 'model_fused.onnx';
-const FUSED_SIDECAR = 'model_fused.json';
+/**
+ * What tools/fuse_model.py writes beside a model's ONNX file: `model.onnx` -> `model_fused.onnx` and
+ * `model_fused.json`; its INT8 file `model_quantized.onnx` -> `model_quantized_fused.onnx` and
+ * `model_quantized_fused.json` (the fused graph, quantized).
+ */
+const FUSED_SUFFIX = '_fused';
+const fusedFiles = (onnxPath: string) => {
+  const stem = onnxPath.replace(/\.onnx$/, '');
+  return { file: `${stem}${FUSED_SUFFIX}.onnx`, sidecar: `${stem}${FUSED_SUFFIX}.json` };
+};
 
 /** The ONNX file of a model folder: `model.onnx`, else `onnx/model.onnx`; INT8 (`*quantized*`/`*int8*`) on request. */
 async function findOnnx(dir: string, quantized: boolean): Promise<string> {
@@ -60,7 +69,7 @@ async function findOnnx(dir: string, quantized: boolean): Promise<string> {
     const folder = join(dir, sub);
     if (!existsSync(folder)) continue;
     for (const file of await readdir(folder)) {
-      if (file.endsWith('.onnx') && file !== FUSED_FILE) candidates.push(join(sub, file));
+      if (file.endsWith('.onnx') && !file.endsWith(`${FUSED_SUFFIX}.onnx`)) candidates.push(join(sub, file));
     }
   }
   const isQuantized = (f: string) => /quant|int8|uint8|q8/i.test(f);
@@ -134,7 +143,7 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
   const info = await stat(files.onnxPath);
   const manifestPath = join(files.dir, MANIFEST);
   const tokenizerSha256 = await sha256File(files.tokenizerPath);
-  const fusedPath = join(dirname(files.onnxPath), FUSED_FILE);
+  const fusedPath = fusedFiles(files.onnxPath).file;
   const fusedInfo = existsSync(fusedPath) ? await stat(fusedPath) : undefined;
   if (existsSync(manifestPath)) {
     const cached = (await readJson(manifestPath)) as unknown as ModelManifest;
@@ -187,12 +196,12 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
 }
 
 /**
- * The sha256 of the fused copy beside a model, when `model_fused.json` says it was made from this very file (its
+ * The sha256 of the fused copy beside a model, when its sidecar (`model_fused.json`) says it was made from this very file (its
  * sha256) and the fused file is the one the tool wrote (its sha256); else undefined: a stale or damaged copy is
  * ignored, the model itself is used.
  */
 async function fusedCopy(onnxPath: string, sha256: string, fusedPath: string): Promise<string | undefined> {
-  const sidecarPath = join(dirname(onnxPath), FUSED_SIDECAR);
+  const sidecarPath = fusedFiles(onnxPath).sidecar;
   if (!existsSync(sidecarPath)) return undefined;
   const sidecar = (await readJson(sidecarPath)) as {
     source?: string;
