@@ -26,27 +26,30 @@ export interface OwnRedis {
   restart(): Promise<void>;
 }
 
-function spawnRedis(args: string[]): ChildProcess {
-  return spawn('redis-server', args, { stdio: 'ignore' });
-}
-
-async function untilAnswering(url: string): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (probe.status !== 'ready') await probe.connect();
-        await probe.ping();
-        return;
-      } catch (error) {
-        if (attempt > 50) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  } finally {
-    probe.disconnect();
-  }
+/**
+ * A redis-server of the test's own, resolved once it logs that it accepts connections (after loading its
+ * append-only file, when it has one); rejected, with its log, if it exits first.
+ */
+function spawnRedis(args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    let ready = false;
+    const onExit = (code: number | null) =>
+      reject(
+        new Error(`redis-server ${args.join(' ')} exited (${code}) before accepting connections:\n${log}`),
+      );
+    child.once('exit', onExit);
+    // Read to the end either way: a full pipe would block the server's logging.
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (ready) return;
+      log += chunk.toString();
+      if (!/Ready to accept connections/.test(log)) return;
+      ready = true;
+      child.off('exit', onExit);
+      resolve(child);
+    });
+  });
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
@@ -64,14 +67,12 @@ export async function startOwnRedis(args: string[] = []): Promise<OwnRedis> {
   const url = `redis://127.0.0.1:${port}`;
   const own: OwnRedis = {
     url,
-    process: spawnRedis(fullArgs),
+    process: await spawnRedis(fullArgs),
     stop: () => stopProcess(own.process),
     restart: async () => {
       await stopProcess(own.process);
-      own.process = spawnRedis(fullArgs);
-      await untilAnswering(url);
+      own.process = await spawnRedis(fullArgs);
     },
   };
-  await untilAnswering(url);
   return own;
 }

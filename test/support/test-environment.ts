@@ -11,6 +11,8 @@ export default class NoLeftoverProcessesEnvironment extends TestEnvironment {
     await super.teardown();
     const deadline = Date.now() + 10_000;
     let left = childProcesses(process.pid);
+    // These are descendants of any depth (a worker's parsers, a CLI's children), not this process's children: no
+    // exit event reaches us for them, so the process table is read again until they are gone or the grace ends.
     while (left.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       left = childProcesses(process.pid);
