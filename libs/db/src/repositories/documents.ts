@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, type Database } from '../client';
-import { documentDomains, documents, documentTexts } from '../schema';
-import { documentDomainOf, type DocumentDomain } from './domains';
+import { documentDomains, documents, documentTexts, type DocumentSource } from '../schema';
+import { documentDomainColumns, documentDomainOf, type DocumentDomain } from './domains';
 import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
 
 export type Document = typeof documents.$inferSelect;
@@ -63,6 +63,18 @@ export interface DocumentView {
 /** Statuses a stage may still move a document out of; the sweeper re-enqueues rows left in them. */
 const EXTRACT_PENDING: DocumentStatus[] = ['queued', 'extracting'];
 const EMBED_PENDING: DocumentStatus[] = ['extracted', 'embedding'];
+
+/** What a listed document was accepted as: its file name, or the S3 object it was registered by. */
+export function namedSource(source: DocumentSource): {
+  file: string | null;
+  reference: { bucket: string; key: string } | null;
+} {
+  return {
+    file: source.filename ?? null,
+    reference:
+      source.type === 's3' && source.bucket && source.key ? { bucket: source.bucket, key: source.key } : null,
+  };
+}
 
 export class DocumentRepository {
   constructor(private readonly db: Database) {}
@@ -200,10 +212,7 @@ export class DocumentRepository {
         externalId: page.externalId,
         createdAt: page.createdAt,
         key: keysetTime(page.createdAt),
-        label: documentDomains.label,
-        similarity: documentDomains.similarity,
-        runner_up: documentDomains.runnerUp,
-        runner_up_similarity: documentDomains.runnerUpSimilarity,
+        ...documentDomainColumns,
       })
       .from(page)
       .leftJoin(original, and(eq(original.tenantId, tenantId), eq(original.id, page.duplicateOf)))
@@ -218,11 +227,7 @@ export class DocumentRepository {
       (row) => ({ createdAt: row.key, id: row.id }),
       ({ key: _, source, label, similarity, runner_up, runner_up_similarity, ...document }) => ({
         ...document,
-        file: source.filename ?? null,
-        reference:
-          source.type === 's3' && source.bucket && source.key
-            ? { bucket: source.bucket, key: source.key }
-            : null,
+        ...namedSource(source),
         domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
       }),
     );

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { queryRows } from '../client';
 import { CARD_DOMAIN_SET_ID as CARD_SET_ID } from '@shortlist/scoring';
-import { domainLabels, domainPrototypes, domainSets } from '../schema';
+import { documentDomains, domainLabels, domainPrototypes, domainSets } from '../schema';
 
 export interface DomainLabel {
   key: string;
@@ -248,6 +248,14 @@ export class DomainRepository {
     return row ? documentDomainOf(row) : undefined;
   }
 }
+
+/** The columns of document_domains that `documentDomainOf` reads, for a select joined to it. */
+export const documentDomainColumns = {
+  label: documentDomains.label,
+  similarity: documentDomains.similarity,
+  runner_up: documentDomains.runnerUp,
+  runner_up_similarity: documentDomains.runnerUpSimilarity,
+};
 
 /** The API's shape of a stored domain row. */
 export function documentDomainOf(row: {

@@ -1,7 +1,8 @@
 import { and, count, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { applicants, documentDomains, documents, postings } from '../schema';
-import { documentDomainOf, type DocumentDomain } from './domains';
+import { namedSource } from './documents';
+import { documentDomainColumns, documentDomainOf, type DocumentDomain } from './domains';
 import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
 
 export type Posting = typeof postings.$inferSelect;
@@ -132,10 +133,7 @@ export class PostingRepository {
         externalId: documents.externalId,
         addedAt: cut.addedAt,
         key: keysetTime(cut.addedAt),
-        label: documentDomains.label,
-        similarity: documentDomains.similarity,
-        runner_up: documentDomains.runnerUp,
-        runner_up_similarity: documentDomains.runnerUpSimilarity,
+        ...documentDomainColumns,
       })
       .from(cut)
       .innerJoin(documents, and(eq(documents.tenantId, tenantId), eq(documents.id, cut.documentId)))
@@ -147,11 +145,7 @@ export class PostingRepository {
       (row) => ({ createdAt: row.key, id: row.documentId }),
       ({ key: _, source, label, similarity, runner_up, runner_up_similarity, ...applicant }) => ({
         ...applicant,
-        file: source.filename ?? null,
-        reference:
-          source.type === 's3' && source.bucket && source.key
-            ? { bucket: source.bucket, key: source.key }
-            : null,
+        ...namedSource(source),
         domainLabel: documentDomainOf({ label, similarity, runner_up, runner_up_similarity }),
       }),
     );

@@ -11,7 +11,7 @@ import {
   screeningRuns,
   type EvidencePassage,
 } from '../schema';
-import { documentDomainOf, type DocumentDomain } from './domains';
+import { documentDomainColumns, documentDomainOf, type DocumentDomain } from './domains';
 import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
 import type { RankedCandidate } from './rankings';
 
@@ -188,10 +188,7 @@ export class ScreeningRepository {
         domain: screeningResults.domain,
         sameDomain: screeningResults.sameDomain,
         file: sql<string | null>`${documents.source}->>'filename'`,
-        label: documentDomains.label,
-        similarity: documentDomains.similarity,
-        runner_up: documentDomains.runnerUp,
-        runner_up_similarity: documentDomains.runnerUpSimilarity,
+        ...documentDomainColumns,
       })
       .from(screeningResults)
       .leftJoin(
