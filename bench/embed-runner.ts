@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EmbeddingEngine, type Provider } from '@shortlist/embedding';
 import { seededUniform } from '../test/support/vectors';
@@ -10,6 +10,7 @@ import { DOMAIN_NAMES, text } from './corpus';
  *
  *   --in corpus.jsonl        the corpus, many documents in flight at once (as a worker with many active jobs)
  *   --length N --reps R      one document of N tokens (specials included), embedded R times one after another
+ *   --vectors FILE           with --in: each document's vectors, one JSON line per document in corpus order (parity)
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       // The model files as they are, not their fused copies (tools/fuse_model.py) even where those exist.
       unfused: { type: 'boolean', default: false },
+      vectors: { type: 'string' },
     },
   });
   const engine = await EmbeddingEngine.open({
@@ -40,10 +42,12 @@ async function main(): Promise<void> {
     ...(values.threads ? { threads: Number(values.threads) } : {}),
     fused: !values.unfused,
   });
-  const label = `shortlist-${values.quantized ? 'int8' : 'fp32'}${engine.models.semantic.fused ? '-fused' : ''}${values.provider === 'cpu' ? '' : `-${values.provider}`}`;
+  const fused = engine.models.semantic.fused;
+  const precision = values.quantized ? 'int8' : (fused?.precision ?? 'fp32');
+  const label = `shortlist-${precision}${fused ? '-fused' : ''}${values.provider === 'cpu' ? '' : `-${values.provider}`}`;
   const figures = values.length
     ? await oneDocument(engine, Number(values.length), Number(values.reps))
-    : await corpus(engine, values.in!);
+    : await corpus(engine, values.in!, values.vectors);
   await engine.close();
   process.stdout.write(
     `${JSON.stringify({
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
   );
 }
 
-async function corpus(engine: EmbeddingEngine, path: string) {
+async function corpus(engine: EmbeddingEngine, path: string, vectorsPath?: string) {
   const texts = readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
@@ -66,15 +70,20 @@ async function corpus(engine: EmbeddingEngine, path: string) {
   const inFlight = 64;
   let tokens = 0;
   let next = 0;
+  const vectors: { semantic: number[]; domain: number[] }[] = [];
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (next < texts.length) {
-        const result = await engine.embed(texts[next++]!);
+        const index = next++;
+        const result = await engine.embed(texts[index]!);
         tokens += result.tokens.length;
+        if (vectorsPath)
+          vectors[index] = { semantic: Array.from(result.semantic), domain: Array.from(result.domain) };
       }
     }),
   );
   const used = process.cpuUsage(cpu);
+  if (vectorsPath) writeFileSync(vectorsPath, vectors.map((v) => JSON.stringify(v)).join('\n') + '\n');
   return {
     documents: texts.length,
     tokens,

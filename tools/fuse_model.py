@@ -3,7 +3,9 @@
     tools/.venv/bin/python tools/fuse_model.py MODEL_DIR [MODEL_DIR ...]   # e.g. .shortlist/models/random-full/semantic
 
 For each folder, reads its fp32 ONNX file (`model.onnx` or `onnx/model.onnx`) and writes `model_fused.onnx` beside
-it, plus `model_fused.json` (the source's sha256, the fused file's sha256, what was fused). The engine uses the
+it, plus `model_fused.json` (the source's sha256, the fused file's sha256, what was fused), for the CPU; and
+`model_fused_gpu.onnx` + `.json`, the same fusions in fp16 without blocked attention, for the WebGPU and CUDA
+providers. The engine uses the
 fused file when its `model_fused.json` names the sha256 of the model it loads (libs/embedding/src/models-dir.ts),
 so a fused file left behind by an older model is never used. Nothing at run time needs Python: this runs once,
 where the models are prepared.
@@ -38,12 +40,15 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 FUSED_NAME = "model_fused.onnx"
-SIDECAR_NAME = "model_fused.json"
 FORMAT = 1
 INT8_SOURCE = "model_quantized.onnx"  # the INT8 export of the same model (tools/make_test_models.py: quantize_int8)
 INT8_FUSED_NAME = "model_quantized_fused.onnx"
 INT8_SIDECAR_NAME = "model_quantized_fused.json"
 DEFAULT_BLOCK = 1024
+GPU_FUSED_NAME = "model_fused_gpu.onnx"  # fp16, attention not blocked: for the WebGPU and CUDA providers
+# fp16 keeps ~3 significant digits per activation: pooled vectors stay within cosine 0.999 of fp32 (measured: see
+# the sidecar's parityMinCosine), as PyTorch fp16 inference does.
+GPU_FLOOR = 0.999
 
 
 def sha256(path: Path) -> str:
@@ -493,18 +498,16 @@ def find_source(folder: Path) -> Path:
     raise SystemExit(f"{folder}: no model.onnx or onnx/model.onnx")
 
 
-def fuse(folder: Path, block: int) -> None:
+def fused_graph(source: Path, num_heads: int, hidden: int, block: int) -> tuple[onnx.ModelProto, dict, str]:
+    """The source model with fused attention (blocked above `block` tokens; 0: never), ONNX Runtime's BERT fusions
+    and mean pooling; with what was fused and the source's per-token output name."""
     from onnxruntime.transformers import optimizer
     from onnxruntime.transformers.fusion_options import FusionOptions
 
-    source = find_source(folder)
-    config = json.loads((folder / "config.json").read_text())
-    num_heads, hidden = int(config["num_attention_heads"]), int(config["hidden_size"])
     model = onnx.load(str(source))
     outputs = [o.name for o in model.graph.output]
     if len(outputs) != 1 or outputs[0] not in ("last_hidden_state", "token_embeddings"):
         raise SystemExit(f"{source}: expected one per-token output (last_hidden_state), found {outputs}")
-    hidden_out = outputs[0]
     attention, biases = fuse_attention(model, num_heads, hidden)
 
     options = FusionOptions("bert")
@@ -524,34 +527,72 @@ def fuse(folder: Path, block: int) -> None:
     add_mean_pooling(optimized.model)
     if not any(o.domain == "com.microsoft" for o in optimized.model.opset_import):
         optimized.model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    target = source.parent / FUSED_NAME
-    onnx.checker.check_model(optimized.model)
-    onnx.save(optimized.model, str(target))
-    worst = check_parity(source, target, hidden_out, block if "BlockedAttention" in stats else 0)
-    if worst < 0.99999:
+    return optimized.model, stats, outputs[0]
+
+
+def write_checked(source: Path, model: onnx.ModelProto, target: Path, sidecar: dict, floor: float, parity_block: int) -> float:
+    """Saves `model` as `target` with its sidecar (`target` with .json) when its pooled vectors match the source's to
+    cosine >= `floor`; else writes nothing and stops."""
+    hidden_out = onnx.load(str(source), load_external_data=False).graph.output[0].name
+    onnx.checker.check_model(model)
+    onnx.save(model, str(target))
+    worst = check_parity(source, target, hidden_out, parity_block)
+    if worst < floor:
         target.unlink()
-        raise SystemExit(f"{source}: fused model's vectors differ from the source's (least cosine {worst:.7f}); not written")
+        raise SystemExit(f"{source}: {target.name}'s vectors differ from the source's (least cosine {worst:.7f}); not written")
     sidecar = {
-        "format": FORMAT,
-        "source": source.name,
-        "sourceSha256": sha256(source),
-        "file": target.name,
-        "sha256": sha256(target),
-        "output": "sentence_embedding",
-        "fused": stats,
-        "attentionBlock": block if "BlockedAttention" in stats else None,
-        "parityMinCosine": worst,
+        "format": FORMAT, "source": source.name, "sourceSha256": sha256(source), "file": target.name,
+        "sha256": sha256(target), "output": "sentence_embedding", **sidecar, "parityMinCosine": worst,
     }
-    (source.parent / SIDECAR_NAME).write_text(json.dumps(sidecar, indent=2) + "\n")
+    target.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    return worst
+
+
+def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Weights and activations in fp16 (ONNX Runtime's converter, as its transformer optimizer does for GPUs), the
+    inputs and the pooled output fp32, and the mean pooling itself in fp32: a sum over 8,192 tokens can pass fp16's
+    65,504."""
+    from onnxruntime.transformers.onnx_model import OnnxModel
+
+    wrapped = OnnxModel(model)
+    pooling = [n.name for n in model.graph.node if n.name.startswith("pool_")]
+    wrapped.convert_float_to_float16(keep_io_types=True, node_block_list=pooling)
+    wrapped.topological_sort()
+    return wrapped.model
+
+
+def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
+    source = find_source(folder)
+    config = json.loads((folder / "config.json").read_text())
+    num_heads, hidden = int(config["num_attention_heads"]), int(config["hidden_size"])
+
+    model, stats, hidden_out = fused_graph(source, num_heads, hidden, block)
+    blocked = block if "BlockedAttention" in stats else 0
+    target = source.parent / FUSED_NAME
+    worst = write_checked(source, model, target, {"fused": stats, "attentionBlock": blocked or None}, 0.99999, blocked)
     print(f"{target}: {stats}, least cosine to the source {worst:.8f}")
+
+    # The GPU copy: no blocked attention (a GPU holds an 8k pass's full attention, and control flow runs on the
+    # CPU: the If/Loop graph gave NaN on WebGPU), weights and activations in fp16 (fp32 on request, to measure
+    # what the fusions alone are worth on a GPU).
+    model, stats, _ = fused_graph(source, num_heads, hidden, 0)
+    gpu = source.parent / GPU_FUSED_NAME
+    fp16 = gpu_precision == "fp16"
+    sidecar = {"fused": stats, "precision": gpu_precision}
+    worst = write_checked(source, to_fp16(model) if fp16 else model, gpu, sidecar, GPU_FLOOR if fp16 else 0.99999, 0)
+    print(f"{gpu}: {gpu_precision}, {stats}, least cosine to the source {worst:.6f}")
+
     if (source.parent / INT8_SOURCE).exists():
         quantize_fused(source, target, hidden_out)
 
 
 def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
     """The INT8 copy of the fused graph, beside the model's own INT8 file (which the engine loads with `quantized`):
-    dynamic quantization of the MatMul weights (the feed-forward and attention output projections), signed 8-bit
-    and per output channel (u8 x s8 is the VNNI fast path). The fused Attention stays fp32: QAttention takes no
+    dynamic quantization of the MatMul weights (the feed-forward and attention output projections), unsigned 8-bit
+    and per output channel, as the model's own INT8 export. Not signed: u8 x s8 is VNNI's fast path, but on a CPU
+    without VNNI (AVX2 only) ONNX Runtime's u8 x s8 kernel saturates its 16-bit sums, and the tiny model's vectors
+    then moved with their padding (cosine 0.897 to the same row alone; the engine refuses such a model); unsigned
+    was also the closer of the two to fp32 on all-MiniLM-L6-v2 (least cosine 0.9906 vs 0.9882). The fused Attention stays fp32: QAttention takes no
     ALiBi bias, and on all-MiniLM-L6-v2 quantizing it lowered the least cosine to fp32 (0.9882 -> 0.9862 on 60
     texts) and made vectors move more with their batch. Checked against the fp32 source on the same random inputs
     as the fused copy (recorded, not a gate: random weights say little about INT8 quality, which bench:embed
@@ -561,7 +602,7 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
 
     target = source.parent / INT8_FUSED_NAME
     quantize_dynamic(
-        str(fused), str(target), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=ops,
+        str(fused), str(target), per_channel=True, weight_type=QuantType.QUInt8, op_types_to_quantize=ops,
         extra_options={"DefaultTensorType": TensorProto.FLOAT},  # contrib ops' outputs have no inferred type
     )
     worst = check_parity(source, target, hidden_out, 0)
@@ -574,7 +615,7 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
         "file": target.name,
         "sha256": sha256(target),
         "output": "sentence_embedding",
-        "quantization": {"weights": "int8 signed, per channel", "ops": ops},
+        "quantization": {"weights": "uint8, per channel", "ops": ops},
         "fp32MinCosine": worst,
     }
     (source.parent / INT8_SIDECAR_NAME).write_text(json.dumps(sidecar, indent=2) + "\n")
@@ -588,9 +629,13 @@ def main() -> None:
         "--attention-block", type=int, default=DEFAULT_BLOCK,
         help=f"above this many tokens, attention runs in blocks of this many query rows (default {DEFAULT_BLOCK}; 0: never)",
     )
+    parser.add_argument(
+        "--gpu-precision", choices=["fp16", "fp32"], default="fp16",
+        help="precision of the GPU copy (model_fused_gpu.onnx; default fp16)",
+    )
     args = parser.parse_args()
     for folder in args.folders:
-        fuse(folder, args.attention_block)
+        fuse(folder, args.attention_block, args.gpu_precision)
 
 
 if __name__ == "__main__":

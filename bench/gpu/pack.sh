@@ -11,7 +11,7 @@ docs=${BENCH_DOCS:-400}
 rm -rf "$out" && mkdir -p "$out/app/node_modules"
 xz -T0 -c "$(readlink -f "$(command -v node)")" >"$out/node.xz"
 npx esbuild "$root/bench/embed-runner.ts" "$root/libs/embedding/src/inference-thread.ts" \
-  "$root/libs/embedding/src/tokenizer-thread.ts" \
+  "$root/libs/embedding/src/tokenizer-thread.ts" "$root/bench/gpu/parity.ts" \
   --bundle --platform=node --target=node20 --format=cjs --outdir="$out/app" --entry-names=[name] \
   --external:onnxruntime-node --log-level=warning \
   --alias:@shortlist/embedding="$root/libs/embedding/src/index.ts"

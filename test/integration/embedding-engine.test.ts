@@ -214,6 +214,43 @@ describe('embedding engine: the fused copies of the models (tools/fuse_model.py)
     }
   }, 300_000);
 
+  it("the GPU copy (fp16, attention not blocked) computes the model's function: equal to the reference to 0.999", async () => {
+    // No GPU here: the GPU copy runs on the CPU provider, put in the CPU copy's place (its graph and fp16 weights are
+    // what WebGPU and CUDA run; bench/gpu/run.sh checks the same on a GPU against the CPU fp32 vectors).
+    const dir = await mkdtemp(join(tmpdir(), 'shortlist-gpu-copy-'));
+    try {
+      await cp(MODELS, dir, { recursive: true });
+      for (const role of ['semantic', 'domain'] as const) {
+        const sidecar = JSON.parse(await readFile(join(MODELS, role, 'model_fused_gpu.json'), 'utf8')) as {
+          precision: string;
+          fused: Record<string, number>;
+        };
+        expect(sidecar).toMatchObject({ precision: 'fp16', fused: { Attention: 2 } });
+        expect(sidecar.fused.BlockedAttention).toBeUndefined();
+        await cp(join(MODELS, role, 'model_fused_gpu.onnx'), join(dir, role, 'model_fused.onnx'));
+        await writeFile(
+          join(dir, role, 'model_fused.json'),
+          JSON.stringify({ ...sidecar, file: 'model_fused.onnx' }),
+        );
+      }
+      const engine = await EmbeddingEngine.open({ modelsDir: dir, threads: 1 });
+      try {
+        expect(engine.models.semantic.fused).toMatchObject({ precision: 'fp16' });
+        const docs = golden.documents.filter((_, i) => i % 4 === 2);
+        const results = await Promise.all(docs.map((d) => engine.embed(d.text, d.id)));
+        docs.forEach((doc, i) => {
+          expect(results[i]!.tokens).toEqual(doc.tokens);
+          expect(cosine(results[i]!.semantic, doc.semantic)).toBeGreaterThanOrEqual(0.999);
+          expect(cosine(results[i]!.domain, doc.domain)).toBeGreaterThanOrEqual(0.999);
+        });
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it('runs the model files as they are on request (fused: false), equal to the same reference', async () => {
     const engine = await EmbeddingEngine.open({ modelsDir: MODELS, threads: 1, fused: false });
     try {

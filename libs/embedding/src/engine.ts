@@ -24,9 +24,10 @@ export interface EngineOptions {
   /** Use the INT8 ONNX files of the model folders. */
   quantized?: boolean;
   /**
-   * Run the pre-optimised copy of each model (`model_fused.onnx`, or `model_quantized_fused.onnx` with
-   * `quantized`, made by tools/fuse_model.py) where one matches the model file (default: on CPU; the fused
-   * operators are only measured there). Without one, the model as is.
+   * Run the pre-optimised copy of each model made by tools/fuse_model.py where one matches the model file
+   * (default: yes): on CPU `model_fused.onnx` (`model_quantized_fused.onnx` with `quantized`), on a GPU
+   * `model_fused_gpu.onnx` (fp16; the CPU copy's blocked attention gives NaN on WebGPU). Without one, the model as
+   * is.
    */
   fused?: boolean;
   /**
@@ -86,14 +87,16 @@ export class EmbeddingEngine {
     const files = await Promise.all(
       ROLES.map((role) => locateModel(options.modelsDir, role, options.quantized)),
     );
-    const manifests = await Promise.all(files.map((f) => loadManifest(f)));
+    const provider = options.provider ?? 'cpu';
+    const manifests = await Promise.all(
+      files.map((f) => loadManifest(f, provider === 'cpu' ? 'cpu' : 'gpu')),
+    );
     const [semantic, domain] = manifests as [ModelManifest, ModelManifest];
     if (semantic.tokenizerSha256 !== domain.tokenizerSha256) {
       throw new ModelLoadError(
         `${files[0]!.tokenizerPath} and ${files[1]!.tokenizerPath} differ: both models must share one tokenizer`,
       );
     }
-    const provider = options.provider ?? 'cpu';
     const context = Math.min(semantic.maxTokens, domain.maxTokens);
     const maxTokens = Math.min(
       options.passTokens ?? (provider === 'cpu' ? CPU_PASS_TOKENS : context),
@@ -110,7 +113,7 @@ export class EmbeddingEngine {
       initError: (_kind, message) => new ModelLoadError(message),
     });
     const batchTokens = options.batchTokens ?? 8192;
-    const useFused = options.fused ?? provider === 'cpu';
+    const useFused = options.fused ?? true;
     const onnxPath = (i: number) => (useFused ? manifests[i]!.fused?.file : undefined) ?? files[i]!.onnxPath;
     if (!useFused) for (const manifest of manifests) delete manifest.fused;
     let client: InferenceClient;

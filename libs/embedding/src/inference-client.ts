@@ -23,7 +23,7 @@ export interface InferenceClientOptions extends Omit<ThreadInit, 'models'> {
 }
 
 /**
- * Runs batches on the inference threads, one per model: both models of a batch run side by side (measured on
+ * Runs batches on the inference threads, one per model on CPU: both models of a batch run side by side (measured on
  * 2 cores: 1.5x the throughput of both models on one thread with 2 intra-op threads, whose spinning and
  * per-operator barriers waste CPU under load), except batches whose attention is large. A thread that dies
  * (crash, out-of-memory kill) is replaced and the batches it held are sent again (ServiceThread).
@@ -45,27 +45,31 @@ export class InferenceClient {
       );
     }
     const { sideBySideAttention, models, ...init } = options;
-    const started = await Promise.allSettled(
-      models.map((model) =>
-        ServiceThread.start<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>({
-          script: 'inference-thread',
-          name: `inference (${model.role})`,
-          init: { ...init, models: [model] },
-          initError: (kind, message) => {
-            if (kind === 'model') return new ModelLoadError(message);
-            const hint = PROVIDER_HINTS[init.provider];
-            return new ProviderUnavailableError(
-              `EMBED_PROVIDER=${init.provider} cannot start: ${message.split('\n')[0]}${hint ? ` (${hint})` : ''}`,
-            );
-          },
-        }),
-      ),
-    );
-    const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) {
+    // On CPU a thread per model (side by side). On a GPU one thread holds both: ONNX Runtime's WebGPU context is
+    // one per process, and sessions running in two threads at once fail ("compute_pipeline.has_value() was false")
+    // or crash the process (seen with ONNX Runtime 1.30 on Mesa's Vulkan); the GPU runs one model at a time anyway.
+    const groups = options.provider === 'cpu' ? models.map((model) => [model]) : [models];
+    const threads: InferenceThread[] = [];
+    try {
+      for (const group of groups) {
+        threads.push(
+          await ServiceThread.start<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>({
+            script: 'inference-thread',
+            name: `inference (${group.map((m) => m.role).join(', ')})`,
+            init: { ...init, models: group },
+            initError: (kind, message) => {
+              if (kind === 'model') return new ModelLoadError(message);
+              const hint = PROVIDER_HINTS[init.provider];
+              return new ProviderUnavailableError(
+                `EMBED_PROVIDER=${init.provider} cannot start: ${message.split('\n')[0]}${hint ? ` (${hint})` : ''}`,
+              );
+            },
+          }),
+        );
+      }
+    } catch (error) {
       await Promise.all(threads.map((t) => t.close()));
-      throw failed.reason;
+      throw error;
     }
     return new InferenceClient(threads, sideBySideAttention);
   }
@@ -95,8 +99,8 @@ export class InferenceClient {
     const lengths = rows.map((r) => r.length);
     const ids = Int32Array.from(rows.flat());
     const longest = Math.max(...lengths);
-    const request = { ids, lengths };
-    // One thread per model: only those of the roles asked for run.
+    const request = { ids, lengths, roles };
+    // The threads holding the models asked for (on CPU one per model; on a GPU one holds both).
     const threads = this.threads.filter((t) => t.info.some((i) => roles.includes(i.role)));
     const results: RunResult[] = [];
     if (threads.length === 1) {

@@ -23,9 +23,14 @@ export interface LoadedModelInfo {
 }
 
 /** A batch: rows of token ids (framed passes) concatenated, with each row's length. */
-export interface RunRequest {
+export interface Batch {
   ids: Int32Array;
   lengths: number[];
+}
+
+/** A batch and the models to run it through, of those the thread holds. */
+export interface RunRequest extends Batch {
+  roles: Role[];
 }
 
 /** One pooled (not normalised) vector per row and model run, rows concatenated. */

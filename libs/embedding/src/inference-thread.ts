@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { workerData } from 'node:worker_threads';
 import { coerceError } from '@shortlist/config';
-import type { LoadedModelInfo, RunRequest, RunResult, ThreadInit } from './inference-protocol';
+import type { Batch, LoadedModelInfo, RunRequest, RunResult, ThreadInit } from './inference-protocol';
 import type { Role } from './models-dir';
 import { meanPool } from './pooling';
 import { serveRequests } from './service-thread';
@@ -26,7 +26,7 @@ function modelError(message: string): Error {
   return Object.assign(new Error(message), { kind: 'model' as const });
 }
 
-function tensors(request: RunRequest): { rows: number; length: number; feeds: Record<string, ort.Tensor> } {
+function tensors(request: Batch): { rows: number; length: number; feeds: Record<string, ort.Tensor> } {
   const rows = request.lengths.length;
   const length = Math.max(...request.lengths);
   const ids = new BigInt64Array(rows * length);
@@ -52,7 +52,7 @@ function tensors(request: RunRequest): { rows: number; length: number; feeds: Re
 }
 
 /** One vector per row: the model's own pooled output, or the mean of each row's real tokens. */
-async function pooledRows(model: Loaded, request: RunRequest): Promise<Float32Array> {
+async function pooledRows(model: Loaded, request: Batch): Promise<Float32Array> {
   const { rows, length, feeds } = tensors(request);
   const inputs = Object.fromEntries(model.inputNames.map((name) => [name, feeds[name]!]));
   const output = (await model.session.run(inputs))[model.outputName]!;
@@ -118,7 +118,7 @@ async function load(model: ThreadInit['models'][number], init: ThreadInit): Prom
     );
   }
   // Probe: one sequence of 3 tokens alone, then padded to 5 beside a longer one.
-  const alone: RunRequest = { ids: Int32Array.from([1, 2, 3]), lengths: [3] };
+  const alone: Batch = { ids: Int32Array.from([1, 2, 3]), lengths: [3] };
   const probe = tensors(alone).feeds;
   const output = (await session.run(Object.fromEntries(inputNames.map((n) => [n, probe[n]!]))))[outputName]!;
   const shape = output.dims.join(', ');
@@ -183,7 +183,9 @@ serveRequests<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>(
       // One batch at a time: ONNX Runtime already spreads one run over the intra-op threads.
       handle: async (request) => {
         const vectors: Partial<Record<Role, Float32Array>> = {};
-        for (const model of models) vectors[model.role] = await pooledRows(model, request);
+        for (const model of models) {
+          if (request.roles.includes(model.role)) vectors[model.role] = await pooledRows(model, request);
+        }
         return {
           result: vectors,
           transfer: Object.values(vectors).map((v) => v.buffer as ArrayBuffer),

@@ -27,7 +27,8 @@ export interface ModelManifest {
    * mean pooling), when its `model_fused.json` names this file's sha256 and the fused file's own hash matches.
    * The model's identity stays `sha256` (the same weights, the same vectors to cosine >= 0.99999). For the INT8
    * file `model_quantized.onnx`: `model_quantized_fused.onnx`, the fused fp32 graph quantized the same way (its
-   * vectors are as close to fp32 as the unfused INT8 file's, not equal to them).
+   * vectors are as close to fp32 as the unfused INT8 file's, not equal to them). For a GPU provider:
+   * `model_fused_gpu.onnx`, the same fusions in fp16 without blocked attention (cosine >= 0.999 to the source).
    */
   fused?: FusedModel;
   /** Filled by the inference thread from the session itself. */
@@ -37,6 +38,8 @@ export interface ModelManifest {
 
 interface FusedModel {
   file: string;
+  /** What the weights and activations are stored in (the sidecar's `precision`; fp32 when it names none). */
+  precision: 'fp32' | 'fp16';
   size: number;
   mtimeMs: number;
   sha256: string;
@@ -51,15 +54,20 @@ export interface ModelFiles {
 }
 
 const MANIFEST = 'shortlist-manifest.json';
+/** The processor a fused copy is made for: the CPU provider, or a GPU one (WebGPU, CUDA). */
+export type FusedTarget = 'cpu' | 'gpu';
+
 /**
  * What tools/fuse_model.py writes beside a model's ONNX file: `model.onnx` -> `model_fused.onnx` and
- * `model_fused.json`; its INT8 file `model_quantized.onnx` -> `model_quantized_fused.onnx` and
- * `model_quantized_fused.json` (the fused graph, quantized).
+ * `model_fused.json` (CPU), `model_fused_gpu.onnx` and `model_fused_gpu.json` (GPU); its INT8 file
+ * `model_quantized.onnx` -> `model_quantized_fused.onnx` and `model_quantized_fused.json` (the fused graph,
+ * quantized, CPU only).
  */
-const FUSED_SUFFIX = '_fused';
-const fusedFiles = (onnxPath: string) => {
-  const stem = onnxPath.replace(/\.onnx$/, '');
-  return { file: `${stem}${FUSED_SUFFIX}.onnx`, sidecar: `${stem}${FUSED_SUFFIX}.json` };
+const FUSED_SUFFIX: Record<FusedTarget, string> = { cpu: '_fused', gpu: '_fused_gpu' };
+const isFusedCopy = (file: string) => /_fused(_gpu)?\.onnx$/.test(file);
+const fusedFiles = (onnxPath: string, target: FusedTarget) => {
+  const stem = onnxPath.replace(/\.onnx$/, '') + FUSED_SUFFIX[target];
+  return { file: `${stem}.onnx`, sidecar: `${stem}.json` };
 };
 
 /** The ONNX file of a model folder: `model.onnx`, else `onnx/model.onnx`; INT8 (`*quantized*`/`*int8*`) on request. */
@@ -69,7 +77,7 @@ async function findOnnx(dir: string, quantized: boolean): Promise<string> {
     const folder = join(dir, sub);
     if (!existsSync(folder)) continue;
     for (const file of await readdir(folder)) {
-      if (file.endsWith('.onnx') && !file.endsWith(`${FUSED_SUFFIX}.onnx`)) candidates.push(join(sub, file));
+      if (file.endsWith('.onnx') && !isFusedCopy(file)) candidates.push(join(sub, file));
     }
   }
   const isQuantized = (f: string) => /quant|int8|uint8|q8/i.test(f);
@@ -136,14 +144,15 @@ function tokenizerVocabSize(tokenizer: Record<string, unknown>, path: string): n
 }
 
 /**
- * The manifest of a model folder: read when it still matches the ONNX file (same size and mtime), else derived
- * again (sha256, dims, context length) and written back. Checks that the tokenizer fits the model's vocabulary.
+ * The manifest of a model folder: read when it still matches the ONNX file (same size and mtime) and the fused
+ * copy for `target`, else derived again (sha256, dims, context length) and written back. Checks that the
+ * tokenizer fits the model's vocabulary.
  */
-export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
+export async function loadManifest(files: ModelFiles, target: FusedTarget = 'cpu'): Promise<ModelManifest> {
   const info = await stat(files.onnxPath);
   const manifestPath = join(files.dir, MANIFEST);
   const tokenizerSha256 = await sha256File(files.tokenizerPath);
-  const fusedPath = fusedFiles(files.onnxPath).file;
+  const fusedPath = fusedFiles(files.onnxPath, target).file;
   const fusedInfo = existsSync(fusedPath) ? await stat(fusedPath) : undefined;
   if (existsSync(manifestPath)) {
     const cached = (await readJson(manifestPath)) as unknown as ModelManifest;
@@ -152,6 +161,7 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
       cached.onnxSize === info.size &&
       cached.onnxMtimeMs === info.mtimeMs &&
       cached.tokenizerSha256 === tokenizerSha256 &&
+      (cached.fused?.file ?? fusedPath) === fusedPath &&
       (cached.fused?.size ?? -1) === (fusedInfo?.size ?? -1) &&
       (cached.fused?.mtimeMs ?? -1) === (fusedInfo?.mtimeMs ?? -1)
     ) {
@@ -186,9 +196,9 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
     pooling: 'mean',
   };
   if (fusedInfo) {
-    const fused = await fusedCopy(files.onnxPath, sha256, fusedPath);
+    const fused = await fusedCopy(files.onnxPath, sha256, target);
     if (fused)
-      manifest.fused = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, sha256: fused };
+      manifest.fused = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, ...fused };
   }
   // Best effort: a read-only models directory still works, it only derives again next time.
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n').catch(() => undefined);
@@ -196,19 +206,25 @@ export async function loadManifest(files: ModelFiles): Promise<ModelManifest> {
 }
 
 /**
- * The sha256 of the fused copy beside a model, when its sidecar (`model_fused.json`) says it was made from this very file (its
- * sha256) and the fused file is the one the tool wrote (its sha256); else undefined: a stale or damaged copy is
- * ignored, the model itself is used.
+ * The sha256 and precision of the fused copy for `target` beside a model, when its sidecar (`model_fused.json`,
+ * `model_fused_gpu.json`) says it was made from this very file (its sha256) and the fused file is the one the tool
+ * wrote (its sha256); else undefined: a stale or damaged copy is ignored, the model itself is used.
  */
-async function fusedCopy(onnxPath: string, sha256: string, fusedPath: string): Promise<string | undefined> {
-  const sidecarPath = fusedFiles(onnxPath).sidecar;
+async function fusedCopy(
+  onnxPath: string,
+  sha256: string,
+  target: FusedTarget,
+): Promise<Pick<FusedModel, 'sha256' | 'precision'> | undefined> {
+  const { file, sidecar: sidecarPath } = fusedFiles(onnxPath, target);
   if (!existsSync(sidecarPath)) return undefined;
   const sidecar = (await readJson(sidecarPath)) as {
     source?: string;
     sourceSha256?: string;
     sha256?: string;
+    precision?: string;
   };
   if (sidecar.source !== basename(onnxPath) || sidecar.sourceSha256 !== sha256) return undefined;
-  const fused = await sha256File(fusedPath);
-  return fused === sidecar.sha256 ? fused : undefined;
+  const fused = await sha256File(file);
+  if (fused !== sidecar.sha256) return undefined;
+  return { sha256: fused, precision: sidecar.precision === 'fp16' ? 'fp16' : 'fp32' };
 }

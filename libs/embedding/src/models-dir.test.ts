@@ -1,0 +1,41 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadManifest, locateModel } from './models-dir';
+
+const TINY = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'models', 'tiny');
+
+describe('models directory: the fused copy for the processor that runs the model', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shortlist-fused-'));
+    await cp(TINY, dir, { recursive: true });
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('picks model_fused.onnx (fp32) for the CPU and model_fused_gpu.onnx (fp16) for a GPU, never as the model itself', async () => {
+    const files = await locateModel(dir, 'semantic');
+    expect(files.onnxPath).toBe(join(dir, 'semantic', 'model.onnx'));
+    expect((await loadManifest(files, 'cpu')).fused).toMatchObject({
+      file: join(dir, 'semantic', 'model_fused.onnx'),
+      precision: 'fp32',
+    });
+    const gpu = await loadManifest(files, 'gpu');
+    expect(gpu.fused).toMatchObject({
+      file: join(dir, 'semantic', 'model_fused_gpu.onnx'),
+      precision: 'fp16',
+    });
+    // The cached manifest is re-derived when the target changes, and reused while it does not.
+    expect((await loadManifest(files, 'cpu')).fused?.file).toBe(join(dir, 'semantic', 'model_fused.onnx'));
+    expect((await loadManifest(files, 'cpu')).sha256).toBe(gpu.sha256);
+  });
+
+  it('runs the model as it is on a GPU when its GPU copy was made from another file', async () => {
+    const sidecarPath = join(dir, 'semantic', 'model_fused_gpu.json');
+    const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(sidecarPath, JSON.stringify({ ...sidecar, sourceSha256: '0'.repeat(64) }));
+    const files = await locateModel(dir, 'semantic');
+    expect((await loadManifest(files, 'gpu')).fused).toBeUndefined();
+    expect((await loadManifest(files, 'cpu')).fused?.file).toBe(join(dir, 'semantic', 'model_fused.onnx'));
+  });
+});
