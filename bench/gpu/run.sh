@@ -32,14 +32,14 @@ run() { # label, seconds, command...
   if timeout "$limit" "$@" >$work/line 2>$work/err; then
     tail -1 $work/line | sed "s/^{/{\"label\":\"$label\",/" | tee -a "$results"
   else
-    echo "FAILED ($?): $label"; grep -v -i -E 'warn|VerifyEachNode' $work/err | tail -8
+    echo "FAILED ($?): $label"; grep -v -E '^\s+at |VerifyEachNode' $work/err | head -12 | cut -c1-600
   fi
 }
 
 # Models: the full-size random jina-v2-shaped pair (its ONNX files are too big to carry), then the fused copies:
 # `models` gets the CPU copy and the fp16 GPU copy (the product's files), `models-fp32` the same GPU copy in fp32.
 models=$work/models
-if want models; then
+if want models && [ ! -s "$models/domain/model_fused_gpu.onnx" ]; then
   echo "== models $(elapsed)"
   python3 tools/make_test_models.py --size "${BENCH_GPU_SIZE:-full}" --out "$models" >$work/models.log 2>&1 || { tail -20 $work/models.log; exit 1; }
   echo "== fuse $(elapsed)"

@@ -225,7 +225,7 @@ describe('embedding engine: the fused copies of the models (tools/fuse_model.py)
           precision: string;
           fused: Record<string, number>;
         };
-        expect(sidecar).toMatchObject({ precision: 'fp16', fused: { Attention: 2 } });
+        expect(sidecar).toMatchObject({ precision: 'fp16', fused: { Attention: 2, PaddingInBias: 2 } });
         expect(sidecar.fused.BlockedAttention).toBeUndefined();
         await cp(join(MODELS, role, 'model_fused_gpu.onnx'), join(dir, role, 'model_fused.onnx'));
         await writeFile(
