@@ -1,7 +1,7 @@
 import { listSupportedBackends } from 'onnxruntime-node';
 import type { Worker } from 'node:worker_threads';
 import { ModelLoadError, ProviderUnavailableError } from './errors';
-import type { LoadedModelInfo, RunRequest, RunResult, ThreadInit } from './inference-protocol';
+import type { LoadedModelInfo, Provider, RunRequest, RunResult, ThreadInit } from './inference-protocol';
 import type { Role } from './models-dir';
 import { ServiceThread } from './service-thread';
 
@@ -11,6 +11,16 @@ const PROVIDER_HINTS: Record<string, string> = {
 };
 
 type InferenceThread = ServiceThread<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>;
+
+/**
+ * The models each inference thread holds. On CPU a thread per model (side by side). On a GPU one thread holds both:
+ * ONNX Runtime's WebGPU context is one per process, and sessions running in two threads at once fail
+ * ("compute_pipeline.has_value() was false") or crash the process (seen with ONNX Runtime 1.30 on Mesa's Vulkan);
+ * the GPU runs one model at a time anyway.
+ */
+export function threadGroups<T>(provider: Provider, models: T[]): T[][] {
+  return provider === 'cpu' ? models.map((model) => [model]) : [models];
+}
 
 export interface InferenceClientOptions extends Omit<ThreadInit, 'models'> {
   models: ThreadInit['models'];
@@ -45,13 +55,9 @@ export class InferenceClient {
       );
     }
     const { sideBySideAttention, models, ...init } = options;
-    // On CPU a thread per model (side by side). On a GPU one thread holds both: ONNX Runtime's WebGPU context is
-    // one per process, and sessions running in two threads at once fail ("compute_pipeline.has_value() was false")
-    // or crash the process (seen with ONNX Runtime 1.30 on Mesa's Vulkan); the GPU runs one model at a time anyway.
-    const groups = options.provider === 'cpu' ? models.map((model) => [model]) : [models];
     const threads: InferenceThread[] = [];
     try {
-      for (const group of groups) {
+      for (const group of threadGroups(options.provider, models)) {
         threads.push(
           await ServiceThread.start<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>({
             script: 'inference-thread',
