@@ -549,32 +549,46 @@ def write_checked(source: Path, model: onnx.ModelProto, target: Path, sidecar: d
 
 
 def fold_padding_into_bias(model: onnx.ModelProto) -> int:
-    """Each fused Attention takes the padding as part of its additive bias ([batch, heads, length, length]: the ALiBi
-    bias plus -10,000 on padded keys, built once for all layers) instead of `mask_index`: ONNX Runtime's WebGPU
-    provider has no Attention kernel for a `mask_index` and ran those nodes on the CPU (measured on an H200: 4.4x
-    slower than the unfused graph, with 8 CPU cores busy). Returns the Attention nodes changed."""
+    """Each fused Attention takes the padding as part of its additive bias instead of `mask_index`: -10,000 on padded
+    keys, plus the ALiBi bias where the model has one ([batch, heads or 1, length, length], built once for all
+    layers). ONNX Runtime's WebGPU provider has no Attention kernel for a `mask_index` and ran those nodes on the
+    CPU (measured on an H200: 4.4x slower than the unfused graph, with 8 CPU cores busy). Returns the Attention
+    nodes changed."""
     graph = model.graph
     attentions = [n for n in graph.node if n.op_type == "Attention"]
     if not attentions:
         return 0
-    alibi = attentions[0].input[5] if len(attentions[0].input) > 5 else ""
-    if not alibi or any(len(n.input) < 6 or n.input[5] != alibi for n in attentions):
-        raise SystemExit("fused attentions without one shared ALiBi bias: cannot fold the padding into it")
+    biases = {n.input[5] if len(n.input) > 5 else "" for n in attentions}
+    if len(biases) != 1:
+        raise SystemExit("fused attentions with different attention biases: cannot fold the padding into one")
+    alibi = biases.pop()
     const = lambda name, value: helper.make_node("Constant", [], [name], name=name, value=numpy_helper.from_array(value))
-    first = min(list(graph.node).index(n) for n in attentions)
+    node = lambda op, inputs, out: helper.make_node(op, inputs, [out], name=out)
     nodes = [
         helper.make_node("Cast", ["attention_mask"], ["shortlist_pad_keep"], name="shortlist_pad_keep", to=TensorProto.FLOAT),
         const("shortlist_pad_one", np.array(1.0, np.float32)),
         const("shortlist_pad_filter", np.array(-10000.0, np.float32)),
-        const("shortlist_pad_axes", np.array([1, 2], np.int64)),
-        helper.make_node("Sub", ["shortlist_pad_one", "shortlist_pad_keep"], ["shortlist_pad_drop"], name="shortlist_pad_drop"),
-        helper.make_node("Mul", ["shortlist_pad_drop", "shortlist_pad_filter"], ["shortlist_pad_2d"], name="shortlist_pad_2d"),
-        helper.make_node("Unsqueeze", ["shortlist_pad_2d", "shortlist_pad_axes"], ["shortlist_pad_bias"], name="shortlist_pad_bias"),
-        helper.make_node("Add", [alibi, "shortlist_pad_bias"], ["shortlist_attention_bias"], name="shortlist_attention_bias"),
+        const("shortlist_pad_key_axes", np.array([1, 2], np.int64)),
+        node("Sub", ["shortlist_pad_one", "shortlist_pad_keep"], "shortlist_pad_drop"),
+        node("Mul", ["shortlist_pad_drop", "shortlist_pad_filter"], "shortlist_pad_2d"),
+        node("Unsqueeze", ["shortlist_pad_2d", "shortlist_pad_key_axes"], "shortlist_pad_keys"),  # [batch, 1, 1, keys]
     ]
-    for offset, node in enumerate(nodes):
-        graph.node.insert(first + offset, node)
+    if alibi:  # [1, heads, length, length] + [batch, 1, 1, keys]
+        nodes.append(node("Add", [alibi, "shortlist_pad_keys"], "shortlist_attention_bias"))
+    else:  # the bias needs a query axis: + zeros [batch, 1, queries, 1]
+        nodes += [
+            const("shortlist_pad_zero", np.array(0.0, np.float32)),
+            const("shortlist_pad_query_axes", np.array([1, 3], np.int64)),
+            node("Mul", ["shortlist_pad_keep", "shortlist_pad_zero"], "shortlist_pad_zeros"),
+            node("Unsqueeze", ["shortlist_pad_zeros", "shortlist_pad_query_axes"], "shortlist_pad_queries"),
+            node("Add", ["shortlist_pad_keys", "shortlist_pad_queries"], "shortlist_attention_bias"),
+        ]
+    first = min(list(graph.node).index(n) for n in attentions)
+    for offset, n in enumerate(nodes):
+        graph.node.insert(first + offset, n)
     for n in attentions:
+        while len(n.input) < 6:
+            n.input.append("")
         n.input[3] = ""
         n.input[5] = "shortlist_attention_bias"
     prune(model)
