@@ -550,8 +550,8 @@ def write_checked(source: Path, model: onnx.ModelProto, target: Path, sidecar: d
 
 def fold_padding_into_bias(model: onnx.ModelProto) -> int:
     """Each fused Attention takes the padding as part of its additive bias instead of `mask_index`: -10,000 on padded
-    keys, plus the ALiBi bias where the model has one ([batch, heads or 1, length, length], built once for all
-    layers). ONNX Runtime's WebGPU provider has no Attention kernel for a `mask_index` and ran those nodes on the
+    keys, plus the ALiBi bias where the model has one ([batch, heads, length, length], built once for all layers;
+    full size, since WebGPU's attention shader indexes it without broadcasting). ONNX Runtime's WebGPU provider has no Attention kernel for a `mask_index` and ran those nodes on the
     CPU (measured on an H200: 4.4x slower than the unfused graph, with 8 CPU cores busy). Returns the Attention
     nodes changed."""
     graph = model.graph
@@ -575,13 +575,18 @@ def fold_padding_into_bias(model: onnx.ModelProto) -> int:
     ]
     if alibi:  # [1, heads, length, length] + [batch, 1, 1, keys]
         nodes.append(node("Add", [alibi, "shortlist_pad_keys"], "shortlist_attention_bias"))
-    else:  # the bias needs a query axis: + zeros [batch, 1, queries, 1]
+    else:  # full size, as WebGPU reads it without broadcasting: + zeros [batch, 1, queries, 1] + zeros [1, heads, 1, 1]
+        heads = {attribute(n, "num_heads") for n in attentions}
+        if len(heads) != 1:
+            raise SystemExit("fused attentions with different head counts: cannot fold the padding into one bias")
         nodes += [
             const("shortlist_pad_zero", np.array(0.0, np.float32)),
             const("shortlist_pad_query_axes", np.array([1, 3], np.int64)),
+            const("shortlist_pad_heads", np.zeros((1, heads.pop(), 1, 1), np.float32)),
             node("Mul", ["shortlist_pad_keep", "shortlist_pad_zero"], "shortlist_pad_zeros"),
             node("Unsqueeze", ["shortlist_pad_zeros", "shortlist_pad_query_axes"], "shortlist_pad_queries"),
-            node("Add", ["shortlist_pad_keys", "shortlist_pad_queries"], "shortlist_attention_bias"),
+            node("Add", ["shortlist_pad_keys", "shortlist_pad_queries"], "shortlist_pad_rows"),
+            node("Add", ["shortlist_pad_rows", "shortlist_pad_heads"], "shortlist_attention_bias"),
         ]
     first = min(list(graph.node).index(n) for n in attentions)
     for offset, n in enumerate(nodes):
@@ -619,10 +624,13 @@ def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
     worst = write_checked(source, model, target, {"fused": stats, "attentionBlock": blocked or None}, 0.99999, blocked)
     print(f"{target}: {stats}, least cosine to the source {worst:.8f}")
 
-    # The GPU copy: no blocked attention (a GPU holds an 8k pass's full attention, and control flow runs on the
-    # CPU: the If/Loop graph gave NaN on WebGPU), the padding folded into the attention bias, weights and activations
-    # in fp16 (fp32 on request, to measure
-    # what the fusions alone are worth on a GPU).
+    if (source.parent / INT8_SOURCE).exists():
+        quantize_fused(source, target, hidden_out)
+
+    # The GPU copy (last: a model it cannot be made for still gets the CPU copies): no blocked attention (a GPU
+    # holds an 8k pass's full attention, and control flow runs on the CPU: the If/Loop graph gave NaN on WebGPU), the
+    # padding folded into the attention bias, weights and activations in fp16 (fp32 on request, to measure what
+    # the fusions alone are worth on a GPU).
     model, stats, _ = fused_graph(source, num_heads, hidden, 0)
     stats["PaddingInBias"] = fold_padding_into_bias(model)
     gpu = source.parent / GPU_FUSED_NAME
@@ -630,9 +638,6 @@ def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
     sidecar = {"fused": stats, "precision": gpu_precision}
     worst = write_checked(source, to_fp16(model) if fp16 else model, gpu, sidecar, GPU_FLOOR if fp16 else 0.99999, 0)
     print(f"{gpu}: {gpu_precision}, {stats}, least cosine to the source {worst:.6f}")
-
-    if (source.parent / INT8_SOURCE).exists():
-        quantize_fused(source, target, hidden_out)
 
 
 def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
@@ -642,8 +647,8 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
     without VNNI (AVX2 only) ONNX Runtime's u8 x s8 kernel saturates its 16-bit sums, and the tiny model's vectors
     then moved with their padding (cosine 0.897 to the same row alone; the engine refuses such a model); unsigned
     was also the closer of the two to fp32 on all-MiniLM-L6-v2 (least cosine 0.9906 vs 0.9882). The fused Attention stays fp32: QAttention takes no
-    ALiBi bias, and on all-MiniLM-L6-v2 quantizing it lowered the least cosine to fp32 (0.9882 -> 0.9862 on 60
-    texts) and made vectors move more with their batch. Checked against the fp32 source on the same random inputs
+    ALiBi bias, and on all-MiniLM-L6-v2 quantizing it lowered the least cosine to fp32 (measured with signed
+    weights: 0.9882 -> 0.9862 on 60 texts) and made vectors move more with their batch. Checked against the fp32 source on the same random inputs
     as the fused copy (recorded, not a gate: random weights say little about INT8 quality, which bench:embed
     measures on a real model)."""
     ops = ["MatMul"]

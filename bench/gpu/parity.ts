@@ -20,8 +20,16 @@ const candidate = read(candidatePath!).slice(0, reference.length);
 if (candidate.length !== reference.length)
   throw new Error(`${candidate.length} vs ${reference.length} documents`);
 const summary = (role: keyof Vectors) => {
-  const cosines = candidate.map((v, i) => cosine(v[role], reference[i]![role])).sort((a, b) => a - b);
-  return { min: cosines[0], median: cosines[Math.floor(cosines.length / 2)] };
+  // A NaN vector (written to JSON as nulls) counts as the worst: NaN would stop the sort from ordering the rest.
+  const cosines = candidate
+    .map((v, i) => cosine(v[role], reference[i]![role]))
+    .map((c) => (Number.isFinite(c) ? c : -Infinity))
+    .sort((a, b) => a - b);
+  return {
+    min: cosines[0],
+    median: cosines[Math.floor(cosines.length / 2)],
+    notFinite: cosines.filter((c) => c === -Infinity).length,
+  };
 };
 process.stdout.write(
   `${JSON.stringify({ parity: label, documents: candidate.length, semantic: summary('semantic'), domain: summary('domain') })}\n`,

@@ -17,7 +17,7 @@ export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/n
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader
 nproc
 work=/tmp/gpu
-mkdir -p $work && xz -dc .gpu/node.xz >$work/node && chmod +x $work/node && tar -C $work -xJf .gpu/app.tar.xz
+mkdir -p $work && rm -f $work/v-*.jsonl && xz -dc .gpu/node.xz >$work/node && chmod +x $work/node && tar -C $work -xJf .gpu/app.tar.xz
 node=$work/node
 app=$work/app
 corpus=$work/corpus.jsonl

@@ -190,12 +190,15 @@ export class EmbeddingEngine {
     return this.client.restarts;
   }
 
-  /** Batches that ran through both models at once, and through one after the other (a long pass). */
+  /**
+   * Batches that ran through both models at once, and through one after the other (a long pass), on CPU; on a GPU
+   * one thread runs both models of every batch in turn, counted in neither.
+   */
   get roleScheduling(): { sideBySide: number; oneAfterAnother: number } {
     return { ...this.client.scheduling };
   }
 
-  /** The inference threads now running, one per model (observability; they change after a restart). */
+  /** The inference threads now running, one per model on CPU, one on a GPU (observability; they change after a restart). */
   get inferenceThreads() {
     return this.client.currentThreads;
   }

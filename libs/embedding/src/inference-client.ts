@@ -39,7 +39,7 @@ export interface InferenceClientOptions extends Omit<ThreadInit, 'models'> {
  * (crash, out-of-memory kill) is replaced and the batches it held are sent again (ServiceThread).
  */
 export class InferenceClient {
-  /** Batches run through both models at once, and one model after the other. */
+  /** Batches run through both models at once, and one model after the other (threads of their own: CPU). */
   readonly scheduling = { sideBySide: 0, oneAfterAnother: 0 };
 
   private constructor(
@@ -55,27 +55,27 @@ export class InferenceClient {
       );
     }
     const { sideBySideAttention, models, ...init } = options;
-    const threads: InferenceThread[] = [];
-    try {
-      for (const group of threadGroups(options.provider, models)) {
-        threads.push(
-          await ServiceThread.start<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>({
-            script: 'inference-thread',
-            name: `inference (${group.map((m) => m.role).join(', ')})`,
-            init: { ...init, models: group },
-            initError: (kind, message) => {
-              if (kind === 'model') return new ModelLoadError(message);
-              const hint = PROVIDER_HINTS[init.provider];
-              return new ProviderUnavailableError(
-                `EMBED_PROVIDER=${init.provider} cannot start: ${message.split('\n')[0]}${hint ? ` (${hint})` : ''}`,
-              );
-            },
-          }),
-        );
-      }
-    } catch (error) {
+    const started = await Promise.allSettled(
+      threadGroups(options.provider, models).map((group) =>
+        ServiceThread.start<ThreadInit, LoadedModelInfo[], RunRequest, RunResult>({
+          script: 'inference-thread',
+          name: `inference (${group.map((m) => m.role).join(', ')})`,
+          init: { ...init, models: group },
+          initError: (kind, message) => {
+            if (kind === 'model') return new ModelLoadError(message);
+            const hint = PROVIDER_HINTS[init.provider];
+            return new ProviderUnavailableError(
+              `EMBED_PROVIDER=${init.provider} cannot start: ${message.split('\n')[0]}${hint ? ` (${hint})` : ''}`,
+            );
+          },
+        }),
+      ),
+    );
+    const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
       await Promise.all(threads.map((t) => t.close()));
-      throw error;
+      throw failed.reason;
     }
     return new InferenceClient(threads, sideBySideAttention);
   }
@@ -90,7 +90,7 @@ export class InferenceClient {
     return this.threads.reduce((sum, t) => sum + t.restarts, 0);
   }
 
-  /** The live threads, one per model, e.g. to watch their resources; they change after a restart. */
+  /** The live threads (one per model on CPU, one on a GPU), e.g. to watch their resources; they change after a restart. */
   get currentThreads(): Worker[] {
     return this.threads.map((t) => t.currentThread);
   }
