@@ -43,7 +43,6 @@ FUSED_NAME = "model_fused.onnx"
 FORMAT = 1
 INT8_SOURCE = "model_quantized.onnx"  # the INT8 export of the same model (tools/make_test_models.py: quantize_int8)
 INT8_FUSED_NAME = "model_quantized_fused.onnx"
-INT8_SIDECAR_NAME = "model_quantized_fused.json"
 DEFAULT_BLOCK = 1024
 GPU_FUSED_NAME = "model_fused_gpu.onnx"  # fp16, attention not blocked: for the WebGPU and CUDA providers
 # fp16 keeps ~3 significant digits per activation: pooled vectors stay within cosine 0.999 of fp32 (measured: see
@@ -498,9 +497,9 @@ def find_source(folder: Path) -> Path:
     raise SystemExit(f"{folder}: no model.onnx or onnx/model.onnx")
 
 
-def fused_graph(source: Path, num_heads: int, hidden: int, block: int) -> tuple[onnx.ModelProto, dict, str]:
-    """The source model with fused attention (blocked above `block` tokens; 0: never), ONNX Runtime's BERT fusions
-    and mean pooling; with what was fused and the source's per-token output name."""
+def fused_graph(source: Path, num_heads: int, hidden: int) -> tuple[onnx.ModelProto, dict, str, set[str]]:
+    """The source model with fused attention and ONNX Runtime's BERT fusions; with what was fused, the source's
+    per-token output name and the attention biases (ALiBi) the fused attentions take."""
     from onnxruntime.transformers import optimizer
     from onnxruntime.transformers.fusion_options import FusionOptions
 
@@ -519,41 +518,59 @@ def fused_graph(source: Path, num_heads: int, hidden: int, block: int) -> tuple[
     )
     stats = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
     stats["Attention"] = attention
-    if biases and block > 0:
-        slopes = [alibi_slopes_of(optimized.model, name, num_heads) for name in sorted(biases)]
-        if any(not np.array_equal(s, slopes[0]) for s in slopes):
-            raise SystemExit(f"{source}: layers with different ALiBi slopes: no blocked attention")
-        stats["BlockedAttention"] = block_long_attention(optimized.model, slopes[0], block)
-    add_mean_pooling(optimized.model)
-    if not any(o.domain == "com.microsoft" for o in optimized.model.opset_import):
-        optimized.model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return optimized.model, stats, outputs[0]
+    return optimized.model, stats, outputs[0], biases
 
 
-def write_checked(source: Path, model: onnx.ModelProto, target: Path, sidecar: dict, floor: float, parity_block: int) -> float:
-    """Saves `model` as `target` with its sidecar (`target` with .json) when its pooled vectors match the source's to
-    cosine >= `floor`; else writes nothing and stops."""
-    hidden_out = onnx.load(str(source), load_external_data=False).graph.output[0].name
+def block_attention(source: Path, model: onnx.ModelProto, biases: set[str], num_heads: int, block: int) -> int:
+    """Blocked attention above `block` tokens (block_long_attention), where the fused attentions share one ALiBi
+    bias; returns the attentions blocked (0: none, or no ALiBi)."""
+    if not biases or block <= 0:
+        return 0
+    slopes = [alibi_slopes_of(model, name, num_heads) for name in sorted(biases)]
+    if any(not np.array_equal(s, slopes[0]) for s in slopes):
+        raise SystemExit(f"{source}: layers with different ALiBi slopes: no blocked attention")
+    return block_long_attention(model, slopes[0], block)
+
+
+def pooled(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Mean pooling inside the graph, and the contrib-op domain declared."""
+    add_mean_pooling(model)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return model
+
+
+def write_sidecar(target: Path, source: Path, **fields) -> None:
+    """`target`'s sidecar (`target` with .json): the file it was made from and both files' sha256, which the engine
+    checks before it runs `target` (libs/embedding/src/models-dir.ts), then `fields`."""
+    sidecar = {
+        "format": FORMAT, "source": source.name, "sourceSha256": sha256(source), "file": target.name,
+        "sha256": sha256(target), "output": "sentence_embedding", **fields,
+    }
+    target.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+
+
+def write_checked(
+    source: Path, hidden_out: str, model: onnx.ModelProto, target: Path, sidecar: dict, floor: float, parity_block: int,
+) -> float:
+    """Saves `model` as `target` with its sidecar when its pooled vectors match the source's (per-token output
+    `hidden_out`) to cosine >= `floor`; else writes nothing and stops."""
     onnx.checker.check_model(model)
     onnx.save(model, str(target))
     worst = check_parity(source, target, hidden_out, parity_block)
     if worst < floor:
         target.unlink()
         raise SystemExit(f"{source}: {target.name}'s vectors differ from the source's (least cosine {worst:.7f}); not written")
-    sidecar = {
-        "format": FORMAT, "source": source.name, "sourceSha256": sha256(source), "file": target.name,
-        "sha256": sha256(target), "output": "sentence_embedding", **sidecar, "parityMinCosine": worst,
-    }
-    target.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    write_sidecar(target, source, **sidecar, parityMinCosine=worst)
     return worst
 
 
 def fold_padding_into_bias(model: onnx.ModelProto) -> int:
     """Each fused Attention takes the padding as part of its additive bias instead of `mask_index`: -10,000 on padded
     keys, plus the ALiBi bias where the model has one ([batch, heads, length, length], built once for all layers;
-    full size, since WebGPU's attention shader indexes it without broadcasting). ONNX Runtime's WebGPU provider has no Attention kernel for a `mask_index` and ran those nodes on the
-    CPU (measured on an H200: 4.4x slower than the unfused graph, with 8 CPU cores busy). Returns the Attention
-    nodes changed."""
+    full size, since WebGPU's attention shader indexes it without broadcasting). ONNX Runtime's WebGPU provider has
+    no Attention kernel for a `mask_index` and ran those nodes on the CPU (measured on an H200: 4.4x slower than
+    the unfused graph, with 8 CPU cores busy). Returns the Attention nodes changed."""
     graph = model.graph
     attentions = [n for n in graph.node if n.op_type == "Attention"]
     if not attentions:
@@ -618,10 +635,18 @@ def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
     config = json.loads((folder / "config.json").read_text())
     num_heads, hidden = int(config["num_attention_heads"]), int(config["hidden_size"])
 
-    model, stats, hidden_out = fused_graph(source, num_heads, hidden, block)
-    blocked = block if "BlockedAttention" in stats else 0
+    # One fusion pass for both copies: the GPU copy starts from a copy of the graph before the CPU one is blocked.
+    model, stats, hidden_out, biases = fused_graph(source, num_heads, hidden)
+    gpu_model = onnx.ModelProto()
+    gpu_model.CopyFrom(model)
+    gpu_stats = dict(stats)
+
+    blocked = block_attention(source, model, biases, num_heads, block)
+    if blocked:
+        stats["BlockedAttention"] = blocked
     target = source.parent / FUSED_NAME
-    worst = write_checked(source, model, target, {"fused": stats, "attentionBlock": blocked or None}, 0.99999, blocked)
+    sidecar = {"fused": stats, "attentionBlock": block if blocked else None}
+    worst = write_checked(source, hidden_out, pooled(model), target, sidecar, 0.99999, block if blocked else 0)
     print(f"{target}: {stats}, least cosine to the source {worst:.8f}")
 
     if (source.parent / INT8_SOURCE).exists():
@@ -631,13 +656,15 @@ def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
     # holds an 8k pass's full attention, and control flow runs on the CPU: the If/Loop graph gave NaN on WebGPU), the
     # padding folded into the attention bias, weights and activations in fp16 (fp32 on request, to measure what
     # the fusions alone are worth on a GPU).
-    model, stats, _ = fused_graph(source, num_heads, hidden, 0)
-    stats["PaddingInBias"] = fold_padding_into_bias(model)
+    gpu_model = pooled(gpu_model)
+    gpu_stats["PaddingInBias"] = fold_padding_into_bias(gpu_model)
     gpu = source.parent / GPU_FUSED_NAME
     fp16 = gpu_precision == "fp16"
-    sidecar = {"fused": stats, "precision": gpu_precision}
-    worst = write_checked(source, to_fp16(model) if fp16 else model, gpu, sidecar, GPU_FLOOR if fp16 else 0.99999, 0)
-    print(f"{gpu}: {gpu_precision}, {stats}, least cosine to the source {worst:.6f}")
+    sidecar = {"fused": gpu_stats, "precision": gpu_precision}
+    worst = write_checked(
+        source, hidden_out, to_fp16(gpu_model) if fp16 else gpu_model, gpu, sidecar, GPU_FLOOR if fp16 else 0.99999, 0,
+    )
+    print(f"{gpu}: {gpu_precision}, {gpu_stats}, least cosine to the source {worst:.6f}")
 
 
 def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
@@ -646,10 +673,10 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
     and per output channel, as the model's own INT8 export. Not signed: u8 x s8 is VNNI's fast path, but on a CPU
     without VNNI (AVX2 only) ONNX Runtime's u8 x s8 kernel saturates its 16-bit sums, and the tiny model's vectors
     then moved with their padding (cosine 0.897 to the same row alone; the engine refuses such a model); unsigned
-    was also the closer of the two to fp32 on all-MiniLM-L6-v2 (least cosine 0.9906 vs 0.9882). The fused Attention stays fp32: QAttention takes no
-    ALiBi bias, and on all-MiniLM-L6-v2 quantizing it lowered the least cosine to fp32 (measured with signed
-    weights: 0.9882 -> 0.9862 on 60 texts) and made vectors move more with their batch. Checked against the fp32 source on the same random inputs
-    as the fused copy (recorded, not a gate: random weights say little about INT8 quality, which bench:embed
+    was also the closer of the two to fp32 on all-MiniLM-L6-v2 (least cosine 0.9906 vs 0.9882). The fused
+    Attention stays fp32: QAttention takes no ALiBi bias, and on all-MiniLM-L6-v2 quantizing it lowered the least
+    cosine to fp32 (measured with signed weights: 0.9882 -> 0.9862 on 60 texts) and made vectors move more with
+    their batch. Checked against the fp32 source on the same random inputs as the fused copy (recorded, not a gate: random weights say little about INT8 quality, which bench:embed
     measures on a real model)."""
     ops = ["MatMul"]
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -660,19 +687,10 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
         extra_options={"DefaultTensorType": TensorProto.FLOAT},  # contrib ops' outputs have no inferred type
     )
     worst = check_parity(source, target, hidden_out, 0)
-    int8_source = source.parent / INT8_SOURCE
-    sidecar = {
-        "format": FORMAT,
-        "source": int8_source.name,
-        "sourceSha256": sha256(int8_source),
-        "fusedFrom": fused.name,
-        "file": target.name,
-        "sha256": sha256(target),
-        "output": "sentence_embedding",
-        "quantization": {"weights": "uint8, per channel", "ops": ops},
-        "fp32MinCosine": worst,
-    }
-    (source.parent / INT8_SIDECAR_NAME).write_text(json.dumps(sidecar, indent=2) + "\n")
+    write_sidecar(
+        target, source.parent / INT8_SOURCE, fusedFrom=fused.name,
+        quantization={"weights": "uint8, per channel", "ops": ops}, fp32MinCosine=worst,
+    )
     print(f"{target}: INT8 ({', '.join(ops)}), least cosine to the fp32 source {worst:.5f}")
 
 

@@ -64,7 +64,8 @@ export type FusedTarget = 'cpu' | 'gpu';
  * quantized, CPU only).
  */
 const FUSED_SUFFIX: Record<FusedTarget, string> = { cpu: '_fused', gpu: '_fused_gpu' };
-const isFusedCopy = (file: string) => /_fused(_gpu)?\.onnx$/.test(file);
+const isFusedCopy = (file: string) =>
+  Object.values(FUSED_SUFFIX).some((suffix) => file.endsWith(`${suffix}.onnx`));
 const fusedFiles = (onnxPath: string, target: FusedTarget) => {
   const stem = onnxPath.replace(/\.onnx$/, '') + FUSED_SUFFIX[target];
   return { file: `${stem}.onnx`, sidecar: `${stem}.json` };
