@@ -60,6 +60,22 @@ export function ensureQualityModels(
   return dir;
 }
 
+/**
+ * The fused copies of a models directory's models (tools/fuse_model.py: fp32, INT8, GPU), made again unless they
+ * were written by this very tool with these arguments (a stamp beside them): a changed tool, a new INT8 recipe
+ * say, makes them again.
+ */
+export function ensureFusedCopies(models: string, args: string[] = []): void {
+  const tool = join(root, 'tools', 'fuse_model.py');
+  const stamp = createHash('sha256').update(readFileSync(tool)).update(args.join(' ')).digest('hex');
+  const stampFile = join(models, '.fuse_model-sha256');
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
+  execFileSync(ensureToolsVenv(), [tool, ...args, ...['semantic', 'domain'].map((r) => join(models, r))], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  writeFileSync(stampFile, stamp);
+}
+
 /** The labelled corpus, written by tools/make_quality_corpus.py (standard library only) when its generator changed. */
 export function ensureQualityCorpus(): string {
   const generator = join(root, 'tools', 'make_quality_corpus.py');
