@@ -35,7 +35,28 @@ describe('models directory: the fused copy for the processor that runs the model
     const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8')) as Record<string, unknown>;
     await writeFile(sidecarPath, JSON.stringify({ ...sidecar, sourceSha256: '0'.repeat(64) }));
     const files = await locateModel(dir, 'semantic');
-    expect((await loadManifest(files, 'gpu')).fused).toBeUndefined();
-    expect((await loadManifest(files, 'cpu')).fused?.file).toBe(join(dir, 'semantic', 'model_fused.onnx'));
+    const gpu = await loadManifest(files, 'gpu');
+    expect(gpu.fused).toBeUndefined();
+    expect(gpu.fusedIgnored).toMatch(
+      /^model_fused_gpu\.onnx was made from another model\.onnx \(sha256 000000000000, this one [0-9a-f]{12}\); run tools\/fuse_model\.py on semantic\/ again$/,
+    );
+    const cpu = await loadManifest(files, 'cpu');
+    expect(cpu.fused?.file).toBe(join(dir, 'semantic', 'model_fused.onnx'));
+    expect(cpu.fusedIgnored).toBeUndefined();
+  });
+
+  it('says why a damaged fused copy, or one without its sidecar, is ignored', async () => {
+    const files = await locateModel(dir, 'semantic');
+    const fusedPath = join(dir, 'semantic', 'model_fused.onnx');
+    await writeFile(fusedPath, Buffer.concat([await readFile(fusedPath), Buffer.from([0])]));
+    const damaged = await loadManifest(files, 'cpu');
+    expect(damaged.fused).toBeUndefined();
+    expect(damaged.fusedIgnored).toMatch(
+      /^model_fused\.onnx is not the file tools\/fuse_model\.py wrote \(sha256 [0-9a-f]{12}, its sidecar says [0-9a-f]{12}\)/,
+    );
+    await rm(join(dir, 'semantic', 'model_fused.json'));
+    expect((await loadManifest(files, 'cpu')).fusedIgnored).toBe(
+      'model_fused.onnx has no model_fused.json beside it; run tools/fuse_model.py on semantic/ again',
+    );
   });
 });

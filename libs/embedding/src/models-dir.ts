@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { coerceError } from '@shortlist/config';
 import { ModelLoadError } from './errors';
 
@@ -31,6 +31,8 @@ export interface ModelManifest {
    * `model_fused_gpu.onnx`, the same fusions in fp16 without blocked attention (cosine >= 0.999 to the source).
    */
   fused?: FusedModel;
+  /** Why the fused copy beside the model is not used (stale, damaged, or without its sidecar), when there is one. */
+  fusedIgnored?: string;
   /** Filled by the inference thread from the session itself. */
   inputNames?: string[];
   outputName?: string;
@@ -198,8 +200,8 @@ export async function loadManifest(files: ModelFiles, target: FusedTarget = 'cpu
   };
   if (fusedInfo) {
     const fused = await fusedCopy(files.onnxPath, sha256, target);
-    if (fused)
-      manifest.fused = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, ...fused };
+    if ('ignored' in fused) manifest.fusedIgnored = fused.ignored;
+    else manifest.fused = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, ...fused };
   }
   // Best effort: a read-only models directory still works, it only derives again next time.
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n').catch(() => undefined);
@@ -209,23 +211,32 @@ export async function loadManifest(files: ModelFiles, target: FusedTarget = 'cpu
 /**
  * The sha256 and precision of the fused copy for `target` beside a model, when its sidecar (`model_fused.json`,
  * `model_fused_gpu.json`) says it was made from this very file (its sha256) and the fused file is the one the tool
- * wrote (its sha256); else undefined: a stale or damaged copy is ignored, the model itself is used.
+ * wrote (its sha256); else why not: a stale or damaged copy is ignored, the model itself is used.
  */
 async function fusedCopy(
   onnxPath: string,
   sha256: string,
   target: FusedTarget,
-): Promise<Pick<FusedModel, 'sha256' | 'precision'> | undefined> {
+): Promise<Pick<FusedModel, 'sha256' | 'precision'> | { ignored: string }> {
   const { file, sidecar: sidecarPath } = fusedFiles(onnxPath, target);
-  if (!existsSync(sidecarPath)) return undefined;
+  const rerun = `run tools/fuse_model.py on ${basename(dirname(onnxPath))}/ again`;
+  if (!existsSync(sidecarPath))
+    return { ignored: `${basename(file)} has no ${basename(sidecarPath)} beside it; ${rerun}` };
   const sidecar = (await readJson(sidecarPath)) as {
     source?: string;
     sourceSha256?: string;
     sha256?: string;
     precision?: string;
   };
-  if (sidecar.source !== basename(onnxPath) || sidecar.sourceSha256 !== sha256) return undefined;
+  if (sidecar.source !== basename(onnxPath) || sidecar.sourceSha256 !== sha256) {
+    return {
+      ignored: `${basename(file)} was made from another ${sidecar.source ?? 'file'} (sha256 ${String(sidecar.sourceSha256).slice(0, 12)}, this one ${sha256.slice(0, 12)}); ${rerun}`,
+    };
+  }
   const fused = await sha256File(file);
-  if (fused !== sidecar.sha256) return undefined;
+  if (fused !== sidecar.sha256)
+    return {
+      ignored: `${basename(file)} is not the file tools/fuse_model.py wrote (sha256 ${fused.slice(0, 12)}, its sidecar says ${String(sidecar.sha256).slice(0, 12)}); ${rerun}`,
+    };
   return { sha256: fused, precision: sidecar.precision === 'fp16' ? 'fp16' : 'fp32' };
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { basename } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { loadSections } from '@shortlist/config';
 import {
@@ -92,7 +93,9 @@ export function registerModels(program: Command): void {
 
   models
     .command('list')
-    .description('show the installed models: file, size, sha256, dimensions, context')
+    .description(
+      'show the installed models: file, size, sha256, dimensions, context, and the fused copy the engine runs (or why not)',
+    )
     .option('--models <dir>', 'models directory (default: MODELS_DIR)')
     .option('--quantized', 'inspect the INT8 ONNX files')
     .action(
@@ -102,8 +105,13 @@ export function registerModels(program: Command): void {
         for (const role of ROLES) {
           try {
             const m = await loadManifest(await locateModel(dir, role, options.quantized));
+            const fused = m.fused
+              ? `fused copy ${basename(m.fused.file)}`
+              : m.fusedIgnored
+                ? `fused copy ignored: ${m.fusedIgnored}`
+                : 'no fused copy';
             process.stdout.write(
-              `${role}\t${m.name}\t${m.onnxFile}\t${mb(m.onnxSize)}\tsha256:${m.sha256.slice(0, 12)}\t${m.dims}-D\t${m.maxTokens} tokens\n`,
+              `${role}\t${m.name}\t${m.onnxFile}\t${mb(m.onnxSize)}\tsha256:${m.sha256.slice(0, 12)}\t${m.dims}-D\t${m.maxTokens} tokens\t${fused}\n`,
             );
           } catch (error) {
             if (!(error instanceof ModelLoadError)) throw error;
