@@ -20,7 +20,10 @@ export const TINY_MODELS = join(root, 'test', 'fixtures', 'models', 'tiny');
  */
 export function ensureToolsVenv(log: (message: string) => void = () => undefined): string {
   const requirements = join(root, 'tools', 'requirements.txt');
-  const stamp = createHash('sha256').update(readFileSync(requirements)).digest('hex');
+  const stamp = createHash('sha256')
+    .update(readFileSync(requirements))
+    .update(readFileSync(join(root, 'tools', 'requirements-fuse.txt'))) // which requirements.txt includes
+    .digest('hex');
   const stampFile = join(root, 'tools', '.venv', '.requirements-sha256');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return python;
   if (!existsSync(python)) {
