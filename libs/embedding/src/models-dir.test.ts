@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest, locateModel } from './models-dir';
@@ -37,7 +37,7 @@ describe('models directory: the fused copy for the processor that runs the model
     const files = await locateModel(dir, 'semantic');
     const gpu = await loadManifest(files, 'gpu');
     expect(gpu.fused).toBeUndefined();
-    expect(gpu.fusedIgnored).toMatch(
+    expect(gpu.fusedIgnored?.reason).toMatch(
       /^model_fused_gpu\.onnx was made from another model\.onnx \(sha256 000000000000, this one [0-9a-f]{12}\); run tools\/fuse_model\.py on semantic\/ again$/,
     );
     const cpu = await loadManifest(files, 'cpu');
@@ -51,12 +51,31 @@ describe('models directory: the fused copy for the processor that runs the model
     await writeFile(fusedPath, Buffer.concat([await readFile(fusedPath), Buffer.from([0])]));
     const damaged = await loadManifest(files, 'cpu');
     expect(damaged.fused).toBeUndefined();
-    expect(damaged.fusedIgnored).toMatch(
+    expect(damaged.fusedIgnored?.reason).toMatch(
       /^model_fused\.onnx is not the file tools\/fuse_model\.py wrote \(sha256 [0-9a-f]{12}, its sidecar says [0-9a-f]{12}\)/,
     );
     await rm(join(dir, 'semantic', 'model_fused.json'));
-    expect((await loadManifest(files, 'cpu')).fusedIgnored).toBe(
+    expect((await loadManifest(files, 'cpu')).fusedIgnored?.reason).toBe(
       'model_fused.onnx has no model_fused.json beside it; run tools/fuse_model.py on semantic/ again',
+    );
+    // The cached manifest follows the files: the copy gone, nothing is ignored any more.
+    await rm(fusedPath);
+    const none = await loadManifest(files, 'cpu');
+    expect(none.fused).toBeUndefined();
+    expect(none.fusedIgnored).toBeUndefined();
+  });
+
+  it('names the model folder, not onnx/, in a Hugging Face layout', async () => {
+    const folder = join(dir, 'semantic');
+    await mkdir(join(folder, 'onnx'));
+    for (const file of ['model.onnx', 'model_fused.onnx', 'model_fused.json'])
+      await rename(join(folder, file), join(folder, 'onnx', file));
+    const files = await locateModel(dir, 'semantic');
+    expect(files.onnxPath).toBe(join(folder, 'onnx', 'model.onnx'));
+    expect((await loadManifest(files, 'cpu')).fused?.file).toBe(join(folder, 'onnx', 'model_fused.onnx'));
+    await writeFile(join(folder, 'onnx', 'model_fused.json'), '{}');
+    expect((await loadManifest(files, 'cpu')).fusedIgnored?.reason).toMatch(
+      /^model_fused\.onnx was made from another file .*; run tools\/fuse_model\.py on semantic\/ again$/,
     );
   });
 });

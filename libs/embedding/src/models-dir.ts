@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { coerceError } from '@shortlist/config';
 import { ModelLoadError } from './errors';
 
@@ -31,8 +31,11 @@ export interface ModelManifest {
    * `model_fused_gpu.onnx`, the same fusions in fp16 without blocked attention (cosine >= 0.999 to the source).
    */
   fused?: FusedModel;
-  /** Why the fused copy beside the model is not used (stale, damaged, or without its sidecar), when there is one. */
-  fusedIgnored?: string;
+  /**
+   * The fused copy beside the model that is not used, and why (made from another file, damaged, no sidecar); with
+   * the file's and its sidecar's size and mtime, so that a cached manifest is derived again when either changes.
+   */
+  fusedIgnored?: IgnoredCopy;
   /** Filled by the inference thread from the session itself. */
   inputNames?: string[];
   outputName?: string;
@@ -40,11 +43,22 @@ export interface ModelManifest {
 
 interface FusedModel {
   file: string;
+  /** Of its sidecar (`model_fused.json`): a changed sidecar derives the manifest again. */
+  sidecarMtimeMs: number;
   /** What the weights and activations are stored in (the sidecar's `precision`; fp32 when it names none). */
   precision: 'fp32' | 'fp16';
   size: number;
   mtimeMs: number;
   sha256: string;
+}
+
+interface IgnoredCopy {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  /** -1: there is none. */
+  sidecarMtimeMs: number;
+  reason: string;
 }
 
 export interface ModelFiles {
@@ -155,18 +169,21 @@ export async function loadManifest(files: ModelFiles, target: FusedTarget = 'cpu
   const info = await stat(files.onnxPath);
   const manifestPath = join(files.dir, MANIFEST);
   const tokenizerSha256 = await sha256File(files.tokenizerPath);
-  const fusedPath = fusedFiles(files.onnxPath, target).file;
+  const { file: fusedPath, sidecar: sidecarPath } = fusedFiles(files.onnxPath, target);
   const fusedInfo = existsSync(fusedPath) ? await stat(fusedPath) : undefined;
+  const sidecarMtimeMs = existsSync(sidecarPath) ? (await stat(sidecarPath)).mtimeMs : -1;
   if (existsSync(manifestPath)) {
     const cached = (await readJson(manifestPath)) as unknown as ModelManifest;
+    const copy = cached.fused ?? cached.fusedIgnored;
     if (
       cached.onnxFile === files.onnxPath &&
       cached.onnxSize === info.size &&
       cached.onnxMtimeMs === info.mtimeMs &&
       cached.tokenizerSha256 === tokenizerSha256 &&
-      (cached.fused?.file ?? fusedPath) === fusedPath &&
-      (cached.fused?.size ?? -1) === (fusedInfo?.size ?? -1) &&
-      (cached.fused?.mtimeMs ?? -1) === (fusedInfo?.mtimeMs ?? -1)
+      (copy?.file ?? fusedPath) === fusedPath &&
+      (copy?.size ?? -1) === (fusedInfo?.size ?? -1) &&
+      (copy?.mtimeMs ?? -1) === (fusedInfo?.mtimeMs ?? -1) &&
+      (copy?.sidecarMtimeMs ?? sidecarMtimeMs) === sidecarMtimeMs
     ) {
       return cached;
     }
@@ -199,9 +216,10 @@ export async function loadManifest(files: ModelFiles, target: FusedTarget = 'cpu
     pooling: 'mean',
   };
   if (fusedInfo) {
-    const fused = await fusedCopy(files.onnxPath, sha256, target);
-    if ('ignored' in fused) manifest.fusedIgnored = fused.ignored;
-    else manifest.fused = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, ...fused };
+    const fused = await fusedCopy(files, sha256, target);
+    const copy = { file: fusedPath, size: fusedInfo.size, mtimeMs: fusedInfo.mtimeMs, sidecarMtimeMs };
+    if ('ignored' in fused) manifest.fusedIgnored = { ...copy, reason: fused.ignored };
+    else manifest.fused = { ...copy, ...fused };
   }
   // Best effort: a read-only models directory still works, it only derives again next time.
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n').catch(() => undefined);
@@ -214,12 +232,12 @@ export async function loadManifest(files: ModelFiles, target: FusedTarget = 'cpu
  * wrote (its sha256); else why not: a stale or damaged copy is ignored, the model itself is used.
  */
 async function fusedCopy(
-  onnxPath: string,
+  { onnxPath, dir }: ModelFiles,
   sha256: string,
   target: FusedTarget,
 ): Promise<Pick<FusedModel, 'sha256' | 'precision'> | { ignored: string }> {
   const { file, sidecar: sidecarPath } = fusedFiles(onnxPath, target);
-  const rerun = `run tools/fuse_model.py on ${basename(dirname(onnxPath))}/ again`;
+  const rerun = `run tools/fuse_model.py on ${basename(dir)}/ again`;
   if (!existsSync(sidecarPath))
     return { ignored: `${basename(file)} has no ${basename(sidecarPath)} beside it; ${rerun}` };
   const sidecar = (await readJson(sidecarPath)) as {

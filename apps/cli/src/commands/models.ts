@@ -108,7 +108,7 @@ export function registerModels(program: Command): void {
             const fused = m.fused
               ? `fused copy ${basename(m.fused.file)}`
               : m.fusedIgnored
-                ? `fused copy ignored: ${m.fusedIgnored}`
+                ? `fused copy ignored: ${m.fusedIgnored.reason}`
                 : 'no fused copy (tools/fuse_model.py makes one)';
             process.stdout.write(
               `${role}\t${m.name}\t${m.onnxFile}\t${mb(m.onnxSize)}\tsha256:${m.sha256.slice(0, 12)}\t${m.dims}-D\t${m.maxTokens} tokens\t${fused}\n`,
