@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
@@ -75,6 +75,23 @@ describe('shortlist embed', () => {
       .split('\n')
       .map((l) => (JSON.parse(l) as { id: string }).id);
     expect(ids).toEqual(['a', 'd']);
+  });
+
+  it('says when a model runs unfused although a copy lies beside it, and why', async () => {
+    const models = join(dir, 'stale-models');
+    await cp(MODELS, models, { recursive: true });
+    const sidecar = join(models, 'domain', 'model_fused.json');
+    const fields = JSON.parse(await readFile(sidecar, 'utf8')) as Record<string, unknown>;
+    await writeFile(sidecar, JSON.stringify({ ...fields, sourceSha256: '0'.repeat(64) }));
+    const input = join(dir, 'one.jsonl');
+    await writeFile(input, '{"id":"a","text":"Nurse"}\n');
+    const result = runCli(['embed', '--models', models, '--in', input, '--out', '-']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'shortlist embed: the domain model runs unfused: model_fused.onnx was made from another model.onnx (sha256 000000000000',
+    );
+    expect(result.stderr).not.toContain('the semantic model runs unfused');
+    expect(JSON.parse(result.stdout)).toMatchObject({ id: 'a' });
   });
 
   it('names a models directory that is not one, with exit code 69', () => {

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const store = new S3ObjectStore(createS3Client(config.s3), bucket);
   await store.checkReachable();
   const engine = await EmbeddingEngine.open({ modelsDir: config.models.dir, ...config.embed });
+  for (const warning of engine.fusedCopyWarnings) log.warn(warning);
   const modelIds = await registerEngineModels(database.db, engine.models);
   const queues = new JobQueues(connection, config.redis.prefix);
 

@@ -84,6 +84,17 @@ export class EmbeddingEngine {
     private readonly semanticBatcher: Batcher<Float32Array>,
   ) {}
 
+  /**
+   * One line per model that runs as it is although a fused copy lies beside it (stale, damaged, no sidecar), and
+   * why: slower than it should be, so the worker logs them and `shortlist embed` prints them.
+   */
+  get fusedCopyWarnings(): string[] {
+    return ROLES.flatMap((role) => {
+      const ignored = this.models[role].fusedIgnored;
+      return ignored ? [`the ${role} model runs unfused: ${ignored.reason}`] : [];
+    });
+  }
+
   static async open(options: EngineOptions): Promise<EmbeddingEngine> {
     const files = await Promise.all(
       ROLES.map((role) => locateModel(options.modelsDir, role, options.quantized)),
@@ -116,7 +127,12 @@ export class EmbeddingEngine {
     const batchTokens = options.batchTokens ?? 8192;
     const useFused = options.fused ?? provider === 'cpu';
     const onnxPath = (i: number) => (useFused ? manifests[i]!.fused?.file : undefined) ?? files[i]!.onnxPath;
-    if (!useFused) for (const manifest of manifests) delete manifest.fused;
+    if (!useFused) {
+      for (const manifest of manifests) {
+        delete manifest.fused;
+        delete manifest.fusedIgnored;
+      }
+    }
     let client: InferenceClient;
     try {
       client = await InferenceClient.start({

@@ -55,6 +55,7 @@ export function registerEmbed(program: Command): void {
           maxDocumentTokens: config.embed.maxDocumentTokens,
           batchTokens: config.embed.batchTokens,
         });
+        for (const warning of engine.fusedCopyWarnings) process.stderr.write(`shortlist embed: ${warning}\n`);
         const input = options.in === '-' ? process.stdin : createReadStream(options.in);
         const out = options.out === '-' ? process.stdout : createWriteStream(options.out);
         let failed = 0;
