@@ -41,7 +41,6 @@ const python = join(root, 'tools', '.venv', 'bin', 'python');
 const fullModels = join(root, '.shortlist', 'models', 'random-full');
 /** The same models fused without the blocked attention (`--attention-block 0`): the long section's "before". */
 const unblockedModels = join(root, '.shortlist', 'models', 'random-full-unblocked');
-const qualityModels = join(root, '.shortlist', 'models', 'minilm');
 const GiB = 1024 ** 3;
 
 interface RunFigures {
@@ -80,9 +79,8 @@ function ensureTools(): void {
   }
   step('the same without the blocked attention (--attention-block 0), unless current');
   ensureFusedCopies(unblockedModels, ['--attention-block', '0']);
-  ensureQualityModels('minilm', step);
   step('fusing all-MiniLM-L6-v2 (fp32 and INT8) for the quality check, unless current');
-  ensureFusedCopies(qualityModels);
+  ensureFusedCopies(ensureQualityModels('minilm', step));
 }
 
 /** Runs one contender in its own process (so its peak RSS is its own) and reads its JSON line. */
@@ -147,6 +145,7 @@ async function qualityTexts(): Promise<QualityTexts[]> {
  */
 async function int8Quality(): Promise<QualityCorpus[]> {
   const corpora = await qualityTexts();
+  const qualityModels = ensureQualityModels('minilm'); // made in ensureTools: here its folder
   const embedAll = async (quantized: boolean, fused = true) => {
     const engine = await EmbeddingEngine.open({ modelsDir: qualityModels, quantized, fused });
     if (quantized && fused && !engine.models.semantic.fused)

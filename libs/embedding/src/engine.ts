@@ -127,11 +127,10 @@ export class EmbeddingEngine {
     const batchTokens = options.batchTokens ?? 8192;
     const useFused = options.fused ?? provider === 'cpu';
     const onnxPath = (i: number) => (useFused ? manifests[i]!.fused?.file : undefined) ?? files[i]!.onnxPath;
-    if (!useFused) {
-      for (const manifest of manifests) {
-        delete manifest.fused;
-        delete manifest.fusedIgnored;
-      }
+    // Not asked for, a fused copy is neither used nor worth a warning.
+    for (const manifest of useFused ? [] : manifests) {
+      delete manifest.fused;
+      delete manifest.fusedIgnored;
     }
     let client: InferenceClient;
     try {
