@@ -1,5 +1,6 @@
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -112,6 +113,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     ]);
     expect(result.stderr).toMatch(/3 file\(s\) skipped/);
     expect(result.stderr).toMatch(/random test models/);
+    expect(result.stderr).not.toMatch(/runs unfused/);
   });
 
   it('does no extraction or inference on an unchanged re-run, and the ranking is the same', () => {
@@ -318,6 +320,27 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(result.stderr).toMatch(
       /shortlist: 1 resume file\(s\): 1 read now, 0 reused from .*, 0 skipped; the job description .*job\.txt lies in the folder and is not ranked\n/,
     );
+  });
+
+  it('says when a model runs unfused although a fused copy lies beside it, and why', () => {
+    const models = join(work, 'stale-models');
+    cpSync(MODELS, models, { recursive: true });
+    const sidecar = join(models, 'semantic', 'model_fused.json');
+    const fields = JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>;
+    writeFileSync(sidecar, JSON.stringify({ ...fields, sourceSha256: '0'.repeat(64) }));
+    const folder = join(work, 'one-resume');
+    mkdirSync(folder);
+    copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(folder, 'resume.txt'));
+    const result = runCli(
+      ['screen', '--job', job, '--resumes', folder, '--models', models, '--data-dir', join(work, 'd8')],
+      ENV,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'shortlist: the semantic model runs unfused: model_fused.onnx was made from another model.onnx (sha256 000000000000',
+    );
+    expect(result.stderr).not.toMatch(/the domain model runs unfused/);
+    expect(result.stdout).toMatch(/resume\.txt/);
   });
 
   it('refuses a job description it cannot read with exit 65 and the reason, ranking nothing', () => {

@@ -205,6 +205,8 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     }
   };
   process.on('SIGINT', interrupt);
+  // Printed with the closing lines: a line written now would be overwritten by the status line and the bars.
+  const warnings: string[] = [];
   let report: ScreeningReport;
   try {
     report = await screenFolder({
@@ -216,6 +218,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
       overrides,
       evidence: args.evidence ?? Math.min(args.top ?? DEFAULT_EVIDENCE, DEFAULT_EVIDENCE),
       onStatus: status,
+      onWarning: (warning) => warnings.push(warning),
       onPlan: (counted) => {
         plan = counted;
         if (!bars) {
@@ -250,6 +253,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     bars?.stop();
     process.removeListener('SIGINT', interrupt);
   }
+  for (const warning of warnings) process.stderr.write(`shortlist: ${warning}\n`);
   if (report.interrupted) {
     process.stderr.write(
       'shortlist: interrupted; what was finished is kept in the data directory: run the same command to resume\n',

@@ -56,6 +56,8 @@ export interface ScreeningOptions {
   onProgress?: (progress: StageProgress) => void;
   /** What it is doing before the bars start (loading models, hashing files), for the screen. */
   onStatus?: (message: string) => void;
+  /** What the user should know about how this run computes (a model running unfused beside its fused copy, why). */
+  onWarning?: (message: string) => void;
   /** The work counted before any starts: documents to extract, and to embed (the bars' totals). */
   onPlan?: (plan: { extract: number; embed: number }) => void;
   /** Aborted (Ctrl-C): finish what is running, keep it, stop. */
@@ -204,6 +206,7 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       }
     }
     engine = await opening;
+    for (const warning of engine.fusedCopyWarnings) options.onWarning?.(warning);
     const modelIds = await registerEngineModels(db, engine.models);
     // This data directory is one user's: the models they run now are the ones its rankings use (after a switch,
     // say from the fallback models to the pulled nbk ones, documents get their vectors and labels again).
