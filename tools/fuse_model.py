@@ -646,11 +646,12 @@ def fuse(folder: Path, block: int, gpu_precision: str = "fp16") -> None:
         stats["BlockedAttention"] = blocked
     target = source.parent / FUSED_NAME
     sidecar = {"fused": stats, "attentionBlock": block if blocked else None}
-    worst = write_checked(source, hidden_out, pooled(model), target, sidecar, 0.99999, block if blocked else 0)
+    model = pooled(model)
+    worst = write_checked(source, hidden_out, model, target, sidecar, 0.99999, block if blocked else 0)
     print(f"{target}: {stats}, least cosine to the source {worst:.8f}")
 
     if (source.parent / INT8_SOURCE).exists():
-        quantize_fused(source, target, hidden_out, int(config["num_hidden_layers"]))
+        quantize_fused(source, target, gelu_fed_matmuls(model), hidden_out, int(config["num_hidden_layers"]))
 
     # The GPU copy (last: a model it cannot be made for still gets the CPU copies): no blocked attention (a GPU
     # holds an 8k pass's full attention, and control flow runs on the CPU: the If/Loop graph gave NaN on WebGPU), the
@@ -686,10 +687,10 @@ def gelu_fed_matmuls(model: onnx.ModelProto) -> list[str]:
     return found
 
 
-def quantize_fused(source: Path, fused: Path, hidden_out: str, layers: int) -> None:
+def quantize_fused(source: Path, fused: Path, kept: list[str], hidden_out: str, layers: int) -> None:
     """The INT8 copy of the fused graph, beside the model's own INT8 file (which the engine loads with `quantized`):
     dynamic quantization of the MatMul weights, signed per output channel in a 7-bit range (`reduce_range`), except
-    the feed-forward down-projections, which stay fp32.
+    the feed-forward down-projections (`kept`: gelu_fed_matmuls of the fused graph), which stay fp32.
 
     Why those stay fp32: dynamic quantization gives a MatMul's input one scale for the whole batch, and the input of
     the down-projection (after GELU) is wide and skewed. On all-MiniLM-L6-v2 (24 texts, Python onnxruntime, least
@@ -710,7 +711,6 @@ def quantize_fused(source: Path, fused: Path, hidden_out: str, layers: int) -> N
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     ops = ["MatMul"]
-    kept = gelu_fed_matmuls(onnx.load(str(fused)))
     if len(kept) != layers:
         print(
             f"warning: {fused}: {len(kept)} GELU-fed MatMuls for {layers} layers; the down-projections not found are"
