@@ -94,6 +94,44 @@ describe('shortlist embed', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ id: 'a' });
   });
 
+  it('checks its files before any work: one line each, and never writes over its input', async () => {
+    const input = join(dir, 'keep.jsonl');
+    const lines = '{"id":"a","text":"Nurse"}\n';
+    await writeFile(input, lines);
+    const cases: [string[], number, string][] = [
+      [['--in', input, '--out', input], 64, `--out ${input}: is the input (--in); write it elsewhere`],
+      [['--in', join(dir, 'nope.jsonl'), '--out', '-'], 64, `--in ${join(dir, 'nope.jsonl')}: no such file`],
+      [['--in', dir, '--out', '-'], 64, `--in ${dir}: is a folder; give a file`],
+      [['--in', input, '--out', dir], 73, `--out ${dir}: is a folder; give a file name`],
+      [
+        ['--in', input, '--out', join(dir, 'missing', 'x.jsonl')],
+        73,
+        `--out ${join(dir, 'missing', 'x.jsonl')}: no such folder ${join(dir, 'missing')}`,
+      ],
+    ];
+    for (const [args, status, message] of cases) {
+      const result = runCli(['embed', '--models', MODELS, ...args]);
+      expect({ args, status: result.status, stderr: result.stderr }).toEqual({
+        args,
+        status,
+        stderr: `shortlist: ${message}\n`,
+      });
+    }
+    expect(await readFile(input, 'utf8')).toBe(lines);
+  });
+
+  it('names the first 20 lines it skips and counts the rest (a file that is not JSONL at all)', async () => {
+    const input = join(dir, 'not-jsonl.txt');
+    await writeFile(input, Array.from({ length: 50 }, (_, i) => `plain text ${i}`).join('\n') + '\n');
+    const result = runCli(['embed', '--models', MODELS, '--in', input, '--out', '-']);
+    expect(result.status).toBe(1);
+    const named = result.stderr.split('\n').filter((l) => /: line \d+: not valid JSON$/.test(l));
+    expect(named).toHaveLength(20);
+    expect(named[0]).toBe('shortlist embed: line 1: not valid JSON');
+    expect(result.stderr).toContain('shortlist embed: ... and 30 more line(s) skipped\n');
+    expect(result.stderr).toMatch(/shortlist embed: 0 embedded, 50 skipped/);
+  });
+
   it('names a models directory that is not one, with exit code 69', () => {
     const result = runCli(['embed', '--models', join(dir, 'nowhere'), '--in', '-', '--out', '-']);
     expect(result.status).toBe(69);

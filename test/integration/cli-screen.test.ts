@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,6 +226,30 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
         /^shortlist: --out \/nonexistent\/dir\/x\.csv: no such folder \/nonexistent\/dir\n$/,
       ],
       [['--out', work], 73, /^shortlist: --out .*: is a folder; give a file name\n$/],
+      [['--out', job], 64, /^shortlist: --out .*job\.txt: is the job description; write it elsewhere\n$/],
+      [
+        ['--out', join(resumes, 'nested', 'report.html')],
+        64,
+        /^shortlist: --out .*report\.html: lies in the resumes folder .*resumes, where the next run would read it as a resume; write it elsewhere\n$/,
+      ],
+      [['--data-dir', job], 73, /^shortlist: --data-dir .*job\.txt: is a file; give a folder\n$/],
+      [
+        ['--data-dir', join(job, 'data')],
+        73,
+        /^shortlist: --data-dir .*job\.txt\/data: cannot be made, .*job\.txt is a file\n$/,
+      ],
+      [['--threshold', '0x1'], 64, /^shortlist: --threshold 0x1: not a number\n$/],
+      [
+        ['--top', '10001'],
+        64,
+        /^shortlist: option '--top <n>' argument '10001' is invalid\. expected an integer from 1 to 10000 \(see --help\)\n$/,
+      ],
+      [
+        ['--evidence', '2147483648'],
+        64,
+        /^shortlist: option '--evidence <n>' argument '2147483648' is invalid\. expected an integer from 0 to 1000 \(see --help\)\n$/,
+      ],
+      [['--bogus'], 64, /^shortlist: unknown option '--bogus' \(see --help\)\n$/],
       [
         [],
         64,
@@ -341,6 +366,101 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     );
     expect(result.stderr).not.toMatch(/the domain model runs unfused/);
     expect(result.stdout).toMatch(/resume\.txt/);
+  });
+
+  it('refuses a resumes folder with no resume in it, before any work', () => {
+    const empty = join(work, 'no-resumes');
+    mkdirSync(empty);
+    const dataDir = join(work, 'no-resumes-data');
+    const none = runCli(
+      ['screen', '--job', job, '--resumes', empty, '--models', MODELS, '--data-dir', dataDir],
+      ENV,
+    );
+    expect(none).toMatchObject({
+      status: 64,
+      stderr: `shortlist: --resumes ${empty}: no resume files in it\n`,
+    });
+    copyFileSync(job, join(empty, 'job.txt'));
+    const onlyJob = runCli(
+      [
+        'screen',
+        '--job',
+        join(empty, 'job.txt'),
+        '--resumes',
+        empty,
+        '--models',
+        MODELS,
+        '--data-dir',
+        dataDir,
+      ],
+      ENV,
+    );
+    expect(onlyJob).toMatchObject({
+      status: 64,
+      stderr: `shortlist: --resumes ${empty}: no resume files in it besides the job description\n`,
+    });
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('ranks a resume reached through a symbolic link', () => {
+    const linked = join(work, 'linked');
+    mkdirSync(linked);
+    symlinkSync(join(fixtures, 'docs', 'resume.txt'), join(linked, 'link.txt'));
+    const result = runCli(
+      [
+        'screen',
+        '--job',
+        job,
+        '--resumes',
+        linked,
+        '--models',
+        MODELS,
+        '--data-dir',
+        join(work, 'd9'),
+        '--format',
+        'json',
+      ],
+      ENV,
+    );
+    expect(result.status).toBe(0);
+    expect(reportSchema.parse(JSON.parse(result.stdout)).results.map((r) => r.file)).toEqual(['link.txt']);
+  });
+
+  it('refuses a job description over the size limit with exit 65, ranking nothing', () => {
+    const big = join(work, 'big-job.txt');
+    writeFileSync(big, 'Data engineer. '.repeat(100));
+    const result = runCli(
+      ['screen', '--job', big, '--resumes', resumes, '--models', MODELS, '--data-dir', join(work, 'd10')],
+      { ...ENV, MAX_DOCUMENT_BYTES: '1000' },
+    );
+    expect(result.status).toBe(65);
+    expect(result.stderr).toMatch(
+      /shortlist: the job description .*big-job\.txt cannot be read \(too_large: .*1000 bytes\): nothing was ranked\n$/,
+    );
+  });
+
+  it('refuses a data directory another run holds (exit 75), and runs once it is free', async () => {
+    const stuck = join(work, 'held');
+    mkdirSync(stuck);
+    copyFileSync(join(fixtures, 'bad', 'hang.pdf'), join(stuck, 'hang.pdf'));
+    const dataDir = join(work, 'held-data');
+    const args = ['screen', '--job', job, '--resumes', stuck, '--models', MODELS, '--data-dir', dataDir];
+    const first = startCli(args, { ...ENV, EXTRACT_TIMEOUT_MS: '600000' });
+    await waitFor('the parser to be running', () =>
+      childProcesses(first.child.pid!).find((c) => c.command.includes('extract-child')),
+    );
+    const second = await runCliAsync(args, ENV);
+    expect(second).toMatchObject({
+      status: 75,
+      stderr: `shortlist: --data-dir ${dataDir}: in use by another shortlist screen; wait for it to finish, or give another --data-dir\n`,
+    });
+    first.interruptGroup();
+    await first.stderrLine(/stopping after the documents in hand/);
+    first.interruptGroup();
+    expect((await first.exited).status).toBe(130);
+    const third = await runCliAsync(args, { ...ENV, EXTRACT_TIMEOUT_MS: '1000' });
+    expect(third.stderr).not.toMatch(/in use by another/);
+    expect(third.stderr).toMatch(/hang\.pdf: /);
   });
 
   it('refuses a job description it cannot read with exit 65 and the reason, ranking nothing', () => {

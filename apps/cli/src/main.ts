@@ -13,7 +13,11 @@ import { coerceError, ExitCode } from '@shortlist/config';
 const program = new Command('shortlist')
   .description('Screen resumes against job descriptions with sentence-embedding models.')
   .exitOverride()
-  .showHelpAfterError();
+  // An argument commander refuses (unknown option, missing or invalid value) as one line, like every other problem.
+  .configureOutput({
+    outputError: (message, write) =>
+      write(`shortlist: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+  });
 
 registerMigrate(program);
 registerKeys(program);

@@ -11,6 +11,8 @@ export const ExitCode = {
   unavailable: 69,
   /** An output file cannot be created (`shortlist screen --out` in a missing or read-only folder). */
   cannotCreate: 73,
+  /** Busy: what the command needs is in use (`shortlist screen`: another run holds the data directory). */
+  busy: 75,
   /** A bug: an error nobody anticipated. */
   internal: 70,
   /** A configuration variable is wrong or missing. */

@@ -2,7 +2,7 @@ export { handleExtract } from './extract-stage';
 export { handleEmbed } from './embed-stage';
 export { handleRank } from './rank-stage';
 export { handleNightly } from './nightly-stage';
-export { ScreeningRequestError, createScreeningRun } from './screening-runs';
+export { SCREENING_LIMITS, ScreeningRequestError, createScreeningRun } from './screening-runs';
 export { STAGE_HANDLERS } from './stage-handlers';
 export type { StageHandler } from './stage-handlers';
 export { InProcessRunner } from './in-process-runner';

@@ -16,6 +16,10 @@ import {
 } from '@shortlist/scoring';
 
 /** Why a screening cannot start; the API answers each with its own status. */
+
+/** The most results a run keeps (`top`) and quotes evidence for: the API's and `shortlist screen`'s bounds. */
+export const SCREENING_LIMITS = { top: 10_000, evidence: 1_000 } as const;
+
 export class ScreeningRequestError extends Error {
   override readonly name = 'ScreeningRequestError';
   constructor(

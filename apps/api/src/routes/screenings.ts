@@ -11,6 +11,7 @@ import {
 import type { JobQueues } from '@shortlist/queue';
 import {
   InvalidIntakeError,
+  SCREENING_LIMITS,
   ScreeningRequestError,
   checkText,
   createScreeningRun,
@@ -706,11 +707,11 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
           type: 'object',
           properties: {
             scope: { type: 'string', enum: schema.screeningScope.enumValues, default: 'applicants' },
-            top: { type: 'integer', minimum: 1, maximum: 10_000 },
+            top: { type: 'integer', minimum: 1, maximum: SCREENING_LIMITS.top },
             evidence: {
               type: 'integer',
               minimum: 0,
-              maximum: 1000,
+              maximum: SCREENING_LIMITS.evidence,
               default: 50,
               description:
                 "How many of the best results get evidence: each resume's passages most similar to the " +

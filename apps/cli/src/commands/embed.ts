@@ -5,10 +5,13 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { EmptyDocumentError, ExitCode, coerceError, loadSections } from '@shortlist/config';
 import { EmbeddingEngine } from '@shortlist/embedding';
+import { checkInputFile, checkOutputFile } from '../arguments';
 import { runCommand } from '../run-command';
 
 /** Documents embedded at once: enough for the batcher to fill batches, few enough to bound memory. */
 const WINDOW = 64;
+/** Skipped lines named on stderr; the rest are counted. */
+const MAX_REPORTED = 20;
 
 interface Line {
   number: number;
@@ -44,6 +47,13 @@ export function registerEmbed(program: Command): void {
     .option('--quantized', 'use the INT8 ONNX files')
     .action(
       runCommand(async (options: { in: string; out: string; models?: string; quantized?: boolean }) => {
+        if (options.in !== '-') await checkInputFile('--in', options.in);
+        if (options.out !== '-')
+          await checkOutputFile(
+            '--out',
+            options.out,
+            options.in === '-' ? [] : [{ path: options.in, why: 'is the input (--in)' }],
+          );
         const config = loadSections(['models', 'embed']);
         const engine = await EmbeddingEngine.open({
           modelsDir: options.models ?? config.models.dir,
@@ -60,9 +70,10 @@ export function registerEmbed(program: Command): void {
         const out = options.out === '-' ? process.stdout : createWriteStream(options.out);
         let failed = 0;
         let done = 0;
+        // Each line skipped is named, up to a point: a file that is not JSONL at all (a PDF given as --in) would
+        // otherwise print one line per line of it.
         const report = (message: string) => {
-          failed++;
-          process.stderr.write(`shortlist embed: ${message}\n`);
+          if (++failed <= MAX_REPORTED) process.stderr.write(`shortlist embed: ${message}\n`);
         };
         // Windows of documents embedded concurrently, written in input order.
         const flush = async (window: Line[]) => {
@@ -113,6 +124,8 @@ export function registerEmbed(program: Command): void {
             await once(out, 'finish');
           }
         }
+        if (failed > MAX_REPORTED)
+          process.stderr.write(`shortlist embed: ... and ${failed - MAX_REPORTED} more line(s) skipped\n`);
         process.stderr.write(
           `shortlist embed: ${done} embedded, ${failed} skipped, padding overhead ${((engine.paddingRatio - 1) * 100).toFixed(1)}%\n`,
         );

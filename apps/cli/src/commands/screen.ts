@@ -1,13 +1,14 @@
-import { constants, existsSync } from 'node:fs';
-import { access, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, loadSections } from '@shortlist/config';
 import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
 import { ModelLoadError } from '@shortlist/embedding';
-import type { StageProgress } from '@shortlist/pipeline';
+import { SCREENING_LIMITS, type StageProgress } from '@shortlist/pipeline';
 import { clearEarlyNotice } from '../early-notice';
+import { ArgumentError, checkDataFolder, checkOutputFile, decimal, integerIn, statOf } from '../arguments';
 import { runCommand } from '../run-command';
 import { screenFolder, type ScreeningReport } from '../screen/embedded-screening';
 import { FORMATS, RANDOM_MODELS_WARNING, render, usesRandomModels, type Format } from '../screen/render';
@@ -31,17 +32,6 @@ export interface ScreenArguments {
   evidence?: number;
 }
 
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
-const nonNegative = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
-  return n;
-};
-
 /** Evidence for the rows shown, by default: --top of them, at most this many. */
 const DEFAULT_EVIDENCE = 50;
 const format = (value: string) => {
@@ -54,26 +44,18 @@ const format = (value: string) => {
 export const hasModels = (dir: string) =>
   existsSync(join(dir, 'semantic')) && existsSync(join(dir, 'domain'));
 
-function usage(message: string, code: number = ExitCode.usage): void {
-  clearEarlyNotice();
-  process.stderr.write(`shortlist: ${message}\n`);
-  process.exitCode = code;
-}
-
-/** Undefined when the path cannot be examined (missing, or unreadable): each caller names the option at fault. */
-const statOf = (path: string) => stat(path).catch(() => undefined);
-
 /**
  * The score parameters of the command line, checked as the API checks its `params` (same ranges), each error
  * naming the option: `--threshold 2: Too big: expected number to be <=1`.
  */
-function scoreOverrides(args: ScreenArguments): ScoreOverrides | string {
+function scoreOverrides(args: ScreenArguments): ScoreOverrides {
   const overrides: ScoreOverrides = {};
   for (const name of ['threshold', 'boost', 'penalty'] as const) {
     const text = args[name];
     if (text === undefined) continue;
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value)) return `--${name} ${text}: not a number`;
+    const value = decimal(text);
+    if (value === undefined || !Number.isFinite(value))
+      throw new ArgumentError(`--${name} ${text}: not a number`);
     overrides[name] = value;
   }
   if (args.hardGate) overrides.hardGate = true;
@@ -82,41 +64,38 @@ function scoreOverrides(args: ScreenArguments): ScoreOverrides | string {
   } catch (error) {
     if (!(error instanceof InvalidScoreParamsError)) throw error;
     const field = /^params\.(\w+): (.*)$/.exec(error.message);
-    if (!field) return error.message;
+    if (!field) throw new ArgumentError(error.message);
     const option = field[1] === 'hardGate' ? 'hard-gate' : field[1]!;
-    return `--${option} ${String(args[field[1] as keyof ScreenArguments])}: ${field[2]}`;
+    throw new ArgumentError(`--${option} ${String(args[field[1] as keyof ScreenArguments])}: ${field[2]}`);
   }
   return overrides;
 }
 
 /**
  * Every argument checked before any work, each problem as one line: the job a file, the resumes a folder, the
- * score parameters in range (64), and --out a file that can be created (73).
+ * score parameters in range (64), --out a file that can be created (73) and that is no input (it would replace the
+ * job description, or be read as a resume by the next run), the data directory one that can be made (73).
  */
-async function checkArguments(args: ScreenArguments): Promise<ScoreOverrides | undefined> {
+async function checkArguments(args: ScreenArguments): Promise<ScoreOverrides> {
   const job = await statOf(args.job);
-  if (!job) return void usage(`--job ${args.job}: no such file`);
-  if (job.isDirectory()) return void usage(`--job ${args.job}: is a folder; give the job description's file`);
+  if (!job) throw new ArgumentError(`--job ${args.job}: no such file`);
+  if (job.isDirectory())
+    throw new ArgumentError(`--job ${args.job}: is a folder; give the job description's file`);
   const resumes = await statOf(args.resumes);
-  if (!resumes) return void usage(`--resumes ${args.resumes}: no such folder`);
+  if (!resumes) throw new ArgumentError(`--resumes ${args.resumes}: no such folder`);
   if (!resumes.isDirectory())
-    return void usage(`--resumes ${args.resumes}: is a file; give the folder that holds the resumes`);
+    throw new ArgumentError(`--resumes ${args.resumes}: is a file; give the folder that holds the resumes`);
   const overrides = scoreOverrides(args);
-  if (typeof overrides === 'string') return void usage(overrides);
-  if (args.out) {
-    const out = await statOf(args.out);
-    const folder = dirname(resolve(args.out));
-    if (out?.isDirectory())
-      return void usage(`--out ${args.out}: is a folder; give a file name`, ExitCode.cannotCreate);
-    if (!(await statOf(folder))?.isDirectory())
-      return void usage(`--out ${args.out}: no such folder ${folder}`, ExitCode.cannotCreate);
-    const writable = await access(out ? args.out : folder, constants.W_OK).then(
-      () => true,
-      () => false,
-    );
-    if (!writable)
-      return void usage(`--out ${args.out}: cannot write there (permission denied)`, ExitCode.cannotCreate);
-  }
+  if (args.out)
+    await checkOutputFile('--out', args.out, [
+      { path: args.job, why: 'is the job description' },
+      {
+        path: args.resumes,
+        folder: true,
+        why: `lies in the resumes folder ${args.resumes}, where the next run would read it as a resume`,
+      },
+    ]);
+  await checkDataFolder('--data-dir', args.dataDir);
   return overrides;
 }
 
@@ -140,7 +119,6 @@ function progressLines(): (progress: StageProgress) => void {
 /** Runs the embedded screening with progress on a terminal, prints or writes the ranking, reports skipped files. */
 export async function runScreen(args: ScreenArguments): Promise<void> {
   const overrides = await checkArguments(args);
-  if (!overrides) return;
   const config = loadSections(['models', 'embed', 'extract', 'ingest']);
   const modelsDir = args.models ?? config.models.dir;
   if (!hasModels(modelsDir)) {
@@ -296,7 +274,11 @@ export function registerScreen(program: Command): void {
     .description('rank a folder of resumes against a job description, on this machine (no services needed)')
     .requiredOption('--job <file>', 'the job description (text, PDF, DOCX or HTML)')
     .requiredOption('--resumes <dir>', 'folder of resumes (searched recursively)')
-    .option('--top <n>', 'keep the n best', positive)
+    .option(
+      '--top <n>',
+      `keep the n best (at most ${SCREENING_LIMITS.top})`,
+      integerIn(1, SCREENING_LIMITS.top),
+    )
     .option('--threshold <x>', 'domain similarity above which a candidate is boosted (-1..1; default 0.5)')
     .option('--boost <x>', 'factor of candidates above the threshold (0..10; default 1.2)')
     .option('--penalty <x>', 'factor of candidates at or below it (0..10; default 0.6)')
@@ -304,7 +286,7 @@ export function registerScreen(program: Command): void {
     .option(
       '--evidence <n>',
       'quote the passages most similar to the job for the n best (default: the rows shown, at most 50; 0: none)',
-      nonNegative,
+      integerIn(0, SCREENING_LIMITS.evidence),
     )
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, format, 'table' as Format)
     .option('--out <file>', 'write the output to a file instead of stdout')

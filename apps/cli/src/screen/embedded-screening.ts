@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { lock } from 'proper-lockfile';
 import {
   DocumentRepository,
   DomainRepository,
@@ -32,6 +33,7 @@ import {
 import { coerceError, ExitCode, SetupError } from '@shortlist/config';
 import type { GateAudit, ScoreOverrides, ScoreParams } from '@shortlist/scoring';
 import { LocalObjectStore, ObjectTooLargeError } from '@shortlist/storage';
+import { ArgumentError } from '../arguments';
 import { jobTitle } from './job-title';
 
 export interface ScreeningOptions {
@@ -118,19 +120,45 @@ export interface ScreeningReport {
   interrupted: boolean;
 }
 
-/** Files under a folder, recursively, in a stable order; hidden files skipped. */
+/** Files under a folder, recursively, in a stable order (links to files included); hidden files skipped. */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name))
-    .filter(
-      (path) =>
-        !relative(dir, path)
-          .split('/')
-          .some((part) => part.startsWith('.')),
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    if (
+      relative(dir, path)
+        .split(sep)
+        .some((part) => part.startsWith('.'))
     )
-    .sort();
+      continue;
+    if (entry.isFile() || (entry.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isFile()))
+      files.push(path);
+  }
+  return files.sort();
+}
+
+/**
+ * The data directory, held by this run alone: PGlite is one process's database, and a second run on it would
+ * crash or corrupt the first. The lock (proper-lockfile: a folder beside it whose mtime the holder renews) is
+ * taken over once its holder has stopped renewing it for 10 s (killed).
+ */
+async function lockDataDirectory(dataDir: string): Promise<() => Promise<void>> {
+  try {
+    return await lock(dataDir, {
+      lockfilePath: join(dataDir, '.lock'),
+      stale: 10_000,
+      retries: 0,
+      // Renewal failed (the folder removed, the disk gone): the run goes on; the next run may not wait for it.
+      onCompromised: () => undefined,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    throw new ArgumentError(
+      `--data-dir ${dataDir}: in use by another shortlist screen; wait for it to finish, or give another --data-dir`,
+      ExitCode.busy,
+    );
+  }
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -146,7 +174,27 @@ async function sha256Of(path: string): Promise<string> {
  * stopped.
  */
 export async function screenFolder(options: ScreeningOptions): Promise<ScreeningReport> {
+  const listed = await listFiles(options.resumes);
+  // The job description inside the resumes folder is no candidate (it would rank itself first, at 1.000).
+  const files = listed.filter((file) => resolve(file) !== resolve(options.job));
+  if (files.length === 0)
+    throw new ArgumentError(
+      `--resumes ${options.resumes}: no resume files in it${listed.length > 0 ? ' besides the job description' : ''}`,
+    );
   await mkdir(options.dataDir, { recursive: true });
+  const unlock = await lockDataDirectory(options.dataDir);
+  try {
+    return await screenLocked(options, listed, files);
+  } finally {
+    await unlock();
+  }
+}
+
+async function screenLocked(
+  options: ScreeningOptions,
+  listed: string[],
+  files: string[],
+): Promise<ScreeningReport> {
   options.onStatus?.(`loading the models from ${options.models} and the data directory ${options.dataDir}`);
   // The models load on threads of their own while the database opens and the files are hashed here.
   const opening = EmbeddingEngine.open({ modelsDir: options.models, provider: 'cpu', ...options.embed });
@@ -190,10 +238,13 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
       return { ...(await documents.findById(tenantId, accepted.id))!, status: accepted.status };
     };
 
-    const jobDocument = await admit(options.job, 'posting');
-    const listed = await listFiles(options.resumes);
-    // The job description inside the resumes folder is no candidate (it would rank itself first, at 1.000).
-    const files = listed.filter((file) => resolve(file) !== resolve(options.job));
+    const jobDocument = await admit(options.job, 'posting').catch((error: unknown) => {
+      if (!(error instanceof ObjectTooLargeError)) throw error;
+      throw new JobDescriptionError(
+        `the job description ${options.job} cannot be read (too_large: ${error.message}): nothing was ranked`,
+        ExitCode.dataError,
+      );
+    });
     options.onStatus?.(`checking ${files.length} resume file(s) against ${options.dataDir}`);
     const fileDocuments = new Map<string, Document>();
     const skipped: { file: string; reason: string }[] = [];
