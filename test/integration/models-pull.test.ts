@@ -115,7 +115,7 @@ describe('shortlist models pull, against a local server answering like the hub',
     expect(cli.status).toBe(69);
     expect(cli.stderr).toBe(
       `shortlist: cannot reach the Hugging Face hub at ${closed.endpoint} (ECONNREFUSED): copy the model folders into ` +
-        'MODELS_DIR/semantic and MODELS_DIR/domain yourself, or use the bundled tiny test models ' +
+        `${join(dir, 'semantic')} and ${join(dir, 'domain')} yourself, or use the bundled tiny test models ` +
         '(test/fixtures/models/tiny; random weights)\n',
     );
   });

@@ -85,10 +85,7 @@ export interface PulledFile {
 const SIDE_FILES = ['tokenizer.json', 'config.json', 'tokenizer_config.json', 'special_tokens_map.json'];
 
 function unreachable(endpoint: string, cause: string): HubUnreachableError {
-  return new HubUnreachableError(
-    `cannot reach the Hugging Face hub at ${endpoint} (${cause}): copy the model folders into MODELS_DIR/semantic ` +
-      `and MODELS_DIR/domain yourself, or use the bundled tiny test models (test/fixtures/models/tiny; random weights)`,
-  );
+  return new HubUnreachableError(`cannot reach the Hugging Face hub at ${endpoint} (${cause})`);
 }
 
 async function request(
@@ -215,7 +212,24 @@ async function download(role: Role, repo: string, entry: TreeEntry, target: stri
 }
 
 /** Pulls one role's repository into `<modelsDir>/<role>/`, skipping files already present and verified. */
-export async function pullModel(
+export function pullModel(
+  role: Role,
+  repo: string,
+  modelsDir: string,
+  options: PullOptions,
+): Promise<PulledFile[]> {
+  return pullFiles(role, repo, modelsDir, options).catch((error: unknown) => {
+    if (!(error instanceof HubUnreachableError)) throw error;
+    // What to do instead, naming the folders this pull was for.
+    throw new HubUnreachableError(
+      `${error.message}: copy the model folders into ${join(modelsDir, 'semantic')} and ` +
+        `${join(modelsDir, 'domain')} yourself, or use the bundled tiny test models (test/fixtures/models/tiny; ` +
+        'random weights)',
+    );
+  });
+}
+
+async function pullFiles(
   role: Role,
   repo: string,
   modelsDir: string,
