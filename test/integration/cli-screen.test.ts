@@ -426,6 +426,28 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(reportSchema.parse(JSON.parse(result.stdout)).results.map((r) => r.file)).toEqual(['link.txt']);
   });
 
+  it('prints control characters of a file name escaped, never to the terminal', () => {
+    const odd = join(work, 'odd-names');
+    mkdirSync(odd);
+    copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(odd, 'clear\x1b[2Jscreen\n.txt'));
+    const result = runCli(
+      ['screen', '--job', job, '--resumes', odd, '--models', MODELS, '--data-dir', join(work, 'd11')],
+      ENV,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('clear\\x1b[2Jscreen\\x0a.txt');
+    expect(result.stdout).not.toContain('\x1b');
+  });
+
+  it('says where the candidates to review went under the hard gate', () => {
+    const result = screen(['--threshold', '0.99', '--hard-gate'], join(work, 'd5'));
+    expect(result.stdout).toMatch(
+      /\d+ to review \(top-decile meaning, removed by the hard gate: run without --hard-gate to see them\)/,
+    );
+    const penalised = screen(['--threshold', '0.99'], join(work, 'd5'));
+    expect(penalised.stdout).toMatch(/\d+ to review \(top-decile meaning, penalised\)/);
+  });
+
   it('refuses a job description over the size limit with exit 65, ranking nothing', () => {
     const big = join(work, 'big-job.txt');
     writeFileSync(big, 'Data engineer. '.repeat(100));

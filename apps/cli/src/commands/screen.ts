@@ -11,7 +11,14 @@ import { clearEarlyNotice } from '../early-notice';
 import { ArgumentError, checkDataFolder, checkOutputFile, decimal, integerIn, statOf } from '../arguments';
 import { runCommand } from '../run-command';
 import { screenFolder, type ScreeningReport } from '../screen/embedded-screening';
-import { FORMATS, RANDOM_MODELS_WARNING, render, usesRandomModels, type Format } from '../screen/render';
+import {
+  FORMATS,
+  RANDOM_MODELS_WARNING,
+  printable,
+  render,
+  usesRandomModels,
+  type Format,
+} from '../screen/render';
 
 export interface ScreenArguments {
   job: string;
@@ -246,7 +253,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
   if (usesRandomModels(report)) process.stderr.write(`shortlist: ${RANDOM_MODELS_WARNING}\n`);
   if (report.skipped.length > 0) {
     process.stderr.write(`shortlist: ${report.skipped.length} file(s) skipped:\n`);
-    for (const s of report.skipped) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
+    for (const s of report.skipped) process.stderr.write(`  ${printable(s.file)}: ${s.reason}\n`);
     process.exitCode = ExitCode.failure;
   }
 }

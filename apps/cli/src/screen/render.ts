@@ -39,9 +39,18 @@ function auditLine(report: ScreeningReport): string {
   return (
     `gate (domain > ${p.threshold}): ${a.boosted} boosted ×${p.boost}, ` +
     (p.hardGate ? `${a.removedByGate} removed by the hard gate` : `${a.penalised} penalised ×${p.penalty}`) +
-    `; ${a.borderline} borderline (within ±0.05), ${a.review} to review (top-decile meaning, penalised)`
+    `; ${a.borderline} borderline (within ±0.05), ${a.review} to review (top-decile meaning, ${reviewedHow(p)})`
   );
 }
+
+/** What the gate did to the candidates to review: under the hard gate they are not in the results. */
+const reviewedHow = (p: ScreeningReport['params']) =>
+  p.hardGate ? 'removed by the hard gate: run without --hard-gate to see them' : 'penalised';
+
+/** Control characters (a file named with an escape sequence or a newline) shown as `\x1b`, not sent to the terminal. */
+export const printable = (text: string) =>
+  // eslint-disable-next-line no-control-regex
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -54,7 +63,7 @@ function table(report: ScreeningReport): string {
   const numeric = [true, false, true, false, true, true, false, false];
   const rows = report.results.map((r) => [
     String(r.rank),
-    r.file,
+    printable(r.file),
     fixed(r.final, 1),
     gateCell(r),
     fixed(r.semantic, 3),
@@ -73,7 +82,7 @@ function table(report: ScreeningReport): string {
     const best = r.evidence?.[0];
     return [
       line(rows[i]!),
-      ...(best ? [`      ${fixed(best.similarity, 2)} “${truncate(best.text, 100)}”`] : []),
+      ...(best ? [`      ${fixed(best.similarity, 2)} “${printable(truncate(best.text, 100))}”`] : []),
     ];
   });
   return [
@@ -235,7 +244,7 @@ function auditSection(report: ScreeningReport): string {
     [
       'To review',
       a.review,
-      `semantic score in this run's top tenth (≥ ${a.reviewCutoff === null ? '—' : fixed(a.reviewCutoff, 4)}) yet penalised: possible career changers`,
+      `semantic score in this run's top tenth (≥ ${a.reviewCutoff === null ? '—' : fixed(a.reviewCutoff, 4)}) yet ${reviewedHow(p)}: possible career changers`,
     ],
   ];
   return `<section id="audit"><h2>Gate audit</h2>
