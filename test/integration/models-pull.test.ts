@@ -59,6 +59,16 @@ describe('shortlist models pull, against a local server answering like the hub',
       /^semantic\tshortlist\/random-tiny-semantic\t.*onnx\/model\.onnx\t.*\t32-D\t8192 tokens\tno fused copy \(tools\/fuse_model\.py makes one\)$/m,
     );
 
+    const none = await runCli(['models', 'list', '--models', join(dir, 'none')]);
+    expect(none.status).toBe(69);
+    expect(none.stdout).toMatch(
+      /^semantic\tnot installed: models directory .*none has no semantic\/ folder/m,
+    );
+    expect(none.stderr).toBe(
+      `shortlist: install them in ${join(dir, 'none')} with \`shortlist models pull --models ${join(dir, 'none')}\`, ` +
+        'or copy the model folders there\n',
+    );
+
     const again = await runCli(['models', 'pull', '--models', dir], { HF_ENDPOINT: hub.endpoint });
     expect(again.status).toBe(0);
     expect(again.stderr).toContain('onnx/model.onnx 0.1 MB (already installed)');

@@ -121,9 +121,9 @@ export function registerModels(program: Command): void {
         }
         if (missing > 0) {
           process.stderr.write(
-            'install them with `shortlist models pull`, or copy the model folders there\n',
+            `shortlist: install them in ${dir} with \`shortlist models pull --models ${dir}\`, or copy the model folders there\n`,
           );
-          process.exitCode = ExitCode.failure;
+          process.exitCode = ExitCode.unavailable;
         }
       }),
     );
