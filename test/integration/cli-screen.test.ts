@@ -115,6 +115,11 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(result.stderr).toMatch(/3 file\(s\) skipped/);
     expect(result.stderr).toMatch(/random test models/);
     expect(result.stderr).not.toMatch(/runs unfused/);
+    // Progress lines count out of the work counted before it started, as the bars do on a terminal.
+    const [, extract, embed] = /(\d+) document\(s\) to extract, (\d+) to embed/.exec(result.stderr)!;
+    const totals = [...result.stderr.matchAll(/shortlist: (extracted|embedded) \d+\/(\d+)\n/g)];
+    expect(totals.length).toBeGreaterThan(0);
+    for (const [, stage, total] of totals) expect(total).toBe(stage === 'extracted' ? extract : embed);
   });
 
   it('does no extraction or inference on an unchanged re-run, and the ranking is the same', () => {
@@ -446,6 +451,39 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     );
     const penalised = screen(['--threshold', '0.99'], join(work, 'd5'));
     expect(penalised.stdout).toMatch(/\d+ to review \(top-decile meaning, penalised\)/);
+  });
+
+  it('says which resumes were ranked on their first tokens only (longer than EMBED_MAX_DOCUMENT_TOKENS)', () => {
+    const long = join(work, 'long-resumes');
+    mkdirSync(long);
+    writeFileSync(join(long, 'long.txt'), `Data engineer.\n${'Kafka Spark Airflow pipelines. '.repeat(200)}`);
+    writeFileSync(join(long, 'short.txt'), 'Nurse, ten years on a cardiac ward.');
+    const result = runCli(
+      [
+        'screen',
+        '--job',
+        job,
+        '--resumes',
+        long,
+        '--models',
+        MODELS,
+        '--data-dir',
+        join(work, 'd12'),
+        '--format',
+        'json',
+      ],
+      { ...ENV, EMBED_MAX_DOCUMENT_TOKENS: '100' },
+    );
+    expect(result.status).toBe(0);
+    const results = (JSON.parse(result.stdout) as { results: { file: string; truncated?: boolean }[] })
+      .results;
+    expect(Object.fromEntries(results.map((r) => [r.file, r.truncated ?? false]))).toEqual({
+      'long.txt': true,
+      'short.txt': false,
+    });
+    expect(result.stderr).toContain(
+      'shortlist: 1 resume(s) longer than EMBED_MAX_DOCUMENT_TOKENS (100), ranked on their first tokens only: long.txt\n',
+    );
   });
 
   it('refuses a job description over the size limit with exit 65, ranking nothing', () => {

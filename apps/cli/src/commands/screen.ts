@@ -5,7 +5,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, loadSections } from '@shortlist/config';
 import { InvalidScoreParamsError, resolveParams, type ScoreOverrides } from '@shortlist/scoring';
-import { ModelLoadError } from '@shortlist/embedding';
+import { MAX_DOCUMENT_TOKENS, ModelLoadError } from '@shortlist/embedding';
 import { SCREENING_LIMITS, type StageProgress } from '@shortlist/pipeline';
 import { clearEarlyNotice } from '../early-notice';
 import { ArgumentError, checkDataFolder, checkOutputFile, decimal, integerIn, statOf } from '../arguments';
@@ -110,7 +110,9 @@ async function checkArguments(args: ScreenArguments): Promise<ScoreOverrides> {
  * Progress without a terminal (a log file, a pipe, CI): plain lines on stderr — a stage's first finished document,
  * then at most one line a second per stage.
  */
-function progressLines(): (progress: StageProgress) => void {
+function progressLines(
+  planned: () => { extract: number; embed: number } | undefined,
+): (progress: StageProgress) => void {
   const printedAt = new Map<string, number>();
   return ({ name, total, finished }) => {
     if ((name !== 'extract' && name !== 'embed') || finished === 0) return;
@@ -118,7 +120,8 @@ function progressLines(): (progress: StageProgress) => void {
     if (last !== undefined && Date.now() - last < 1000) return;
     printedAt.set(name, Date.now());
     process.stderr.write(
-      `shortlist: ${name === 'extract' ? 'extracted' : 'embedded'} ${finished}/${total}\n`,
+      // Out of the work counted before it started (the runner's own total grows as documents reach the stage).
+      `shortlist: ${name === 'extract' ? 'extracted' : 'embedded'} ${finished}/${Math.max(planned()?.[name] ?? 0, total)}\n`,
     );
   };
 }
@@ -231,7 +234,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
             if (bar.getTotal() < expected) bar.setTotal(expected);
             bar.update(finished, { stage });
           }
-        : progressLines(),
+        : progressLines(() => plan),
     });
   } finally {
     clearStatus();
@@ -251,6 +254,12 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
   if (args.out) await writeFile(args.out, output);
   else process.stdout.write(output);
   if (usesRandomModels(report)) process.stderr.write(`shortlist: ${RANDOM_MODELS_WARNING}\n`);
+  const truncated = report.results.filter((r) => r.truncated);
+  if (truncated.length > 0)
+    process.stderr.write(
+      `shortlist: ${truncated.length} resume(s) longer than EMBED_MAX_DOCUMENT_TOKENS (${config.embed.maxDocumentTokens ?? MAX_DOCUMENT_TOKENS}), ` +
+        `ranked on their first tokens only: ${truncated.map((r) => printable(r.file)).join(', ')}\n`,
+    );
   if (report.skipped.length > 0) {
     process.stderr.write(`shortlist: ${report.skipped.length} file(s) skipped:\n`);
     for (const s of report.skipped) process.stderr.write(`  ${printable(s.file)}: ${s.reason}\n`);

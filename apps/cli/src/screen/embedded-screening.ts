@@ -89,6 +89,8 @@ export type ScreenedFile = RankedCandidate &
     /** Absolute path of the (first) file, for links in the report. */
     path: string;
     domainLabel: DocumentDomain | undefined;
+    /** Longer than EMBED_MAX_DOCUMENT_TOKENS: only its first tokens were embedded (absent otherwise). */
+    truncated?: true;
   };
 
 export interface ScreeningReport {
@@ -387,6 +389,9 @@ async function screenLocked(
       else if (status === 'ready') processed.readNow++;
     }
     const explained = await explainResults(db, finished, results);
+    const truncated = new Set<string>();
+    for (const { documentId } of explained)
+      if ((await documents.findById(tenantId, documentId))?.embedTruncated) truncated.add(documentId);
     return {
       posting: {
         file: options.job,
@@ -417,6 +422,7 @@ async function screenLocked(
         flags: r.flags,
         ...(r.evidence ? { evidence: r.evidence } : {}),
         domainLabel: r.domainLabel,
+        ...(truncated.has(r.documentId) ? { truncated: true as const } : {}),
       })),
       skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)),
       processed,
