@@ -34,7 +34,7 @@ const writable = (path: string) =>
   );
 
 /** Whether `path` is `folder` or lies anywhere below it. */
-export const isWithin = (path: string, folder: string): boolean => {
+const isWithin = (path: string, folder: string): boolean => {
   const rel = relative(resolve(folder), resolve(path));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 };
