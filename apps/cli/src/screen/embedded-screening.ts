@@ -186,16 +186,17 @@ export async function screenFolder(options: ScreeningOptions): Promise<Screening
   await mkdir(options.dataDir, { recursive: true });
   const unlock = await lockDataDirectory(options.dataDir);
   try {
-    return await screenLocked(options, listed, files);
+    return await screenLocked(options, files, files.length < listed.length);
   } finally {
     await unlock();
   }
 }
 
+/** The run itself, the data directory held: `files` are the resumes; `jobExcluded`, the job lay among them. */
 async function screenLocked(
   options: ScreeningOptions,
-  listed: string[],
   files: string[],
+  jobExcluded: boolean,
 ): Promise<ScreeningReport> {
   options.onStatus?.(`loading the models from ${options.models} and the data directory ${options.dataDir}`);
   // The models load on threads of their own while the database opens and the files are hashed here.
@@ -365,7 +366,7 @@ async function screenLocked(
       embeddedAgain: 0,
       reused: 0,
       skipped: skipped.length,
-      jobExcluded: files.length < listed.length,
+      jobExcluded,
     };
     const summary = await summariseRun(db, finished);
     // Neither ranked nor failed: after an interruption, work left for the next run; otherwise a document the
