@@ -484,6 +484,23 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(result.stderr).toContain(
       'shortlist: 1 resume(s) longer than EMBED_MAX_DOCUMENT_TOKENS (100), ranked on their first tokens only: long.txt\n',
     );
+    const html = runCli(
+      [
+        'screen',
+        '--job',
+        job,
+        '--resumes',
+        long,
+        '--models',
+        MODELS,
+        '--data-dir',
+        join(work, 'd12'),
+        '--format',
+        'html',
+      ],
+      { ...ENV, EMBED_MAX_DOCUMENT_TOKENS: '100' },
+    ).stdout;
+    expect(html.match(/first tokens only<\/span>/g)).toHaveLength(1);
   });
 
   it('refuses a job description over the size limit with exit 65, ranking nothing', () => {

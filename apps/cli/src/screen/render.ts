@@ -194,6 +194,8 @@ const COLUMNS: { key: string; title: string; help: string; numeric?: boolean }[]
   },
 ];
 
+const TRUNCATED = 'longer than EMBED_MAX_DOCUMENT_TOKENS: ranked on its first tokens only';
+
 function row(r: ScreenedFile): string {
   const link = r.path
     ? `<a href="${escapeHtml(pathToFileURL(r.path).href)}" target="_blank" rel="noopener">${escapeHtml(r.file)}</a>`
@@ -205,7 +207,7 @@ function row(r: ScreenedFile): string {
     : '<span class="muted">—</span>';
   const cells = [
     `<td data-v="${r.rank}">${r.rank}</td>`,
-    `<td data-v="${escapeHtml(r.file)}">${link}</td>`,
+    `<td data-v="${escapeHtml(r.file)}">${link}${r.truncated ? ` <span class="muted" title="${TRUNCATED}">first tokens only</span>` : ''}</td>`,
     `<td data-v="${r.final}">${fixed(r.final, 2)}</td>`,
     `<td data-v="${r.unclipped}">${fixed(r.unclipped, 2)}</td>`,
     `<td data-v="${r.gate.factor}" title="${escapeHtml(r.gate.explanation)}">×${r.gate.factor}${r.gate.clipped ? ' <span class="muted">clipped</span>' : ''}</td>`,
