@@ -334,6 +334,44 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     await waitFor('the aborted part to be removed', async () => (await strandedObjects()).length === 0);
   });
 
+  it('answers a multipart upload whose body ends before its closing boundary 400 at once, storing nothing', async () => {
+    const before = await documentCount();
+    const boundary = 'shortlist-unterminated';
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nresume\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n` +
+      `Content-Type: text/plain\r\n\r\nhalf of a resume, and the body ends here`;
+    // The whole body arrives (its Content-Length is right): only the closing boundary is missing.
+    const response = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body,
+      signal: AbortSignal.timeout(BODY_READ_TIMEOUT_MS * 5),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_request',
+      message: expect.stringMatching(/ended before its closing boundary/) as string,
+      documents: [],
+    });
+    expect(await documentCount()).toBe(before);
+    await waitFor('the part in hand to be removed', async () => (await strandedObjects()).length === 0);
+
+    const unbounded = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'multipart/form-data' },
+      body,
+    });
+    expect(unbounded.status).toBe(400);
+    expect(await unbounded.json()).toMatchObject({
+      error: 'invalid_request',
+      message: expect.stringMatching(/without a boundary/) as string,
+    });
+  });
+
   it('processes a document failed for a reason not its own again, on retry and on re-upload; refuses the rest with 409', async () => {
     const tenantId = (await new TenantRepository(database.db).ensure('acme')).tenantId;
     const documents = new DocumentRepository(database.db);

@@ -85,6 +85,18 @@ describe.each([
     },
   );
 
+  it('rejects a body that failed before it was handed over (a truncated upload part), keeping nothing', async () => {
+    const body = new Readable({ read: () => undefined });
+    body.on('error', () => undefined); // as @fastify/multipart listens on its file streams
+    body.push('half a part');
+    body.destroy(new Error('Part terminated early due to unexpected end of multipart data'));
+    // The error has been emitted before the store is handed the stream, as when the parser reaches the body's end
+    // before the route reads the part.
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(store.put('tenant-a/cut', body)).rejects.toThrow(/terminated early/);
+    expect(await store.size('tenant-a/cut')).toBeUndefined();
+  });
+
   it('reports absent objects and deletes idempotently', async () => {
     await expect(store.get('tenant-a/missing')).rejects.toBeInstanceOf(ObjectNotFoundError);
     await store.put('tenant-a/gone', 'bye');

@@ -357,6 +357,24 @@ function asHttpError(error: unknown, details: Record<string, unknown> = {}): unk
   }
   if (error instanceof InvalidIntakeError)
     return new HttpError(400, 'invalid_request', error.message, details);
+  const message = error instanceof Error ? error.message : '';
+  // The multipart parser's own errors (busboy): the client's body, not our fault.
+  if (/Unexpected end of multipart data|terminated early/.test(message)) {
+    return new HttpError(
+      400,
+      'invalid_request',
+      'the multipart body ended before its closing boundary (--boundary--): nothing was stored',
+      details,
+    );
+  }
+  if (/Boundary not found/.test(message)) {
+    return new HttpError(
+      400,
+      'invalid_request',
+      'content-type multipart/form-data without a boundary parameter: nothing was stored',
+      details,
+    );
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'FST_FILES_LIMIT') {
     return new HttpError(

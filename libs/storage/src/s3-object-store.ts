@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import {
   BucketAlreadyOwnedByYou,
   CreateBucketCommand,
@@ -123,11 +123,12 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
     assertValidKey(key);
     const limiter = new HashingLimiter(options.maxBytes);
-    const source = bodyStream(body);
-    source.on('error', (error) => limiter.destroy(error));
+    // pipeline, not pipe: a body that failed before it was handed over (a truncated multipart part) has already
+    // emitted its error, which a listener added now would never hear; pipeline passes it on to the limiter.
+    pipeline(bodyStream(body), limiter, () => undefined);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: source.pipe(limiter), ContentType: options.contentType },
+      params: { Bucket: this.bucket, Key: key, Body: limiter, ContentType: options.contentType },
       // Multipart for large bodies, a single PUT for small ones; memory stays at a few parts.
       queueSize: 2,
       partSize: 8 * 1024 * 1024,
