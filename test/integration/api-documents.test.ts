@@ -21,11 +21,19 @@ const BODY_READ_TIMEOUT_MS = 2000;
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
 /** The object store, counting the calls that reach S3 (to prove that refused references make none). */
-function countingStore(store: ObjectStore): ObjectStore & { calls: number } {
-  const counting = { calls: 0 } as ObjectStore & { calls: number };
+/**
+ * The API's store, counting its calls; `deletesDown` makes deletes fail as when S3 cannot be reached (the
+ * connection refused), the rest of the store still up.
+ */
+function countingStore(store: ObjectStore): ObjectStore & { calls: number; deletesDown: boolean } {
+  const counting = { calls: 0, deletesDown: false } as ObjectStore & { calls: number; deletesDown: boolean };
   for (const method of ['ensureReady', 'checkReachable', 'put', 'get', 'size', 'delete'] as const) {
     (counting as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       counting.calls++;
+      if (method === 'delete' && counting.deletesDown)
+        return Promise.reject(
+          Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+        );
       return (store[method] as (...a: unknown[]) => unknown).apply(store, args);
     };
   }
@@ -47,7 +55,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
   let stack: ApiStack;
   let database: TestDatabase;
   let bucket: TestBucket;
-  let store: ObjectStore & { calls: number };
+  let store: ObjectStore & { calls: number; deletesDown: boolean };
   let redis: Redis;
   let prefix: string;
   let base: string;
@@ -472,6 +480,18 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       async () => (await get(id, otherKey)).body.status === 'ready',
     );
 
+    // S3 down: 503, and the document is whole, its bytes with it, to be erased once S3 is back.
+    const tenant = (await new TenantRepository(database.db).ensure('globex')).tenantId;
+    store.deletesDown = true;
+    try {
+      const down = await stack.client(otherKey).DELETE('/v1/documents/{id}', byId);
+      expect(down.response.status).toBe(503);
+    } finally {
+      store.deletesDown = false;
+    }
+    expect((await get(id, otherKey)).status).toBe(200);
+    expect(await bucket.store.size(`${tenant}/${id}`)).toBeGreaterThan(0);
+
     const erased = await stack.client(otherKey).DELETE('/v1/documents/{id}', byId);
     expect(erased.response.status).toBe(204);
     expect((await get(id, otherKey)).status).toBe(404);
@@ -481,7 +501,6 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
         + (SELECT count(*) FROM document_texts WHERE document_id = ${id})::int AS n`,
     );
     expect(Number(left!.n)).toBe(0);
-    const tenant = (await new TenantRepository(database.db).ensure('globex')).tenantId;
     expect(await bucket.store.size(`${tenant}/${id}`)).toBeUndefined();
   });
 

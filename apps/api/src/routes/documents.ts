@@ -6,6 +6,7 @@ import {
   DomainRepository,
   schema,
   type Database,
+  type Document,
   type DocumentListFilter,
 } from '@shortlist/db';
 import {
@@ -455,14 +456,22 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
       },
     },
     async (request, reply) => {
+      // The bytes first, then the rows: a store that fails (503) leaves the document whole, to be erased again;
+      // the other order left its bytes in the store with no row to find them by.
+      const deleteObjects = async (rows: Document[]) => {
+        for (const document of rows) {
+          await deps.queues.removeDocumentJobs(document.id);
+          // Bytes Shortlist stored (uploads, text); objects registered by reference belong to the client.
+          if (document.source.type !== 's3' && document.source.key)
+            await deps.store.delete(document.source.key);
+        }
+      };
+      const rows = await documents.withCopies(request.tenantId, request.params.id);
+      if (rows.length === 0) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
+      await deleteObjects(rows);
       const erased = await documents.erase(request.tenantId, request.params.id);
-      if (erased.length === 0) throw new HttpError(404, 'not_found', `no document ${request.params.id}`);
-      for (const document of erased) {
-        await deps.queues.removeDocumentJobs(document.id);
-        // Bytes Shortlist stored (uploads, text); objects registered by reference belong to the client.
-        if (document.source.type !== 's3' && document.source.key)
-          await deps.store.delete(document.source.key);
-      }
+      // A duplicate accepted meanwhile went with the rows: its bytes too.
+      await deleteObjects(erased.filter((e) => !rows.some((r) => r.id === e.id)));
       return reply.code(204).send();
     },
   );

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, type Database } from '../client';
 import { documentDomains, documents, documentTexts, type DocumentSource } from '../schema';
@@ -367,9 +367,19 @@ export class DocumentRepository {
     return row?.text;
   }
 
+  /** A document and its duplicates (the rows erase() takes with it), or none when there is no such document. */
+  async withCopies(tenantId: string, id: string): Promise<Document[]> {
+    return this.db
+      .select()
+      .from(documents)
+      .where(and(eq(documents.tenantId, tenantId), or(eq(documents.id, id), eq(documents.duplicateOf, id))))
+      .orderBy(sql`${documents.id} <> ${id}`);
+  }
+
   /**
    * Erases a document and everything derived from it (text, vectors, applications, results and its duplicates,
-   * by cascade). Returns the erased rows, whose stored objects the caller deletes.
+   * by cascade). Returns the erased rows; the caller deletes their stored objects first (withCopies), so that an
+   * object store that fails leaves the rows, and the erasure can be asked for again.
    */
   async erase(tenantId: string, id: string): Promise<Document[]> {
     return this.db.transaction(async (tx) => {
