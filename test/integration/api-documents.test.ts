@@ -331,6 +331,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     });
     socket.write(
       `POST /v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n` +
+        `Idempotency-Key: stalled-upload-1\r\n` +
         `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length + 10_000}\r\n\r\n${body}`,
     );
     const received = await answer; // the server closes the socket: the test would time out otherwise
@@ -340,6 +341,19 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     expect(await documentCount()).toBe(before);
     // The part in hand is aborted once the answer is out: its upload is removed then.
     await waitFor('the aborted part to be removed', async () => (await strandedObjects()).length === 0);
+
+    // The client's retry with the same Idempotency-Key runs: the stalled request is not kept as its answer.
+    const form = new FormData();
+    form.append('kind', 'resume');
+    form.append('file', new Blob(['a whole resume this time: Rust and Kafka']), 'whole.txt');
+    const retry = await fetch(`${base}/v1/documents`, {
+      method: 'POST',
+      headers: { ...auth(), 'idempotency-key': 'stalled-upload-1' },
+      body: form,
+    });
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(await documentCount()).toBe(before + 1);
   });
 
   it('answers a multipart upload whose body ends before its closing boundary 400 at once, storing nothing', async () => {

@@ -115,7 +115,13 @@ export function installIdempotency(app: FastifyInstance, db: Database): void {
     const key = request.idempotencyKey;
     if (key === undefined) return payload;
     request.idempotencyKey = undefined;
-    if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+    // Not kept: a server failure, and an answer to a request whose body never fully arrived (body_timeout): the
+    // client's retry of the same request is the point of the key, and it must not get that answer back.
+    if (
+      reply.statusCode >= 500 ||
+      !request.raw.complete ||
+      (typeof payload !== 'string' && !Buffer.isBuffer(payload))
+    ) {
       await keys.release(request.tenantId, key);
     } else {
       const contentType = reply.getHeader('content-type');
