@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '@shortlist/config';
 import { DocumentRepository, TenantRepository } from '@shortlist/db';
 import { sweepStaleDocuments } from '@shortlist/pipeline';
-import { JobQueues, RedisSetupError, checkRedis, createRedisConnection } from '@shortlist/queue';
+import {
+  JobQueues,
+  RedisSetupError,
+  checkRedis,
+  createRedisConnection,
+  documentJobOf,
+} from '@shortlist/queue';
 import { createTestDatabase } from '../support/database';
 import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
 
@@ -99,7 +106,8 @@ describe('Redis for the queues', () => {
         60,
       );
       expect(swept).toBe(1);
-      expect(await queues.queue('extract').getJobState(document.id)).toBe('waiting');
+      // Queued again, behind any job description (a resume's jobs take a priority: BullMQ's 'prioritized').
+      expect(await queues.queue('extract').getJobState(document.id)).toBe('prioritized');
     } finally {
       await queues.close();
       await deletePrefix(connection, prefix);
@@ -110,6 +118,44 @@ describe('Redis for the queues', () => {
 });
 
 describe('JobQueues', () => {
+  it('reads a job description before the resumes queued ahead of it, and the resumes in their order', async () => {
+    const prefix = uniquePrefix();
+    const [connection, workerConnection] = [1, 2].map(() =>
+      createRedisConnection(url, { role: 'worker' }),
+    ) as [Redis, Redis];
+    const queues = new JobQueues(connection, prefix);
+    const tenantId = randomUUID();
+    const resumes = Array.from({ length: 5 }, () => randomUUID());
+    const posting = randomUUID();
+    const order: string[] = [];
+    try {
+      await queues.enqueueMany(
+        'extract',
+        resumes.map((id) => documentJobOf({ tenantId, id, kind: 'resume' })),
+      );
+      await queues.enqueue('extract', documentJobOf({ tenantId, id: posting, kind: 'posting' }));
+      // One worker, one job at a time, started once all six wait: the order it takes them in is the queue's.
+      let allTaken: () => void = () => undefined;
+      const taken = new Promise<void>((resolve) => (allTaken = resolve));
+      const worker = new Worker(
+        'extract',
+        (job) => {
+          order.push((job.data as { documentId: string }).documentId);
+          if (order.length === 6) allTaken();
+          return Promise.resolve();
+        },
+        { connection: workerConnection, prefix, concurrency: 1 },
+      );
+      await taken;
+      await worker.close();
+      expect(order).toEqual([posting, ...resumes]);
+    } finally {
+      await queues.close();
+      await deletePrefix(connection, prefix);
+      [connection, workerConnection].forEach((c) => c.disconnect());
+    }
+  });
+
   it("adds a night's report once per day, even after the first one finished", async () => {
     const prefix = uniquePrefix();
     const [connection, workerConnection] = [1, 2].map(() =>

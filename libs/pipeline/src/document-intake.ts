@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DocumentRepository, type Database, type Document, type DocumentSource } from '@shortlist/db';
+import { documentJobOf } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import type { Enqueue } from './dependencies';
 import { NOT_THE_DOCUMENTS_FAULT } from './failure-reasons';
@@ -91,7 +92,7 @@ export async function registerDocuments(
   const documents = new DocumentRepository(deps.db);
   const results = new Array<Accepted>(entries.length);
   const created: string[] = [];
-  const toExtract: string[] = [];
+  const toExtract: { id: string; kind: string }[] = [];
   const duplicateKeys: string[] = [];
   try {
     const references = entries.flatMap((e, index) => ('source' in e ? [{ e, index }] : []));
@@ -108,7 +109,7 @@ export async function registerDocuments(
     rows.forEach((row, i) => {
       results[references[i]!.index] = { id: row.id, status: row.status, ...named(references[i]!.e) };
       created.push(row.id);
-      toExtract.push(row.id);
+      toExtract.push(row);
     });
     for (const [index, entry] of entries.entries()) {
       if ('source' in entry) continue;
@@ -124,13 +125,13 @@ export async function registerDocuments(
       });
       created.push(document.id);
       if (!original) {
-        toExtract.push(document.id);
+        toExtract.push(document);
         results[index] = { id: document.id, status: document.status, ...named(entry) };
         continue;
       }
       duplicateKeys.push(entry.key); // the original's bytes serve both
       const requeued = await documents.requeueFailed(tenantId, original.id, NOT_THE_DOCUMENTS_FAULT);
-      if (requeued) toExtract.push(original.id);
+      if (requeued) toExtract.push(requeued);
       results[index] = {
         id: document.id,
         status: (requeued ?? original).status,
@@ -138,7 +139,9 @@ export async function registerDocuments(
         ...named(entry),
       };
     }
-    const payloads = [...new Set(toExtract)].map((documentId) => ({ tenantId, documentId }));
+    const payloads = [...new Map(toExtract.map((d) => [d.id, d])).values()].map((d) =>
+      documentJobOf({ tenantId, id: d.id, kind: d.kind }),
+    );
     if (deps.enqueueMany) await deps.enqueueMany('extract', payloads);
     else for (const payload of payloads) await deps.enqueue('extract', payload);
   } catch (error) {
@@ -191,6 +194,6 @@ export async function retryDocument(
     documentId,
     NOT_THE_DOCUMENTS_FAULT,
   );
-  if (requeued) await deps.enqueue('extract', { tenantId, documentId });
+  if (requeued) await deps.enqueue('extract', documentJobOf(requeued));
   return requeued;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DocumentRepository } from '@shortlist/db';
 import { ExtractionError, extractFile } from '@shortlist/extract';
-import type { JobPayload } from '@shortlist/queue';
+import { documentJobOf, type JobPayload } from '@shortlist/queue';
 import { HashingLimiter, ObjectNotFoundError, ObjectTooLargeError } from '@shortlist/storage';
 import type { PipelineDependencies } from './dependencies';
 import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
@@ -43,7 +43,7 @@ export async function handleExtract(
     case 'extracted':
     case 'embedding':
       // Extracted before a crash that lost the embed job: hand it on again (a no-op if the job exists).
-      await deps.enqueue('embed', { tenantId, documentId });
+      await deps.enqueue('embed', documentJobOf(document));
       return skipped('already_extracted');
     case 'queued':
     case 'extracting':
@@ -98,6 +98,6 @@ export async function handleExtract(
     if (scratch) await rm(scratch, { recursive: true, force: true });
     if (holding) scratchSpace.release();
   }
-  await deps.enqueue('embed', { tenantId, documentId });
+  await deps.enqueue('embed', documentJobOf(document));
   return done;
 }

@@ -7,7 +7,7 @@ import {
   ScreeningRepository,
   WebhookRepository,
 } from '@shortlist/db';
-import type { JobPayload } from '@shortlist/queue';
+import { documentJobOf, type JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
 import { done, type StageOutcome } from './outcome';
 import { createScreeningRun } from './screening-runs';
@@ -36,7 +36,7 @@ export async function handleNightly(
     const documents = new DocumentRepository(deps.db);
     for (let after: string | undefined; ;) {
       const page = await documents.findMissingVectors(activeIds, after, PAGE);
-      for (const d of page) await deps.enqueue('embed', { tenantId: d.tenantId, documentId: d.id });
+      for (const d of page) await deps.enqueue('embed', documentJobOf(d));
       if (page.length < PAGE) break;
       after = page.at(-1)!.id;
     }

@@ -1,4 +1,5 @@
 import { DocumentRepository } from '@shortlist/db';
+import { documentJobOf } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
 
 /**
@@ -13,9 +14,7 @@ export async function sweepStaleDocuments(
 ): Promise<number> {
   const documents = new DocumentRepository(deps.db);
   const stale = await documents.findStale(staleSeconds, batch);
-  for (const { tenantId, id, stage } of stale) {
-    await deps.enqueue(stage, { tenantId, documentId: id });
-  }
+  for (const document of stale) await deps.enqueue(document.stage, documentJobOf(document));
   await documents.touch(stale.map((d) => d.id));
   return stale.length;
 }

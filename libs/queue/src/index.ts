@@ -1,5 +1,5 @@
 export { RedisSetupError, checkRedis, createRedisConnection } from './redis';
-export { JOB_NAMES, jobIdOf, parseJobPayload } from './jobs';
+export { JOB_NAMES, documentJobOf, jobIdOf, parseJobPayload } from './jobs';
 export type { JobName, JobPayload } from './jobs';
 export { JobQueues } from './job-queues';
 export type { QueueDepth } from './job-queues';

@@ -33,7 +33,7 @@ export class JobQueues {
     const queue = this.queue(name);
     const jobId = jobIdOf(name, payload);
     if ((await queue.getJobState(jobId)) === 'failed') await queue.remove(jobId);
-    await queue.add(name, payload, { ...jobOptionsOf(name), jobId });
+    await queue.add(name, payload, { ...jobOptionsOf(name, payload), jobId });
   }
 
   async enqueueMany<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void> {
@@ -42,7 +42,7 @@ export class JobQueues {
         payloads.slice(i, i + 1000).map((payload) => ({
           name,
           data: payload,
-          opts: { ...jobOptionsOf(name), jobId: jobIdOf(name, payload) },
+          opts: { ...jobOptionsOf(name, payload), jobId: jobIdOf(name, payload) },
         })),
       );
     }

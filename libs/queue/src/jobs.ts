@@ -10,7 +10,12 @@ import { z } from 'zod';
  * its job exists. Payloads carry ids only, never document bodies.
  */
 const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
-const documentJob = z.object({ tenantId: z.uuid(), documentId: z.uuid() });
+/** A document's extraction or embedding; `posting`: a job description, which screenings wait for (below). */
+const documentJob = z.object({
+  tenantId: z.uuid(),
+  documentId: z.uuid(),
+  posting: z.literal(true).optional(),
+});
 const runJob = z.object({ tenantId: z.uuid(), runId: z.uuid() });
 
 const JOB_PAYLOADS = {
@@ -37,6 +42,13 @@ const JOB_PAYLOADS = {
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
+
+/** The payload of a document's extract or embed job, marked when the document is a job description. */
+export const documentJobOf = (document: { tenantId: string; id: string; kind: string }) => ({
+  tenantId: document.tenantId,
+  documentId: document.id,
+  ...(document.kind === 'posting' ? { posting: true as const } : {}),
+});
 export type JobPayload<N extends JobName> = z.infer<(typeof JOB_PAYLOADS)[N]>;
 export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 
@@ -82,9 +94,14 @@ const JOB_OPTIONS: JobsOptions = {
  * The options of a job. A night's report stays a week once done: its id is the day, so a second nightly run the
  * same day (`rescore --now` twice, two schedulers) adds nothing, and the night is reported once (it was reported
  * twice when the first report had finished, and been removed, before the second run queued its own).
+ *
+ * A resume's extraction and embedding take a priority, a job description's none: BullMQ takes jobs without one
+ * first, so a posting created during a bulk load of resumes is read in seconds, not after the whole backlog (its
+ * screening, which waits for it, failed `posting_not_ready` behind 1,000 resumes). Resumes keep their order.
  */
-export function jobOptionsOf(name: JobName): JobsOptions {
-  return name === 'nightlyReport'
-    ? { ...JOB_OPTIONS, removeOnComplete: { age: 7 * 24 * 3600 } }
-    : JOB_OPTIONS;
+export function jobOptionsOf<N extends JobName>(name: N, payload: JobPayload<N>): JobsOptions {
+  if (name === 'nightlyReport') return { ...JOB_OPTIONS, removeOnComplete: { age: 7 * 24 * 3600 } };
+  if ((name === 'extract' || name === 'embed') && !('posting' in payload && payload.posting))
+    return { ...JOB_OPTIONS, priority: 1 };
+  return JOB_OPTIONS;
 }

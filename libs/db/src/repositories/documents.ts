@@ -411,9 +411,14 @@ export class DocumentRepository {
   async findStale(
     olderThanSeconds: number,
     limit: number,
-  ): Promise<{ tenantId: string; id: string; stage: 'extract' | 'embed' }[]> {
+  ): Promise<{ tenantId: string; id: string; kind: Document['kind']; stage: 'extract' | 'embed' }[]> {
     const rows = await this.db
-      .select({ tenantId: documents.tenantId, id: documents.id, status: documents.status })
+      .select({
+        tenantId: documents.tenantId,
+        id: documents.id,
+        kind: documents.kind,
+        status: documents.status,
+      })
       .from(documents)
       .where(
         and(
@@ -427,6 +432,7 @@ export class DocumentRepository {
     return rows.map((r) => ({
       tenantId: r.tenantId,
       id: r.id,
+      kind: r.kind,
       stage: EXTRACT_PENDING.includes(r.status) ? 'extract' : 'embed',
     }));
   }
@@ -477,10 +483,10 @@ export class DocumentRepository {
     modelIds: string[],
     afterId: string | undefined,
     limit: number,
-  ): Promise<{ tenantId: string; id: string }[]> {
-    return queryRows<{ tenantId: string; id: string }>(
+  ): Promise<{ tenantId: string; id: string; kind: Document['kind'] }[]> {
+    return queryRows<{ tenantId: string; id: string; kind: Document['kind'] }>(
       this.db,
-      sql`SELECT d.tenant_id AS "tenantId", d.id FROM documents d
+      sql`SELECT d.tenant_id AS "tenantId", d.id, d.kind FROM documents d
           WHERE d.status = 'ready' AND d.duplicate_of IS NULL
             AND d.id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
             AND (SELECT count(*) FROM embeddings e WHERE e.document_id = d.id AND e.model_id IN ${modelIds})
