@@ -151,5 +151,9 @@ describe('shortlist keys list and revoke', () => {
     expect(unknown.stderr).toBe(
       'shortlist: no API key with id or sha256 prefix 00000000 (`shortlist keys list` shows them)\n',
     );
+    expect(runCli(['keys', 'revoke', '1234'], env)).toMatchObject({
+      status: 64,
+      stderr: 'shortlist: 1234: give a key id or at least 8 hex digits of its sha256\n',
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, SetupError } from '@shortlist/config';
 import { AmbiguousApiKeyError, ApiKeyRepository, TenantRepository, type ApiKeyListing } from '@shortlist/db';
 import { openDatabase } from '../database';
+import { ArgumentError } from '../arguments';
 import { runCommand } from '../run-command';
 
 /** `keys revoke` was given no key, or one that matches several. */
@@ -77,6 +78,9 @@ export function registerKeys(program: Command): void {
     .argument('<key>', 'key id, or at least 8 hex digits of its sha256')
     .action(
       runCommand(async (given: string) => {
+        // A key id is a UUID; a sha256 prefix, 8 to 64 hex digits: anything else names no key (exit 64).
+        if (!/^([0-9a-f]{8,64}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$/i.test(given))
+          throw new ArgumentError(`${given}: give a key id or at least 8 hex digits of its sha256`);
         const handle = await openDatabase(undefined);
         try {
           const revoked = await new ApiKeyRepository(handle.db).revoke(given).catch((error: unknown) => {
