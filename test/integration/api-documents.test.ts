@@ -356,6 +356,27 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     expect(await documentCount()).toBe(before + 1);
   });
 
+  it('answers a JSON body that stops arriving 400 body_timeout, and closes the connection', async () => {
+    const before = await documentCount();
+    const body = JSON.stringify({ kind: 'resume', text: 'a resume that never finishes arriving' });
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+    });
+    const started = Date.now();
+    socket.write(
+      `POST /v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body}`,
+    );
+    const received = await answer; // the server closes the socket: the test would time out otherwise
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
+    expect(received).toMatch(/"error":"body_timeout"/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(BODY_READ_TIMEOUT_MS);
+    expect(await documentCount()).toBe(before);
+  });
+
   it('answers a multipart upload whose body ends before its closing boundary 400 at once, storing nothing', async () => {
     const before = await documentCount();
     const boundary = 'shortlist-unterminated';

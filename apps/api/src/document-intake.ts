@@ -305,7 +305,7 @@ const textBytes = (input: Extract<DocumentInput, { text: string }>): DocumentByt
 });
 
 /** The body stopped arriving: the client is answered and its connection closed. */
-class BodyStalledError extends HttpError {
+export class BodyStalledError extends HttpError {
   constructor(seconds: number) {
     super(
       400,

@@ -2,6 +2,7 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { PassThrough } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '@shortlist/config';
@@ -10,7 +11,7 @@ import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
-import { DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
+import { BodyStalledError, DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installDocumentedErrors } from './documented-errors';
 import { installErrorHandler } from './http-error';
 import { installIdempotency } from './idempotency';
@@ -98,6 +99,36 @@ function strictBodyValidator(
   };
 }
 
+/**
+ * A non-multipart body (JSON) that stops arriving for `timeoutMs` is answered 400 body_timeout and its connection
+ * closed, as a multipart one is (document-intake's stalledAfter): the parser would otherwise wait for as long as
+ * the client keeps the connection open.
+ */
+function watchJsonBodies(app: FastifyInstance, timeoutMs: number): void {
+  app.addHook('preParsing', async (request, reply, payload) => {
+    const length = request.headers['content-length'];
+    const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'];
+    // Multipart bodies are read by their route, which watches them itself (request.isMultipart() is not set yet).
+    const multipartBody = /^multipart\//i.test(request.headers['content-type'] ?? '');
+    if (!hasBody || multipartBody || request.raw.complete) return payload;
+    const watched = new PassThrough();
+    const timer = setTimeout(() => {
+      // The request itself stays open (destroying it would take the socket, and the answer, with it).
+      payload.unpipe(watched);
+      void reply.header('connection', 'close');
+      watched.destroy(new BodyStalledError(timeoutMs / 1000));
+    }, timeoutMs);
+    payload.on('data', () => timer.refresh());
+    payload.once('close', () => clearTimeout(timer));
+    // Answered without reading the body (a refused content type, say): nothing is waiting for it.
+    reply.raw.once('close', () => clearTimeout(timer));
+    payload.once('end', () => clearTimeout(timer));
+    payload.once('error', (error) => watched.destroy(error));
+    payload.pipe(watched);
+    return watched;
+  });
+}
+
 /** The HTTP API, built from its dependencies (so tests can start it on real services with port 0). */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -139,6 +170,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   installErrorHandler(app);
+  watchJsonBodies(app, options.ingest.bodyReadTimeoutMs);
   installAuth(app, options.database.db);
   installIdempotency(app, options.database.db);
   installDocumentedErrors(app);
