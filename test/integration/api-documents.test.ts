@@ -92,6 +92,24 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     return checkedFetch(`${base}/v1/documents`, { method: 'POST', headers: auth(k), body: form });
   }
 
+  /**
+   * A POST /v1/documents whose body stops `missing` bytes short of its Content-Length, by hand on a socket; resolves
+   * with all the server sent once it closes the connection (the test would time out otherwise).
+   */
+  function stalledPost(headers: string, body: string, missing: number): Promise<string> {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+    });
+    socket.write(
+      `POST /v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n${headers}\r\n` +
+        `Content-Length: ${body.length + missing}\r\n\r\n${body}`,
+    );
+    return answer;
+  }
+
   async function postJson(body: DocumentsBody, k = key) {
     const { data, error, response } = await stack.client(k).POST('/v1/documents', { body });
     return { status: response.status, data, error };
@@ -322,19 +340,12 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nresume\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n` +
       `Content-Type: text/plain\r\n\r\nhalf of a resume, and then nothing more`;
-    const socket = connect(Number(new URL(base).port), '127.0.0.1');
     const started = Date.now();
-    const answer = new Promise<string>((resolve) => {
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('close', () => resolve(received));
-    });
-    socket.write(
-      `POST /v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n` +
-        `Idempotency-Key: stalled-upload-1\r\n` +
-        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length + 10_000}\r\n\r\n${body}`,
+    const received = await stalledPost(
+      `Idempotency-Key: stalled-upload-1\r\nContent-Type: multipart/form-data; boundary=${boundary}`,
+      body,
+      10_000,
     );
-    const received = await answer; // the server closes the socket: the test would time out otherwise
     expect(received).toMatch(/^HTTP\/1\.1 400 /);
     expect(received).toMatch(/BODY_READ_TIMEOUT_SECONDS/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(BODY_READ_TIMEOUT_MS);
@@ -359,18 +370,8 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
   it('answers a JSON body that stops arriving 400 body_timeout, and closes the connection', async () => {
     const before = await documentCount();
     const body = JSON.stringify({ kind: 'resume', text: 'a resume that never finishes arriving' });
-    const socket = connect(Number(new URL(base).port), '127.0.0.1');
-    const answer = new Promise<string>((resolve) => {
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('close', () => resolve(received));
-    });
     const started = Date.now();
-    socket.write(
-      `POST /v1/documents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${body.length + 100}\r\n\r\n${body}`,
-    );
-    const received = await answer; // the server closes the socket: the test would time out otherwise
+    const received = await stalledPost('Content-Type: application/json', body, 100);
     expect(received).toMatch(/^HTTP\/1\.1 400 /);
     expect(received).toMatch(/"error":"body_timeout"/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(BODY_READ_TIMEOUT_MS);

@@ -89,6 +89,20 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+  /** `screen` arguments for a folder of resumes of its own (the tiny models; the job description unless given). */
+  const screenArgs = (folder: string, dataDir: string, extra: string[] = [], jobFile = job) => [
+    'screen',
+    '--job',
+    jobFile,
+    '--resumes',
+    folder,
+    '--models',
+    MODELS,
+    '--data-dir',
+    dataDir,
+    ...extra,
+  ];
+
   const screen = (args: string[], dataDir = join(work, 'data')) =>
     runCli(
       ['screen', '--job', job, '--resumes', resumes, '--models', MODELS, '--data-dir', dataDir, ...args],
@@ -377,29 +391,13 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     const empty = join(work, 'no-resumes');
     mkdirSync(empty);
     const dataDir = join(work, 'no-resumes-data');
-    const none = runCli(
-      ['screen', '--job', job, '--resumes', empty, '--models', MODELS, '--data-dir', dataDir],
-      ENV,
-    );
+    const none = runCli(screenArgs(empty, dataDir), ENV);
     expect(none).toMatchObject({
       status: 64,
       stderr: `shortlist: --resumes ${empty}: no resume files in it\n`,
     });
     copyFileSync(job, join(empty, 'job.txt'));
-    const onlyJob = runCli(
-      [
-        'screen',
-        '--job',
-        join(empty, 'job.txt'),
-        '--resumes',
-        empty,
-        '--models',
-        MODELS,
-        '--data-dir',
-        dataDir,
-      ],
-      ENV,
-    );
+    const onlyJob = runCli(screenArgs(empty, dataDir, [], join(empty, 'job.txt')), ENV);
     expect(onlyJob).toMatchObject({
       status: 64,
       stderr: `shortlist: --resumes ${empty}: no resume files in it besides the job description\n`,
@@ -411,22 +409,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     const linked = join(work, 'linked');
     mkdirSync(linked);
     symlinkSync(join(fixtures, 'docs', 'resume.txt'), join(linked, 'link.txt'));
-    const result = runCli(
-      [
-        'screen',
-        '--job',
-        job,
-        '--resumes',
-        linked,
-        '--models',
-        MODELS,
-        '--data-dir',
-        join(work, 'd9'),
-        '--format',
-        'json',
-      ],
-      ENV,
-    );
+    const result = runCli(screenArgs(linked, join(work, 'd9'), ['--format', 'json']), ENV);
     expect(result.status).toBe(0);
     expect(reportSchema.parse(JSON.parse(result.stdout)).results.map((r) => r.file)).toEqual(['link.txt']);
   });
@@ -435,10 +418,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     const odd = join(work, 'odd-names');
     mkdirSync(odd);
     copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(odd, 'clear\x1b[2Jscreen\n.txt'));
-    const result = runCli(
-      ['screen', '--job', job, '--resumes', odd, '--models', MODELS, '--data-dir', join(work, 'd11')],
-      ENV,
-    );
+    const result = runCli(screenArgs(odd, join(work, 'd11')), ENV);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('clear\\x1b[2Jscreen\\x0a.txt');
     expect(result.stdout).not.toContain('\x1b');
@@ -458,22 +438,8 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     mkdirSync(long);
     writeFileSync(join(long, 'long.txt'), `Data engineer.\n${'Kafka Spark Airflow pipelines. '.repeat(200)}`);
     writeFileSync(join(long, 'short.txt'), 'Nurse, ten years on a cardiac ward.');
-    const result = runCli(
-      [
-        'screen',
-        '--job',
-        job,
-        '--resumes',
-        long,
-        '--models',
-        MODELS,
-        '--data-dir',
-        join(work, 'd12'),
-        '--format',
-        'json',
-      ],
-      { ...ENV, EMBED_MAX_DOCUMENT_TOKENS: '100' },
-    );
+    const env = { ...ENV, EMBED_MAX_DOCUMENT_TOKENS: '100' };
+    const result = runCli(screenArgs(long, join(work, 'd12'), ['--format', 'json']), env);
     expect(result.status).toBe(0);
     const results = (JSON.parse(result.stdout) as { results: { file: string; truncated?: boolean }[] })
       .results;
@@ -484,32 +450,17 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(result.stderr).toContain(
       'shortlist: 1 resume(s) longer than EMBED_MAX_DOCUMENT_TOKENS (100), ranked on their first tokens only: long.txt\n',
     );
-    const html = runCli(
-      [
-        'screen',
-        '--job',
-        job,
-        '--resumes',
-        long,
-        '--models',
-        MODELS,
-        '--data-dir',
-        join(work, 'd12'),
-        '--format',
-        'html',
-      ],
-      { ...ENV, EMBED_MAX_DOCUMENT_TOKENS: '100' },
-    ).stdout;
+    const html = runCli(screenArgs(long, join(work, 'd12'), ['--format', 'html']), env).stdout;
     expect(html.match(/first tokens only<\/span>/g)).toHaveLength(1);
   });
 
   it('refuses a job description over the size limit with exit 65, ranking nothing', () => {
     const big = join(work, 'big-job.txt');
     writeFileSync(big, 'Data engineer. '.repeat(100));
-    const result = runCli(
-      ['screen', '--job', big, '--resumes', resumes, '--models', MODELS, '--data-dir', join(work, 'd10')],
-      { ...ENV, MAX_DOCUMENT_BYTES: '1000' },
-    );
+    const result = runCli(screenArgs(resumes, join(work, 'd10'), [], big), {
+      ...ENV,
+      MAX_DOCUMENT_BYTES: '1000',
+    });
     expect(result.status).toBe(65);
     expect(result.stderr).toMatch(
       /shortlist: the job description .*big-job\.txt cannot be read \(too_large: .*1000 bytes\): nothing was ranked\n$/,
@@ -521,7 +472,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     mkdirSync(stuck);
     copyFileSync(join(fixtures, 'bad', 'hang.pdf'), join(stuck, 'hang.pdf'));
     const dataDir = join(work, 'held-data');
-    const args = ['screen', '--job', job, '--resumes', stuck, '--models', MODELS, '--data-dir', dataDir];
+    const args = screenArgs(stuck, dataDir);
     const first = startCli(args, { ...ENV, EXTRACT_TIMEOUT_MS: '600000' });
     await waitFor('the parser to be running', () =>
       childProcesses(first.child.pid!).find((c) => c.command.includes('extract-child')),

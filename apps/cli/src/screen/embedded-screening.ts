@@ -391,8 +391,11 @@ async function screenLocked(
     }
     const explained = await explainResults(db, finished, results);
     const truncated = new Set<string>();
-    for (const { documentId } of explained)
-      if ((await documents.findById(tenantId, documentId))?.embedTruncated) truncated.add(documentId);
+    // The documents read after the run (`now`) hold the ranked ones; a lookup only for one they do not.
+    for (const { documentId } of explained) {
+      const document = now.get(documentId) ?? (await documents.findById(tenantId, documentId));
+      if (document?.embedTruncated) truncated.add(documentId);
+    }
     return {
       posting: {
         file: options.job,

@@ -372,8 +372,7 @@ export class DocumentRepository {
     return this.db
       .select()
       .from(documents)
-      .where(and(eq(documents.tenantId, tenantId), or(eq(documents.id, id), eq(documents.duplicateOf, id))))
-      .orderBy(sql`${documents.id} <> ${id}`);
+      .where(and(eq(documents.tenantId, tenantId), or(eq(documents.id, id), eq(documents.duplicateOf, id))));
   }
 
   /**
