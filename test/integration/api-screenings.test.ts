@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -48,6 +49,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
   let postingId: string;
   let postingDocument: string;
   let resumes: string[];
+  let resumeTexts: string[];
   let workerPort: number;
   /** The typed clients of the API as the two tenants; every answer is checked against the OpenAPI document. */
   let acme: ApiClient;
@@ -110,6 +112,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       (_, i) =>
         `resume ${i}: ${Array.from({ length: 60 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')}`,
     );
+    resumeTexts = texts;
     const accepted = await ok(
       acme.POST('/v1/documents', {
         body: { documents: texts.map((text) => ({ kind: 'resume' as const, text })) },
@@ -495,6 +498,17 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     });
     expect(foreign.response.status).toBe(404);
     expect(foreign.error?.missing).toEqual([unknown]);
+    // Many unknown ids: each one in `missing`, a message of one line that counts them.
+    const unknowns = Array.from({ length: 300 }, () => randomUUID());
+    const many = await acme.POST('/v1/postings/{id}/applicants', {
+      params: { path: { id: postingId } },
+      body: { documentIds: [resumes[0]!, ...unknowns] },
+    });
+    expect(many.response.status).toBe(404);
+    expect(many.error?.missing).toEqual(unknowns);
+    expect(many.error?.message).toBe(
+      `documentIds: no document ${unknowns.slice(0, 5).join(', ')}, ... (300 in all, each in missing); nothing was added`,
+    );
   });
 
   it('refuses out-of-range pages, unstorable titles, loose parameters and the wrong kind of document at once', async () => {
@@ -551,6 +565,26 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
     });
     expect(asPosting.response.status).toBe(422);
     expect(asPosting.error?.error).toBe('not_a_posting');
+    // The same words sent as a job description are a posting of their own, not the resume's copy: screenable.
+    const sameWords = await ok(
+      acme.POST('/v1/documents', { body: { documents: [{ kind: 'posting', text: resumeTexts[0]! }] } }),
+    );
+    expect(sameWords.documents[0]).not.toHaveProperty('duplicateOf');
+    const fromSameWords = await acme.POST('/v1/postings', {
+      body: { title: 'Same words as a resume', documentId: sameWords.documents[0]!.id },
+    });
+    expect({ status: fromSameWords.response.status, error: fromSameWords.error }).toEqual({
+      status: 201,
+      error: undefined,
+    });
+    const postedText = await ok(
+      acme.POST('/v1/postings', { body: { title: 'Inline, same words', text: resumeTexts[1]! } }),
+    );
+    const postedDocument = await ok(
+      acme.GET('/v1/documents/{id}', { params: { path: { id: postedText.documentId } } }),
+    );
+    expect(postedDocument).toMatchObject({ kind: 'posting' });
+    expect(postedDocument).not.toHaveProperty('duplicateOf');
     const asApplicant = await acme.POST('/v1/postings/{id}/applicants', {
       params: { path: { id: postingId } },
       body: { documentIds: [resumes[1]!, postingDocument] },

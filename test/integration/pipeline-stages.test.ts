@@ -225,6 +225,15 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(enqueued).toHaveLength(before);
     expect(await describe_(id)).toMatchObject({ status: 'ready', duplicateOf: original });
     expect(await rowsOf(id)).toEqual([expect.objectContaining({ text: null, vectors: null })]);
+
+    // The same bytes referenced as a job description are a document of their own, extracted as one.
+    const { id: asPosting } = await new DocumentRepository(database.db).create({
+      tenantId,
+      kind: 'posting',
+      source: { type: 's3', bucket: bucket.bucket, key: copy.key },
+    });
+    expect(await handleExtract(payload(asPosting), deps)).toMatchObject({ outcome: 'done' });
+    expect(await describe_(asPosting)).toMatchObject({ status: 'extracted', duplicateOf: null });
   });
 
   it('makes one original of the same bytes uploaded many times at once', async () => {

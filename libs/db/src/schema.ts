@@ -114,9 +114,10 @@ export const documents = pgTable(
   },
   (t) => [
     unique('documents_tenant_id_key').on(t.tenantId, t.id),
-    // Dedup: one original per (tenant, content); duplicates point at it.
-    uniqueIndex('documents_tenant_sha256_original_idx')
-      .on(t.tenantId, t.sha256)
+    // Dedup: one original per (tenant, kind, content); duplicates point at it. Per kind: the same bytes sent as a
+    // job description after a resume (or the other way) are another document, screened or ranked as what it is.
+    uniqueIndex('documents_tenant_kind_sha256_original_idx')
+      .on(t.tenantId, t.kind, t.sha256)
       .where(sql`${t.duplicateOf} IS NULL AND ${t.sha256} IS NOT NULL`),
     // Lists page by the key (created_at, id) within a tenant: each page is an index range scan from the cursor,
     // whatever its depth. Kind and external id filters have their own ranges.

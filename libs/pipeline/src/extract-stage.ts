@@ -83,7 +83,7 @@ export async function handleExtract(
       }
     }
     if (!document.sha256) {
-      const original = await documents.recordContent(tenantId, documentId, limiter.digest(), limiter.bytes);
+      const original = await documents.recordContent(document, limiter.digest(), limiter.bytes);
       if (original) return skipped('duplicate');
     }
     let text: string;

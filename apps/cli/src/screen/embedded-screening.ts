@@ -229,7 +229,7 @@ async function screenLocked(
      * its own), or a new one stored and queued.
      */
     const admit = async (path: string, kind: Document['kind']): Promise<Document> => {
-      const known = await documents.findOriginalBySha256(tenantId, await sha256Of(path));
+      const known = await documents.findOriginalBySha256(tenantId, kind, await sha256Of(path));
       if (known) return (await retryDocument(intake, tenantId, known.id)) ?? known;
       const accepted = await acceptDocument(intake, tenantId, {
         kind,

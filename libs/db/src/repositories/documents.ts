@@ -101,25 +101,26 @@ export class DocumentRepository {
   }
 
   /**
-   * Inserts a document whose content hash is known, or — when the tenant already has an original with the same
-   * bytes — a duplicate that links to it. Race-free: two uploads of the same bytes at once make one original.
+   * Inserts a document whose content hash is known, or — when the tenant already has an original of its kind with
+   * the same bytes — a duplicate that links to it. Race-free: two uploads of the same bytes at once make one original.
    */
   async createOrLinkDuplicate(
     document: NewDocument & { sha256: string },
   ): Promise<{ document: Document; original: Document | undefined }> {
-    const existing = await this.findOriginalBySha256(document.tenantId, document.sha256);
+    const existing = await this.findOriginalBySha256(document.tenantId, document.kind, document.sha256);
     if (!existing) {
       const [inserted] = await this.db
         .insert(documents)
         .values(document)
         .onConflictDoNothing({
-          target: [documents.tenantId, documents.sha256],
+          target: [documents.tenantId, documents.kind, documents.sha256],
           where: sql`${documents.duplicateOf} IS NULL AND ${documents.sha256} IS NOT NULL`,
         })
         .returning();
       if (inserted) return { document: inserted, original: undefined };
     }
-    const original = existing ?? (await this.findOriginalBySha256(document.tenantId, document.sha256))!;
+    const original =
+      existing ?? (await this.findOriginalBySha256(document.tenantId, document.kind, document.sha256))!;
     const [duplicate] = await this.db
       .insert(documents)
       .values({ ...document, status: original.status, duplicateOf: original.id })
@@ -127,12 +128,22 @@ export class DocumentRepository {
     return { document: duplicate!, original };
   }
 
-  async findOriginalBySha256(tenantId: string, sha256: string): Promise<Document | undefined> {
+  /** The tenant's original of this kind with these bytes: the same bytes as another kind are another document. */
+  async findOriginalBySha256(
+    tenantId: string,
+    kind: Document['kind'],
+    sha256: string,
+  ): Promise<Document | undefined> {
     const [row] = await this.db
       .select()
       .from(documents)
       .where(
-        and(eq(documents.tenantId, tenantId), eq(documents.sha256, sha256), isNull(documents.duplicateOf)),
+        and(
+          eq(documents.tenantId, tenantId),
+          eq(documents.kind, kind),
+          eq(documents.sha256, sha256),
+          isNull(documents.duplicateOf),
+        ),
       );
     return row;
   }
@@ -276,16 +287,15 @@ export class DocumentRepository {
 
   /**
    * Records the content hash of a document registered by reference (known only once its bytes are read). If the
-   * tenant already has an original with these bytes, the document becomes its duplicate instead; returns that
-   * original's id, or undefined when this document is the original.
+   * tenant already has an original of its kind with these bytes, the document becomes its duplicate instead;
+   * returns that original's id, or undefined when this document is the original.
    */
   async recordContent(
-    tenantId: string,
-    id: string,
+    { tenantId, id, kind }: Pick<Document, 'tenantId' | 'id' | 'kind'>,
     sha256: string,
     sizeBytes: number,
   ): Promise<string | undefined> {
-    const existing = await this.findOriginalBySha256(tenantId, sha256);
+    const existing = await this.findOriginalBySha256(tenantId, kind, sha256);
     if (existing && existing.id !== id) {
       await this.linkDuplicate(tenantId, id, existing, sha256, sizeBytes);
       return existing.id;
@@ -298,7 +308,7 @@ export class DocumentRepository {
       return undefined;
     } catch (error) {
       // Another document with the same bytes became the original between our read and write.
-      const original = await this.findOriginalBySha256(tenantId, sha256);
+      const original = await this.findOriginalBySha256(tenantId, kind, sha256);
       if (!original || original.id === id) throw error;
       await this.linkDuplicate(tenantId, id, original, sha256, sizeBytes);
       return original.id;

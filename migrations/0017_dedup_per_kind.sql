@@ -1,0 +1,2 @@
+DROP INDEX "documents_tenant_sha256_original_idx";--> statement-breakpoint
+CREATE UNIQUE INDEX "documents_tenant_kind_sha256_original_idx" ON "documents" USING btree ("tenant_id","kind","sha256") WHERE "documents"."duplicate_of" IS NULL AND "documents"."sha256" IS NOT NULL;
