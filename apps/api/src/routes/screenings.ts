@@ -26,6 +26,9 @@ import { HttpError, errorSchema } from '../http-error';
 import { decodeCursor, pageAnswer, pageQuery, pageSchema, withoutNulls } from '../list-pages';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
+/** The first ids of a list for a message, a few lines long whatever the list's length (the answer lists them all). */
+const firstOf = (ids: string[], shown = 5) =>
+  ids.length > shown ? `${ids.slice(0, shown).join(', ')}, ...` : ids.join(', ');
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
 const runParams = { type: 'object', properties: { runId: uuid }, required: ['runId'] } as const;
 /** The score parameters' JSON Schema, from their one definition (zod, libs/scoring); each one is optional. */
@@ -581,13 +584,18 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
         request.body.documentIds,
       );
       if (missing.length > 0) {
-        throw new HttpError(404, 'not_found', `no documents ${missing.slice(0, 10).join(', ')}`, { missing });
+        throw new HttpError(
+          404,
+          'not_found',
+          `documentIds: no document ${firstOf(missing)} (${missing.length} in all, each in missing); nothing was added`,
+          { missing },
+        );
       }
       if (notResumes.length > 0) {
         throw new HttpError(
           422,
           'not_a_resume',
-          `documentIds: ${notResumes.slice(0, 10).join(', ')} ${notResumes.length === 1 ? 'is a posting' : 'are postings'}, not resumes; nothing was added`,
+          `documentIds: ${firstOf(notResumes)} ${notResumes.length === 1 ? 'is a posting' : 'are postings'}, not resumes (${notResumes.length} in all, each in notResumes); nothing was added`,
           { notResumes },
         );
       }
