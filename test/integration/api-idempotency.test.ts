@@ -53,6 +53,10 @@ describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
     expect(again).toEqual({ status: 201, replayed: 'true', json: first.json });
     expect(first.replayed).toBeNull();
     expect(await count('postings')).toBe(before + 1);
+    // The same object serialised with its keys in another order (another client library) is the same request.
+    const reordered = await post('/v1/postings', { text: body.text, title: body.title }, 'posting-1');
+    expect(reordered).toEqual({ status: 201, replayed: 'true', json: first.json });
+    expect(await count('postings')).toBe(before + 1);
     // Without a key, two posts are two postings; another tenant's key of the same name is its own.
     const other = await post('/v1/postings', body, 'posting-1', stack.client(stack.keys.globex));
     expect(other.status).toBe(201);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import stringify from 'safe-stable-stringify';
 import { IdempotencyKeyRepository, type Database } from '@shortlist/db';
 import { errorResponse } from './documented-errors';
 import { HttpError } from './http-error';
@@ -15,11 +16,15 @@ const HEADER = 'idempotency-key';
 /** How long a retry waits for the first request with its key to finish before it is told to come back. */
 const WAIT_FOR_FIRST_MS = 30_000;
 
-/** What makes two requests "the same": method, route, path parameters and JSON body (multipart: the route). */
+/**
+ * What makes two requests "the same": method, route, path parameters and JSON body (multipart: the route). The body
+ * as data, keys sorted: a client that serialises the same object with its keys in another order sends the same
+ * request.
+ */
 function fingerprint(request: FastifyRequest): string {
-  const body = request.isMultipart() ? 'multipart' : JSON.stringify(request.body ?? null);
+  const body = request.isMultipart() ? 'multipart' : stringify(request.body ?? null);
   return createHash('sha256')
-    .update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.params)}\n${body}`)
+    .update(`${request.method} ${request.routeOptions.url}\n${stringify(request.params)}\n${body}`)
     .digest('hex');
 }
 
