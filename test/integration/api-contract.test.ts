@@ -192,7 +192,7 @@ describe('the OpenAPI document is the contract', () => {
     expect(checker.templateOf('/v1/nothing')).toBeUndefined();
   });
 
-  it('answers a body sent where a route declares none as documented: 415 of another media type, 400 unparsed', async () => {
+  it('answers a body of a media type the route does not take 415, and one that does not parse 400', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
     const send = (method: string, path: string, contentType: string, body: string) =>
       checkedFetch(`${stack.base}${path}`, {
@@ -205,6 +205,29 @@ describe('the OpenAPI document is the contract', () => {
     expect(await xml.json()).toMatchObject({ error: 'unsupported_media_type' });
     const broken = await send('POST', `/v1/documents/${id}/retry`, 'application/json', '{"half":');
     expect(broken.status).toBe(400);
+    // A JSON route sent plain text or a form: the media type is the problem, not the body's shape.
+    const text = await send('POST', '/v1/postings', 'text/plain', 'Data engineer: kafka and spark');
+    expect({ status: text.status, body: await text.json() }).toMatchObject({
+      status: 415,
+      body: {
+        error: 'unsupported_media_type',
+        message: 'POST /v1/postings takes application/json, not text/plain',
+      },
+    });
+    const form = new FormData();
+    form.append('title', 'Data engineer');
+    const multipart = await checkedFetch(`${stack.base}/v1/postings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.keys.acme}` },
+      body: form,
+    });
+    expect({ status: multipart.status, body: await multipart.json() }).toMatchObject({
+      status: 415,
+      body: {
+        error: 'unsupported_media_type',
+        message: 'POST /v1/postings takes application/json, not multipart/form-data',
+      },
+    });
   });
 
   it('makes the typed client fail on an answer the document does not allow', async () => {

@@ -40,6 +40,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error.validation) {
       return reply.code(400).send({ error: 'invalid_request', message: error.message });
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const sent =
+        request.headers['content-type']?.split(';')[0]?.trim().slice(0, 100) || 'a body without a type';
+      const takes = request.routeOptions.config.multipart
+        ? 'application/json or multipart/form-data'
+        : 'application/json';
+      return reply.code(415).send({
+        error: 'unsupported_media_type',
+        message: `${request.method} ${request.routeOptions.url ?? request.url} takes ${takes}, not ${sent}`,
+      });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.code(status).send({ error: CODES[status] ?? 'invalid_request', message: error.message });

@@ -13,7 +13,7 @@ import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
 import { BodyStalledError, DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installDocumentedErrors } from './documented-errors';
-import { installErrorHandler } from './http-error';
+import { HttpError, installErrorHandler } from './http-error';
 import { installIdempotency } from './idempotency';
 import { installMetrics, serveMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
@@ -129,6 +129,34 @@ function watchJsonBodies(app: FastifyInstance, timeoutMs: number): void {
   });
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads multipart/form-data bodies itself (uploads); every other route takes JSON only. */
+    multipart?: boolean;
+  }
+}
+
+/**
+ * Bodies are JSON, or multipart where a route declares it: anything else is 415 naming the media type. Fastify's
+ * own text/plain parser, and the multipart plugin's parser on every route, would hand a JSON route a string or
+ * nothing, answered 400 "body must be object", which names the wrong problem.
+ */
+function acceptJsonOrDeclaredMultipart(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.isMultipart() && !request.routeOptions.config.multipart) {
+      return done(
+        new HttpError(
+          415,
+          'unsupported_media_type',
+          `${request.method} ${request.routeOptions.url} takes application/json, not multipart/form-data`,
+        ),
+      );
+    }
+    done();
+  });
+}
+
 /** The HTTP API, built from its dependencies (so tests can start it on real services with port 0). */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -170,6 +198,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   installErrorHandler(app);
+  acceptJsonOrDeclaredMultipart(app);
   watchJsonBodies(app, options.ingest.bodyReadTimeoutMs);
   installAuth(app, options.database.db);
   installIdempotency(app, options.database.db);
