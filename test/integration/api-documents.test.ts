@@ -296,6 +296,33 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
     expect(await strandedObjects()).toEqual([]);
   });
 
+  it('refuses a multipart part it does not know with 400 naming it, as JSON refuses a property, storing nothing', async () => {
+    const before = await documentCount();
+    for (const [append, named] of [
+      [(form: FormData) => form.append('metadata', '{"source":"ats"}'), /^metadata: not a part of an upload/],
+      [
+        (form: FormData) => form.append('files', new Blob(['a resume']), 'c.txt'),
+        /^files: not a part of an upload/,
+      ],
+    ] as const) {
+      const form = new FormData();
+      form.append('kind', 'resume');
+      form.append('file', new Blob(['first resume: Kotlin and Android']), 'first.txt');
+      append(form);
+      const response = await checkedFetch(`${base}/v1/documents`, {
+        method: 'POST',
+        headers: auth(),
+        body: form,
+      });
+      expect({ status: response.status, body: await response.json() }).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_request', message: expect.stringMatching(named) as string, documents: [] },
+      });
+    }
+    expect(await documentCount()).toBe(before);
+    expect(await strandedObjects()).toEqual([]);
+  });
+
   it('creates nothing from a batch whose third entry is bad, naming the entry', async () => {
     const before = await documentCount();
     const response = await postJson({

@@ -155,7 +155,7 @@ export class DocumentIntake {
           externalId = part.value;
           continue;
         }
-        if (part.fieldname !== 'kind') continue;
+        if (part.fieldname !== 'kind') throw unknownPart(part.fieldname);
         if (!isKind(part.value)) {
           throw new HttpError(400, 'invalid_request', `kind must be one of ${KINDS.join(', ')}`);
         }
@@ -163,6 +163,7 @@ export class DocumentIntake {
         continue;
       }
       try {
+        if (part.fieldname !== 'file') throw unknownPart(part.fieldname);
         if (!kind) throw new HttpError(400, 'invalid_request', 'send the kind field before the file parts');
         if (part.filename) checkText(part.filename, `${field}.filename`);
       } catch (error) {
@@ -295,6 +296,14 @@ interface Upload {
 
 const KINDS: readonly DocumentKind[] = ['resume', 'posting'];
 const isKind = (value: unknown): value is DocumentKind => KINDS.includes(value as DocumentKind);
+
+/** A multipart part other than `kind`, `externalId` and `file`: refused, as a JSON body's unknown property is. */
+const unknownPart = (name: string) =>
+  new HttpError(
+    400,
+    'invalid_request',
+    `${name}: not a part of an upload (it takes a kind field, then file parts, each optionally after an externalId field)`,
+  );
 
 const textBytes = (input: Extract<DocumentInput, { text: string }>): DocumentBytes => ({
   kind: input.kind,

@@ -808,7 +808,10 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Erase a document: its row, text, vectors, applications, results and the bytes Shortlist stored */
+    /**
+     * Erase a document: its row, text, vectors, applications, results and the bytes Shortlist stored
+     * @description With it go its duplicates (the same bytes sent again: the same personal data) and, for a job description, the postings made from it with their screening runs. Objects registered by reference stay in the client's bucket.
+     */
     delete: {
       parameters: {
         query?: never;

@@ -336,6 +336,7 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
     {
       config: {
         auth: 'tenant',
+        multipart: true,
         // The document only: the multipart form is not validated up front (the handler streams it).
         swaggerTransform: ({ schema, url }) => ({
           url,
@@ -449,6 +450,10 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
       schema: {
         summary:
           'Erase a document: its row, text, vectors, applications, results and the bytes Shortlist stored',
+        description:
+          'With it go its duplicates (the same bytes sent again: the same personal data) and, for a job ' +
+          'description, the postings made from it with their screening runs. Objects registered by reference ' +
+          "stay in the client's bucket.",
         tags: ['documents'],
         security: [{ bearer: [] }],
         params: idParams,
