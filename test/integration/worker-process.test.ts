@@ -11,6 +11,9 @@ import { freePort, waitFor } from '../support/net';
 import { startOwnPostgres } from '../support/own-postgres';
 import { deletePrefix, startOwnRedis, uniquePrefix } from '../support/redis';
 import { createTestBucket, type TestBucket } from '../support/s3';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { loadConfig } from '@shortlist/config';
+import { S3ObjectStore, createS3Client } from '@shortlist/storage';
 import { seededRandom } from '../support/vectors';
 import { childProcesses, processExists } from '../support/processes';
 import { startWorker, type WorkerProcess } from '../support/worker';
@@ -316,12 +319,31 @@ describe('worker process on PostgreSQL, Redis and S3', () => {
     }
   });
 
-  it('refuses to start without its S3 bucket, naming it', async () => {
-    const refused = worker({ S3_BUCKET: 'shortlist-no-such-bucket' });
+  it('makes its S3 bucket when it is missing, as the API does, so it may start before the API', async () => {
+    const name = `test-made-by-worker-${Date.now().toString(36)}`;
+    const client = createS3Client(loadConfig().s3);
+    try {
+      const started = worker({ S3_BUCKET: name, LOG_LEVEL: 'info' });
+      await waitFor(
+        'the worker to start or exit',
+        () => started.output().includes('"msg":"worker started"') || started.child.exitCode !== null,
+      );
+      expect({ exitCode: started.child.exitCode, output: started.output() }).toMatchObject({
+        exitCode: null,
+      });
+      await new S3ObjectStore(client, name).checkReachable();
+      started.child.kill('SIGTERM');
+      expect((await started.exited).code).toBe(0);
+    } finally {
+      await client.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
+      client.destroy();
+    }
+  });
+
+  it('refuses to start when S3 cannot be reached, naming it', async () => {
+    const refused = worker({ S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
     expect((await refused.exited).code).toBe(69);
-    expect(refused.output()).toMatch(
-      /S3 bucket shortlist-no-such-bucket does not exist at http:\/\/127\.0\.0\.1:\d+/,
-    );
+    expect(refused.output()).toMatch(/S3 is not reachable at http:\/\/127\.0\.0\.1:\d+/);
     expect(refused.output()).not.toMatch(/unexpected error|\n\s+at /);
   });
 

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await checkRedis(connection, redisUrl); // refuses to start unless maxmemory-policy is noeviction
   const database = await openPostgres(databaseUrl);
   const store = new S3ObjectStore(createS3Client(config.s3), bucket);
-  await store.checkReachable();
+  await store.ensureReady(); // made if missing, as the API does: either may start first
   const engine = await EmbeddingEngine.open({ modelsDir: config.models.dir, ...config.embed });
   for (const warning of engine.fusedCopyWarnings) log.warn(warning);
   const modelIds = await registerEngineModels(database.db, engine.models);
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     if (!drained) {
       log.warn(
         { left: inHand(), deadlineSeconds: config.worker.drainSeconds },
-        'drain deadline passed: leaving the jobs in hand to other workers (retried, or taken over once their locks lapse)',
+        'drain deadline passed: leaving the jobs in hand to other workers (retried, or taken over once their locks lapse); stopping after the inference batch in hand',
       );
       stopNow.abort();
       await Promise.all(workers.map((w) => w.close(true)));
