@@ -1,5 +1,5 @@
 import { isUnavailable } from '@shortlist/config';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 
 /** An error the client can act on: its status, a stable code, and a message naming what is wrong. */
 export class HttpError extends Error {
@@ -12,6 +12,18 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** 415 naming the media type sent and the ones the route takes (JSON, and multipart where it says so). */
+export function unsupportedMediaType(request: FastifyRequest, sent: string | undefined): HttpError {
+  const takes = request.routeOptions.config.multipart
+    ? 'application/json or multipart/form-data'
+    : 'application/json';
+  return new HttpError(
+    415,
+    'unsupported_media_type',
+    `${request.method} ${request.routeOptions.url ?? request.url} takes ${takes}, not ${sent || 'a body without a type'}`,
+  );
 }
 
 /** What a 503 tells clients to wait before retrying: a service restart usually takes a few seconds. */
@@ -31,7 +43,12 @@ const CODES: Record<number, string> = {
 
 /** The error body of every route: `{error, message}`; never a stack trace. Unknown errors are logged, not shown. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((fastifyError: FastifyError, request, reply) => {
+    // Fastify's own 415 names no media type: say which one came and which the route takes.
+    const error =
+      fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? unsupportedMediaType(request, request.headers['content-type']?.split(';')[0]?.trim().slice(0, 100))
+        : fastifyError;
     if (error instanceof HttpError) {
       return reply
         .code(error.statusCode)
@@ -39,17 +56,6 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (error.validation) {
       return reply.code(400).send({ error: 'invalid_request', message: error.message });
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const sent =
-        request.headers['content-type']?.split(';')[0]?.trim().slice(0, 100) || 'a body without a type';
-      const takes = request.routeOptions.config.multipart
-        ? 'application/json or multipart/form-data'
-        : 'application/json';
-      return reply.code(415).send({
-        error: 'unsupported_media_type',
-        message: `${request.method} ${request.routeOptions.url ?? request.url} takes ${takes}, not ${sent}`,
-      });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -13,7 +13,7 @@ import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
 import { BodyStalledError, DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installDocumentedErrors } from './documented-errors';
-import { HttpError, installErrorHandler } from './http-error';
+import { installErrorHandler, unsupportedMediaType } from './http-error';
 import { installIdempotency } from './idempotency';
 import { installMetrics, serveMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
@@ -145,13 +145,7 @@ function acceptJsonOrDeclaredMultipart(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', (request, _reply, done) => {
     if (request.isMultipart() && !request.routeOptions.config.multipart) {
-      return done(
-        new HttpError(
-          415,
-          'unsupported_media_type',
-          `${request.method} ${request.routeOptions.url} takes application/json, not multipart/form-data`,
-        ),
-      );
+      return done(unsupportedMediaType(request, 'multipart/form-data'));
     }
     done();
   });
