@@ -1,4 +1,5 @@
 import { isUnavailable } from '@shortlist/config';
+import { withoutQueryParameters } from '@shortlist/db';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 
 /** An error the client can act on: its status, a stable code, and a message naming what is wrong. */
@@ -63,7 +64,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     // PostgreSQL, S3 or Redis down (ioredis fails fast in the API: no offline queue, one retry per request).
     const unavailable = isUnavailable(error);
-    request.log.error({ err: error }, 'request failed');
+    request.log.error({ err: withoutQueryParameters(error) }, 'request failed');
     return unavailable
       ? reply
           .code(503)

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { coerceError, loadSections, requireSetting, runMain } from '@shortlist/config';
-import { openPostgres } from '@shortlist/db';
+import { openPostgres, withoutQueryParameters } from '@shortlist/db';
 import { EmbeddingEngine } from '@shortlist/embedding';
 import {
   dispatchWebhookEvents,
@@ -105,7 +105,11 @@ async function main(): Promise<void> {
   const sweeper = setInterval(() => {
     sweepStaleDocuments(deps, config.worker.sweepStaleSeconds).then(
       (count) => count > 0 && log.info({ count }, 're-enqueued stale documents'),
-      (error: unknown) => log.warn({ err: coerceError(error).message }, 'sweep failed; next one retries'),
+      (error: unknown) =>
+        log.warn(
+          { err: coerceError(withoutQueryParameters(error)).message },
+          'sweep failed; next one retries',
+        ),
     );
   }, sweepEveryMs);
 
@@ -116,7 +120,10 @@ async function main(): Promise<void> {
     dispatching = true;
     dispatchWebhookEvents(deps)
       .catch((error: unknown) =>
-        log.warn({ err: coerceError(error).message }, 'webhook dispatch failed; next one retries'),
+        log.warn(
+          { err: coerceError(withoutQueryParameters(error)).message },
+          'webhook dispatch failed; next one retries',
+        ),
       )
       .finally(() => (dispatching = false));
   }, 1000);

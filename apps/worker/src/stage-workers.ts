@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DocumentRepository, ScreeningRepository } from '@shortlist/db';
+import { DocumentRepository, ScreeningRepository, withoutQueryParameters } from '@shortlist/db';
 import {
   PermanentFailure,
   STAGE_HANDLERS,
@@ -69,7 +69,8 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
             throw new UnrecoverableError(error.message);
           }
           metrics.jobs.inc({ queue: name, outcome: 'retry' });
-          throw error;
+          // The queue keeps the message as the job's failure, and the log prints it: never a query's parameters.
+          throw withoutQueryParameters(error);
         } finally {
           metrics.active.set(name, (metrics.active.get(name) ?? 1) - 1);
           stop();
@@ -105,7 +106,10 @@ export function startStageWorkers(options: StageWorkerOptions): Worker[] {
         ? new ScreeningRepository(deps.db).failRun(tenantId, runId, 'retries_exhausted')
         : new DocumentRepository(deps.db).setStatus(tenantId, documentId!, 'failed', 'retries_exhausted');
       marked.catch((e: unknown) =>
-        log.error({ err: coerceError(e).message, jobId: job.id }, 'cannot mark it failed'),
+        log.error(
+          { err: coerceError(withoutQueryParameters(e)).message, jobId: job.id },
+          'cannot mark it failed',
+        ),
       );
     });
     worker.on('error', (error) => log.warn({ queue: name, err: error.message }, 'worker connection error'));

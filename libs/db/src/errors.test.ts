@@ -1,4 +1,5 @@
-import { DatabaseSetupError, describeDatabaseError } from './errors';
+import { DrizzleQueryError } from 'drizzle-orm';
+import { DatabaseSetupError, describeDatabaseError, withoutQueryParameters } from './errors';
 
 const url = 'postgres://u:secret@db.internal:5433/shortlist';
 
@@ -29,5 +30,33 @@ describe('describeDatabaseError', () => {
   it('leaves other errors as they are', () => {
     const original = new Error('syntax error at or near "SELEC"');
     expect(describeDatabaseError(original, url)).toBe(original);
+  });
+});
+
+describe('withoutQueryParameters', () => {
+  it("keeps a failed query's statement and PostgreSQL's error, never its parameters", () => {
+    const cause = Object.assign(
+      new Error('insert or update on table "document_texts" violates foreign key'),
+      {
+        code: '23503',
+      },
+    );
+    const failed = new DrizzleQueryError(
+      'insert into "document_texts" ("document_id", "text") values ($1, $2)',
+      ['4e434a91', 'Jane Doe, 17 Elm Street, jane@example.com: the whole resume'],
+      cause,
+    );
+    expect(failed.message).toContain('Jane Doe'); // what drizzle would have logged
+    const redacted = withoutQueryParameters(failed) as Error;
+    expect(redacted.message).toBe(
+      'insert or update on table "document_texts" violates foreign key (query: insert into "document_texts" ("document_id", "text") values ($1, $2))',
+    );
+    expect(redacted.cause).toBe(cause);
+    expect(JSON.stringify({ message: redacted.message, stack: redacted.stack })).not.toContain('Jane Doe');
+  });
+
+  it('leaves any other error as it is', () => {
+    const other = new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    expect(withoutQueryParameters(other)).toBe(other);
   });
 });

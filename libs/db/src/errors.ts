@@ -1,4 +1,5 @@
 import { ExitCode, SetupError } from '@shortlist/config';
+import { DrizzleQueryError } from 'drizzle-orm';
 /**
  * A database that cannot be used as it is (unreachable, wrong credentials, no pgvector), phrased as the one line
  * the operator sees, with the fix.
@@ -55,4 +56,17 @@ export function describeDatabaseError(error: unknown, url?: string): Error {
     return new DatabaseSetupError(`PostgreSQL at ${target}: ${e.message ?? message.trim()}`);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * A failed query's error without the query's parameters. drizzle's message lists them — a document's whole text,
+ * a webhook's new secret — and a message is logged, and kept by the queue as the job's failure: the query itself
+ * and PostgreSQL's own error (the cause, with its code) stay. Other errors are returned as they are.
+ */
+export function withoutQueryParameters(error: unknown): unknown {
+  if (!(error instanceof DrizzleQueryError)) return error;
+  const cause: unknown = error.cause;
+  const reason = cause instanceof Error ? cause.message : 'the query failed';
+  const query = error.query.length > 300 ? `${error.query.slice(0, 300)}...` : error.query;
+  return new Error(`${reason} (query: ${query})`, { cause });
 }

@@ -1,6 +1,7 @@
 export * as schema from './schema';
 export type { DocumentSource, EvidencePassage } from './schema';
 export { checkDatabase, openPglite, openPostgres, queryRows } from './client';
+export { withoutQueryParameters } from './errors';
 export type { Database, DatabaseHandle, PostgresHandle } from './client';
 export { functionsFile, migrate, migrationsFolder } from './migrate';
 export { TenantRepository } from './repositories/tenants';
