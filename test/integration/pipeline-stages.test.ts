@@ -236,6 +236,51 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(await describe_(asPosting)).toMatchObject({ status: 'extracted', duplicateOf: null });
   });
 
+  it('ends the job of a document erased while it is extracted or embedded: document_erased, nothing written', async () => {
+    const documents = new DocumentRepository(database.db);
+    const leftOf = async (id: string) =>
+      (
+        await queryRows<{ n: number }>(
+          database.db,
+          sql`SELECT (SELECT count(*) FROM document_texts WHERE document_id = ${id})
+                   + (SELECT count(*) FROM embeddings WHERE document_id = ${id})::int AS n`,
+        )
+      )[0]!.n;
+    // Erased once its bytes are read: the parser runs on, and its text has no row to go to.
+    const extracted = await upload(join(fixtures, 'docs', 'resume.txt'));
+    const erasingStore = Object.assign(Object.create(bucket.store) as typeof bucket.store, {
+      get: async (key: string, from?: string) => {
+        const body = await bucket.store.get(key, from);
+        await documents.eraseMany(tenantId, [extracted]);
+        return body;
+      },
+    });
+    const before = enqueued.length;
+    expect(await handleExtract(payload(extracted), { ...deps, store: erasingStore })).toEqual({
+      outcome: 'skipped',
+      reason: 'document_erased',
+    });
+    expect(enqueued).toHaveLength(before);
+    expect(Number(await leftOf(extracted))).toBe(0);
+
+    // Erased while its vectors are computed.
+    const embedded = await upload(join(fixtures, 'docs', 'resume.html'));
+    await handleExtract(payload(embedded), deps);
+    const erasingEmbedder = {
+      embed: async (...args: Parameters<EmbeddingEngine['embed']>) => {
+        const result = await engine.embed(...args);
+        await documents.eraseMany(tenantId, [embedded]);
+        return result;
+      },
+    };
+    const embedding = { ...deps.embedding!, embedder: erasingEmbedder };
+    expect(await handleEmbed(payload(embedded), { ...deps, embedding })).toEqual({
+      outcome: 'skipped',
+      reason: 'document_erased',
+    });
+    expect(Number(await leftOf(embedded))).toBe(0);
+  });
+
   it('makes one original of the same bytes uploaded many times at once', async () => {
     const repository = new DocumentRepository(database.db);
     const results = await Promise.all(

@@ -3,7 +3,7 @@ import { DocumentRepository, EmbeddingRepository } from '@shortlist/db';
 import type { JobPayload } from '@shortlist/queue';
 import type { PipelineDependencies } from './dependencies';
 import { classifyDocuments } from './domain-classification';
-import { PermanentFailure, skipped, type StageOutcome } from './outcome';
+import { PermanentFailure, skipped, unlessErased, type StageOutcome } from './outcome';
 
 /**
  * Stage 2: text -> one vector per model, and the document's domain (nearest prototype of its tenant's set). Many
@@ -56,15 +56,18 @@ export async function handleEmbed(
     throw error;
   }
   const common = { tenantId, documentId, tokenCount: result.tokens.length, chunkCount: result.passes };
-  await vectors.saveDocumentVectors(
-    tenantId,
-    documentId,
-    [
-      { ...common, modelId: modelIds.semantic, embedding: Array.from(result.semantic) },
-      { ...common, modelId: modelIds.domain, embedding: Array.from(result.domain) },
-    ],
-    { tokenCount: result.tokens.length, truncated: result.truncated },
+  const erased = await unlessErased(documents, { tenantId, documentId }, () =>
+    vectors.saveDocumentVectors(
+      tenantId,
+      documentId,
+      [
+        { ...common, modelId: modelIds.semantic, embedding: Array.from(result.semantic) },
+        { ...common, modelId: modelIds.domain, embedding: Array.from(result.domain) },
+      ],
+      { tokenCount: result.tokens.length, truncated: result.truncated },
+    ),
   );
+  if (erased) return erased;
   // After the vectors are stored: a failure here leaves the document ready and unlabelled, which the nightly
   // sweep finds and classifies.
   await classifyDocuments(deps, tenantId, [documentId]);

@@ -8,7 +8,7 @@ import { ExtractionError, extractFile } from '@shortlist/extract';
 import { documentJobOf, type JobPayload } from '@shortlist/queue';
 import { HashingLimiter, ObjectNotFoundError, ObjectTooLargeError } from '@shortlist/storage';
 import type { PipelineDependencies } from './dependencies';
-import { PermanentFailure, done, skipped, type StageOutcome } from './outcome';
+import { PermanentFailure, done, skipped, unlessErased, type StageOutcome } from './outcome';
 import { ScratchSpace } from './scratch-space';
 
 /** The disk ran out of room (or of the user's quota). */
@@ -93,7 +93,10 @@ export async function handleExtract(
       if (error instanceof ExtractionError) return await fail(error.reason, error.message);
       throw error; // ExtractionAbortedError (we are stopping) included: the job is not finished, nothing is recorded
     }
-    await documents.saveText(tenantId, documentId, text);
+    const erased = await unlessErased(documents, { tenantId, documentId }, () =>
+      documents.saveText(tenantId, documentId, text),
+    );
+    if (erased) return erased;
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });
     if (holding) scratchSpace.release();
