@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DocumentRepository } from '@shortlist/db';
@@ -9,7 +8,7 @@ import { documentJobOf, type JobPayload } from '@shortlist/queue';
 import { HashingLimiter, ObjectNotFoundError, ObjectTooLargeError } from '@shortlist/storage';
 import type { PipelineDependencies } from './dependencies';
 import { PermanentFailure, done, skipped, unlessErased, type StageOutcome } from './outcome';
-import { ScratchSpace } from './scratch-space';
+import { ScratchSpace, scratchFolder, scratchRoot } from './scratch-space';
 
 /** The disk ran out of room (or of the user's quota). */
 function isOutOfSpace(error: unknown): error is NodeJS.ErrnoException {
@@ -64,7 +63,7 @@ export async function handleExtract(
       const mark = scratchSpace.hold();
       holding = true;
       try {
-        scratch ??= await mkdtemp(join(tmpdir(), 'shortlist-extract-'));
+        scratch ??= await scratchFolder();
         const { key, bucket } = document.source;
         if (!key) return await fail('source_missing', 'the document has no stored object');
         const body = await deps.store.get(key, document.source.type === 's3' ? bucket : undefined);
@@ -79,7 +78,7 @@ export async function handleExtract(
         if (await scratchSpace.afterFull(mark, deps.shutdown)) continue;
         // This worker's disk, not the document: the reason says so, and a retry (POST .../retry, or the same
         // bytes uploaded again) processes it afresh once there is room.
-        return await fail('scratch_space_full', outOfSpace(scratch ?? tmpdir(), error));
+        return await fail('scratch_space_full', outOfSpace(scratch ?? scratchRoot(), error));
       }
     }
     if (!document.sha256) {

@@ -1,5 +1,37 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ExtractionAbortedError } from '@shortlist/extract';
-import { ScratchSpace } from './scratch-space';
+import { ScratchSpace, removeAbandonedScratch } from './scratch-space';
+
+describe('removeAbandonedScratch', () => {
+  it('removes the folders of processes that no longer run, keeping those of running ones', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'scratch-root-'));
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const alive = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      for (const pid of [gone.pid!, alive.pid!, process.pid]) {
+        mkdirSync(join(root, String(pid), 'document-x'), { recursive: true });
+        writeFileSync(join(root, String(pid), 'document-x', 'document'), 'a resume');
+      }
+      mkdirSync(join(root, 'not-a-process'));
+      expect(await removeAbandonedScratch(root)).toEqual([gone.pid]);
+      expect(
+        [gone.pid!, alive.pid!, process.pid].map((pid) => existsSync(join(root, String(pid), 'document-x'))),
+      ).toEqual([false, true, true]);
+      expect(existsSync(join(root, 'not-a-process'))).toBe(true);
+    } finally {
+      alive.kill('SIGKILL');
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('finds nothing to remove where no process made a folder', async () => {
+    expect(await removeAbandonedScratch(join(tmpdir(), 'no-such-scratch-root'))).toEqual([]);
+  });
+});
 
 describe('ScratchSpace', () => {
   it('fails a document that finds the disk full alone, with nothing freed while it wrote', async () => {

@@ -1,4 +1,52 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ExtractionAbortedError } from '@shortlist/extract';
+
+/**
+ * Where extractions write a document's bytes: a folder per process under the temporary folder (TMPDIR), so that
+ * what a killed process left behind — a resume's bytes — can be told from what a running one holds.
+ */
+export const scratchRoot = () => join(tmpdir(), 'shortlist-extract');
+
+let swept: Promise<unknown> | undefined;
+
+/**
+ * A fresh folder for one document's extraction. The first one a process makes removes, once, the folders of
+ * processes that no longer run (a worker or `shortlist screen` killed mid-extraction).
+ */
+export async function scratchFolder(): Promise<string> {
+  swept ??= removeAbandonedScratch().catch(() => undefined);
+  await swept;
+  const own = join(scratchRoot(), String(process.pid));
+  await mkdir(own, { recursive: true });
+  return mkdtemp(join(own, 'document-'));
+}
+
+/** Removes the scratch folders of processes that no longer run; returns the process ids whose folders it removed. */
+export async function removeAbandonedScratch(root = scratchRoot()): Promise<number[]> {
+  const names = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  const removed: number[] = [];
+  for (const name of names) {
+    const pid = Number(name);
+    if (!/^\d+$/.test(name) || pid === process.pid || running(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed.push(pid);
+  }
+  return removed;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
 
 /**
  * The scratch space of this process, shared by its extractions. A disk filled by other documents is not this
