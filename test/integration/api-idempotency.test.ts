@@ -73,6 +73,31 @@ describe('Idempotency-Key on POST (HTTP API on PostgreSQL)', () => {
     expect(bad.json.message).toMatch(/Idempotency-Key must be 1-255 printable ASCII characters/);
   });
 
+  it('keeps nothing of an erased document in the answers kept for retries, and still answers the retry', async () => {
+    const body = {
+      documents: [
+        { kind: 'resume' as const, text: 'Jane Doe, 17 Elm Street: Kotlin', externalId: 'JANE-DOE-77' },
+        { kind: 'resume' as const, text: 'John Roe: Elixir and Phoenix', externalId: 'JOHN-ROE-12' },
+      ],
+    };
+    const first = await post('/v1/documents', body, 'erase-then-retry');
+    expect(first.status).toBe(202);
+    const [jane, john] = (first.json as { documents: { id: string; externalId?: string }[] }).documents;
+    const erased = await acme.DELETE('/v1/documents/{id}', { params: { path: { id: jane!.id } } });
+    expect(erased.response.status).toBe(204);
+    const retry = await post('/v1/documents', body, 'erase-then-retry');
+    expect(retry).toMatchObject({ status: 202, replayed: 'true' });
+    expect((retry.json as { documents: unknown[] }).documents).toEqual([
+      { id: jane!.id, status: 'queued' },
+      { ...john, externalId: 'JOHN-ROE-12' },
+    ]);
+    const [kept] = await queryRows<{ body: string }>(
+      stack.database.db,
+      sql`SELECT response_body AS body FROM idempotency_keys WHERE key = 'erase-then-retry'`,
+    );
+    expect(kept!.body).not.toContain('JANE-DOE-77');
+  });
+
   it('gives a client that cut its connection mid-request the batch it sent, once', async () => {
     const documents = Array.from({ length: 300 }, (_, i) => ({
       kind: 'resume' as const,

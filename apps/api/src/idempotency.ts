@@ -141,3 +141,27 @@ export function installIdempotency(app: FastifyInstance, db: Database): void {
     return payload;
   });
 }
+
+/**
+ * Takes erased documents out of the answers kept for retries: an answer entry of one of `ids` keeps its id and
+ * status and loses the rest (the file name, external id and S3 object it echoed are the person's data).
+ */
+export async function forgetErasedInAnswers(db: Database, tenantId: string, ids: string[]): Promise<void> {
+  const erased = new Set(ids);
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (typeof value !== 'object' || value === null) return value;
+    const entry = value as Record<string, unknown>;
+    if (typeof entry.id === 'string' && erased.has(entry.id)) {
+      return { id: entry.id, ...(entry.status !== undefined ? { status: entry.status } : {}) };
+    }
+    return Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, strip(v)]));
+  };
+  await new IdempotencyKeyRepository(db).rewriteAnswersNaming(tenantId, ids, (body) => {
+    try {
+      return JSON.stringify(strip(JSON.parse(body)));
+    } catch {
+      return ''; // not JSON (no answer of ours): nothing of it is kept
+    }
+  });
+}

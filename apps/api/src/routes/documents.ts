@@ -19,6 +19,7 @@ import type { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import type { DocumentInput, DocumentIntake } from '../document-intake';
 import { errorResponse } from '../documented-errors';
+import { forgetErasedInAnswers } from '../idempotency';
 import { HttpError, errorSchema } from '../http-error';
 import { decodeCursor, pageAnswer, pageQuery, pageSchema, withoutNulls } from '../list-pages';
 import { domainLabelSchema } from './screenings';
@@ -477,6 +478,11 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
       const erased = await documents.erase(request.tenantId, request.params.id);
       // A duplicate accepted meanwhile went with the rows: its bytes too.
       await deleteObjects(erased.filter((e) => !rows.some((r) => r.id === e.id)));
+      await forgetErasedInAnswers(
+        deps.db,
+        request.tenantId,
+        [...rows, ...erased].map((d) => d.id),
+      );
       return reply.code(204).send();
     },
   );

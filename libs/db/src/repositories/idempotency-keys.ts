@@ -69,6 +69,36 @@ export class IdempotencyKeyRepository {
       .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)));
   }
 
+  /**
+   * Rewrites, with `rewrite`, the kept answers of the tenant that name any of `ids` (documents being erased, whose
+   * file names and external ids an answer echoes); returns how many. Rewritten, not deleted: a retry with the key
+   * still gets an answer instead of running its request again.
+   */
+  async rewriteAnswersNaming(
+    tenantId: string,
+    ids: string[],
+    rewrite: (body: string) => string,
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const patterns = ids.map((id) => sql`${`%${id}%`}`);
+    const rows = await this.db
+      .select({ key: idempotencyKeys.key, body: idempotencyKeys.responseBody })
+      .from(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.tenantId, tenantId),
+          sql`${idempotencyKeys.responseBody} LIKE ANY (ARRAY[${sql.join(patterns, sql`, `)}])`,
+        ),
+      );
+    for (const { key, body } of rows) {
+      await this.db
+        .update(idempotencyKeys)
+        .set({ responseBody: rewrite(body!) })
+        .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)));
+    }
+    return rows.length;
+  }
+
   /** Frees `key` (the request failed on the server's side: a retry should run it again). */
   async release(tenantId: string, key: string): Promise<void> {
     await this.db
