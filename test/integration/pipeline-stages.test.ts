@@ -300,6 +300,30 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(results.filter((r) => r.original).every((r) => r.document.duplicateOf === originalId)).toBe(true);
   });
 
+  it('takes the same bytes while their original is being erased: a duplicate that goes with it, or the new original', async () => {
+    const repository = new DocumentRepository(database.db);
+    const bytes = (i: number) => ({
+      tenantId,
+      kind: 'resume' as const,
+      source: { type: 'upload' as const, key: `erase-race/${i}` },
+      sha256: 'e'.repeat(64),
+      sizeBytes: 1,
+    });
+    // Many rounds, each erasing the original while the same bytes arrive: any interleaving must give an answer.
+    for (let round = 0; round < 40; round++) {
+      const { document: original } = await repository.createOrLinkDuplicate(bytes(2 * round));
+      const [, taken] = await Promise.all([
+        repository.erase(tenantId, original.id),
+        repository.createOrLinkDuplicate(bytes(2 * round + 1)),
+      ]);
+      const now = await repository.findById(tenantId, taken.document.id);
+      if (taken.original)
+        expect(now).toBeUndefined(); // linked, then erased with its original
+      else expect(now).toMatchObject({ duplicateOf: null });
+      if (now) await repository.erase(tenantId, now.id);
+    }
+  });
+
   it('fails a document whose object is gone, and skips one that was erased', async () => {
     const id = await upload(join(fixtures, 'docs', 'resume.txt'));
     await bucket.store.delete((await describe_(id))!.source.key!);

@@ -70,3 +70,15 @@ export function withoutQueryParameters(error: unknown): unknown {
   const query = error.query.length > 300 ? `${error.query.slice(0, 300)}...` : error.query;
   return new Error(`${reason} (query: ${query})`, { cause });
 }
+
+/** PostgreSQL's own error under a failed query (on PostgreSQL or PGlite, wrapped by drizzle or not): its SQLSTATE
+ * and the constraint it names. */
+export function postgresError(error: unknown): { code: string; constraint?: string } | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
+      const constraint = (e as { constraint?: unknown }).constraint;
+      return { code: e.code, ...(typeof constraint === 'string' ? { constraint } : {}) };
+    }
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, type Database } from '../client';
+import { postgresError } from '../errors';
 import { documentDomains, documents, documentTexts, type DocumentSource } from '../schema';
 import { documentDomainColumns, documentDomainOf, type DocumentDomain } from './domains';
 import { afterKey, keysetTime, pageOf, type Page, type PageRequest } from './keyset';
@@ -107,25 +108,31 @@ export class DocumentRepository {
   async createOrLinkDuplicate(
     document: NewDocument & { sha256: string },
   ): Promise<{ document: Document; original: Document | undefined }> {
-    const existing = await this.findOriginalBySha256(document.tenantId, document.kind, document.sha256);
-    if (!existing) {
-      const [inserted] = await this.db
-        .insert(documents)
-        .values(document)
-        .onConflictDoNothing({
-          target: [documents.tenantId, documents.kind, documents.sha256],
-          where: sql`${documents.duplicateOf} IS NULL AND ${documents.sha256} IS NOT NULL`,
-        })
-        .returning();
-      if (inserted) return { document: inserted, original: undefined };
+    for (;;) {
+      const original = await this.findOriginalBySha256(document.tenantId, document.kind, document.sha256);
+      if (!original) {
+        const [inserted] = await this.db
+          .insert(documents)
+          .values(document)
+          .onConflictDoNothing({
+            target: [documents.tenantId, documents.kind, documents.sha256],
+            where: sql`${documents.duplicateOf} IS NULL AND ${documents.sha256} IS NOT NULL`,
+          })
+          .returning();
+        if (inserted) return { document: inserted, original: undefined };
+        continue; // another upload of these bytes became the original meanwhile: link to it
+      }
+      try {
+        const [duplicate] = await this.db
+          .insert(documents)
+          .values({ ...document, status: original.status, duplicateOf: original.id })
+          .returning();
+        return { document: duplicate!, original };
+      } catch (error) {
+        // The original was erased between the read and the insert: these bytes have no original now.
+        if (postgresError(error)?.constraint !== 'documents_duplicate_of_fk') throw error;
+      }
     }
-    const original =
-      existing ?? (await this.findOriginalBySha256(document.tenantId, document.kind, document.sha256))!;
-    const [duplicate] = await this.db
-      .insert(documents)
-      .values({ ...document, status: original.status, duplicateOf: original.id })
-      .returning();
-    return { document: duplicate!, original };
   }
 
   /** The tenant's original of this kind with these bytes: the same bytes as another kind are another document. */
