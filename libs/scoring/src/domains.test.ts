@@ -68,6 +68,13 @@ describe('buildDomainSet', () => {
       ]),
     ).toThrow('domains[1].key: a appears twice');
     expect(bad([{ key: 'a', description: '  ' }], 'card')).toThrow('domains[0].description: empty');
+    // Nothing the model could embed once the text is normalised (a bell and a zero-width space, punctuation).
+    for (const description of ['\u0007\u200b', '\u200c\u200d', '!?.;']) {
+      expect(bad([{ key: 'a', description }], 'card')).toThrow(
+        'domains[0].description: has no letter or digit: nothing to embed',
+      );
+    }
+    expect(() => buildDomainSet('card', [{ key: 'a', description: 'Bioinformatik, 生物信息学' }])).not.toThrow();
     expect(bad([{ key: 'a', description: 'x' }])).toThrow(InvalidDomainSetError);
     expect(bad([{ key: 'a', description: 'x' }])).toThrow(/at least two domains/);
   });

@@ -172,6 +172,11 @@ export function buildDomainSet(
     seen.add(domain.key);
     const description = domain.description.trim();
     if (!description) throw new InvalidDomainSetError(`domains[${i}].description: empty`);
+    // Control and format characters are removed before embedding: a description of those alone embeds nothing,
+    // and every document classified into the set would fail on it.
+    if (!/[\p{L}\p{N}]/u.test(description)) {
+      throw new InvalidDomainSetError(`domains[${i}].description: has no letter or digit: nothing to embed`);
+    }
     merged.set(domain.key, {
       key: domain.key,
       name: domain.name?.trim() || merged.get(domain.key)?.name || domain.key,
