@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { coerceError } from '@shortlist/config';
 
 /** A dependency the API needs to serve requests; `check` throws when it is not usable right now. */
@@ -9,7 +9,13 @@ export interface ReadinessCheck {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function probe(check: ReadinessCheck): Promise<string> {
+/**
+ * What /readyz says of a failing check. The cause stays in the API's log: /readyz answers anyone, and a cause
+ * names the service's host and port (S3_ENDPOINT, DATABASE_URL), which are never printed.
+ */
+const FAILING = 'failing (the cause is in the API log)';
+
+async function probe(check: ReadinessCheck, log: FastifyBaseLogger): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
@@ -19,7 +25,8 @@ async function probe(check: ReadinessCheck): Promise<string> {
     return 'ok';
   } catch (error) {
     const e = coerceError(error);
-    return `failing: ${e.message || e.name}`;
+    log.warn({ check: check.name, err: e.message || e.name }, 'readiness check failing');
+    return FAILING;
   } finally {
     clearTimeout(timer);
   }
@@ -62,19 +69,21 @@ export function healthRoutes(app: FastifyInstance, checks: ReadinessCheck[]): vo
           },
           503: {
             ...statusSchema,
-            description: 'A service does not answer; its check names why',
+            description: 'A service does not answer: its check says failing (the API log names the cause)',
             examples: [
               {
                 status: 'not ready',
-                checks: { postgres: 'ok', redis: 'failing: connect ECONNREFUSED 127.0.0.1:6379', s3: 'ok' },
+                checks: { postgres: 'ok', redis: FAILING, s3: 'ok' },
               },
             ],
           },
         },
       },
     },
-    async (_request, reply) => {
-      const results = await Promise.all(checks.map(async (c) => [c.name, await probe(c)] as const));
+    async (request, reply) => {
+      const results = await Promise.all(
+        checks.map(async (c) => [c.name, await probe(c, request.log)] as const),
+      );
       const ready = results.every(([, result]) => result === 'ok');
       return reply
         .code(ready ? 200 : 503)
