@@ -176,7 +176,7 @@ describe('authentication is declared per route and decided before the body is re
     expect(refused.status).toBe(403);
     expect(refused.error).toMatchObject({
       error: 'source_forbidden',
-      message: `documents[1].source.key: ${acmeId}/${documentId} is under another tenant's prefix (${acmeId}/)`,
+      message: `body.documents[1].source.key: ${acmeId}/${documentId} is under another tenant's prefix (${acmeId}/)`,
     });
     expect(await countGlobex()).toBe(before);
     // Its own prefix, a plain key, and a uuid that is no tenant's are the client's to name.

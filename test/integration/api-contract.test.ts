@@ -205,6 +205,26 @@ describe('the OpenAPI document is the contract', () => {
     expect(await xml.json()).toMatchObject({ error: 'unsupported_media_type' });
     const broken = await send('POST', `/v1/documents/${id}/retry`, 'application/json', '{"half":');
     expect(broken.status).toBe(400);
+    // A string PostgreSQL cannot store, anywhere in any body: 400 naming it, before the route runs.
+    for (const [path, body, named] of [
+      ['/v1/webhooks', '{"url":"https://example.com/\\u0000","events":["document.ready"]}', 'body.url'],
+      [
+        '/v1/domain-sets',
+        '{"name":"ok","base":"card","domains":[{"key":"bio","description":"x\\u0000"}]}',
+        'body.domains[0].description',
+      ],
+      ['/v1/documents', '{"kind":"resume","text":"Resume: \\ud800 Kotlin"}', 'body.text'],
+    ] as const) {
+      const refused = await send('POST', path, 'application/json', body);
+      const answer = (await refused.json()) as { error: string; message: string };
+      const start = `${named}: contains`;
+      expect({
+        path,
+        status: refused.status,
+        error: answer.error,
+        message: answer.message.slice(0, start.length),
+      }).toEqual({ path, status: 400, error: 'invalid_request', message: start });
+    }
     // A JSON route sent plain text or a form: the media type is the problem, not the body's shape.
     const text = await send('POST', '/v1/postings', 'text/plain', 'Data engineer: kafka and spark');
     expect({ status: text.status, body: await text.json() }).toMatchObject({

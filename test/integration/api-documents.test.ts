@@ -333,7 +333,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       ],
     });
     expect(response.status).toBe(400);
-    expect(response.error?.message).toMatch(/^documents\[2\]\.metadata\.source/);
+    expect(response.error?.message).toMatch(/^body\.documents\[2\]\.metadata\.source/);
     expect(await documentCount()).toBe(before);
     expect(await strandedObjects()).toEqual([]);
   });
@@ -520,7 +520,7 @@ describe('document API end to end (HTTP, PostgreSQL, Redis, S3, a worker process
       ],
     });
     expect(response.status).toBe(400);
-    expect(response.error?.message).toMatch(/^documents\[1\]\.source\.key/);
+    expect(response.error?.message).toMatch(/^body\.documents\[1\]\.source\.key/);
     const invalid = await postJson({ documents: [{ kind: 'cv' as 'resume', text: 'x' }] });
     expect(invalid.status).toBe(400);
     expect(invalid.error?.message).toMatch(/documents\/0\/kind/);

@@ -305,7 +305,7 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
             { kind: 'resume', text: 'y', externalId: 'a\u0000b' },
           ],
         }),
-        /^documents\[1\]\.externalId: contains U\+0000/,
+        /^body\.documents\[1\]\.externalId: contains U\+0000/,
       ],
     ];
     for (const [refused, message] of refusals) {
@@ -593,6 +593,11 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
         /^cursor: not a cursor/,
       ],
       [`cursor=${b64('2026-02-03T10:00:00.000000Z not-an-id')}`, /^cursor: not a cursor/],
+      // A year JavaScript takes and PostgreSQL has not.
+      [
+        `cursor=${b64('0000-01-01T00:00:00.000000Z 0b7c2c3e-5d1f-4e8a-9a51-3f6f2b8d9c10')}`,
+        /^cursor: not a cursor/,
+      ],
       [`cursor=${'A'.repeat(201)}`, /cursor must NOT have more than 200 characters/],
     ];
     for (const path of lists) {
@@ -610,6 +615,9 @@ describe('lists with cursor paging, and answers that name what they accepted (HT
       ['/v1/documents?status=done', /status must be equal to one of the allowed values/],
       ['/v1/documents?createdAfter=yesterday', /createdAfter must match format "date-time"/],
       ['/v1/documents?createdAfter=2026-11-30T10:00:00', /createdAfter must match format "date-time"/],
+      ['/v1/documents?createdAfter=0000-01-01T00:00:00Z', /createdAfter must match pattern/],
+      ['/v1/documents?externalId=a%00b', /^query\.externalId: contains U\+0000/],
+      ['/v1/documents?domain=a%00', /^query\.domain: contains U\+0000/],
       [`/v1/documents?externalId=${'E'.repeat(201)}`, /externalId must NOT have more than 200 characters/],
       ['/v1/postings?status=archived', /status must be equal to one of the allowed values/],
       ['/v1/postings/not-a-uuid/applicants', /id must match format "uuid"/],

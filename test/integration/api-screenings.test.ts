@@ -539,7 +539,7 @@ describe('screening API end to end (HTTP, PostgreSQL, Redis, S3, a worker proces
       body: { title: 'Data\u0000engineer', text: 'A job description.' },
     });
     expect(nul.response.status).toBe(400);
-    expect(nul.error?.message).toMatch(/^title: contains U\+0000/);
+    expect(nul.error?.message).toMatch(/^body\.title: contains U\+0000/);
     expect(await documentCount()).toBe(before);
 
     for (const [params, field] of [

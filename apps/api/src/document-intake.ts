@@ -69,12 +69,15 @@ export class DocumentIntake {
 
   /** Inline text as one document (a posting's text, say). */
   async acceptText(tenantId: string, kind: DocumentKind, text: string): Promise<Accepted> {
-    return (await this.acceptMany(tenantId, [{ kind, text }]))[0]!;
+    return (await this.acceptMany(tenantId, [{ kind, text }], false))[0]!;
   }
 
-  /** A JSON batch (or one document): every entry is checked before anything is stored; all or none. */
-  async acceptMany(tenantId: string, inputs: DocumentInput[]): Promise<Accepted[]> {
-    const pathOf = (index: number) => (inputs.length > 1 ? `documents[${index}]` : 'body');
+  /**
+   * A JSON batch (`{documents: [...]}`) or one document: every entry is checked before anything is stored; all or
+   * none. Messages name an entry's field as the body holds it (`body.documents[2].metadata`, `body.metadata`).
+   */
+  async acceptMany(tenantId: string, inputs: DocumentInput[], batch: boolean): Promise<Accepted[]> {
+    const pathOf = (index: number) => (batch ? `body.documents[${index}]` : 'body');
     inputs.forEach((input, index) => this.check(input, pathOf(index)));
     await this.refuseOtherTenantsKeys(
       tenantId,
@@ -90,7 +93,7 @@ export class DocumentIntake {
       Array.from({ length: Math.min(TEXT_CONCURRENCY, texts.length) }, async () => {
         while (next < texts.length) {
           const { input, index } = texts[next++]!;
-          stored.set(index, await this.store(tenantId, textBytes(input), index));
+          stored.set(index, await this.store(tenantId, textBytes(input), pathOf(index)));
         }
       }),
     );
@@ -205,7 +208,7 @@ export class DocumentIntake {
     }
   }
 
-  private async store(tenantId: string, input: DocumentBytes, index: number): Promise<StoredBytes> {
+  private async store(tenantId: string, input: DocumentBytes, path: string): Promise<StoredBytes> {
     try {
       return await storeBytes(this.deps, tenantId, input);
     } catch (error) {
@@ -213,7 +216,7 @@ export class DocumentIntake {
         throw new HttpError(
           413,
           'payload_too_large',
-          `documents[${index}] is larger than the limit of ${this.ingest.maxDocumentBytes} bytes (MAX_DOCUMENT_BYTES)`,
+          `${path}.text is larger than the limit of ${this.ingest.maxDocumentBytes} bytes (MAX_DOCUMENT_BYTES)`,
         );
       }
       throw error;

@@ -55,7 +55,8 @@ export function pageSchema<const Name extends string, Item extends object>(
 }
 
 const SEPARATOR = ' ';
-const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+// Years 0001-9999: JavaScript takes year 0000, PostgreSQL has none (1 BC is 0001 BC there) and would fail the query.
+const TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function encodeCursor(key: Keyset): string {

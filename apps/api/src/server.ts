@@ -5,15 +5,16 @@ import swaggerUi from '@fastify/swagger-ui';
 import { PassThrough } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Config } from '@shortlist/config';
+import { coerceError, type Config } from '@shortlist/config';
 import { checkDatabase, type DatabaseHandle } from '@shortlist/db';
+import { InvalidIntakeError, checkStorable } from '@shortlist/pipeline';
 import { JobQueues } from '@shortlist/queue';
 import type { ObjectStore } from '@shortlist/storage';
 import { EgressPolicy } from '@shortlist/webhooks';
 import { installAuth } from './auth';
 import { BodyStalledError, DocumentIntake, MAX_UPLOAD_FILES } from './document-intake';
 import { installDocumentedErrors } from './documented-errors';
-import { installErrorHandler, unsupportedMediaType } from './http-error';
+import { HttpError, installErrorHandler, unsupportedMediaType } from './http-error';
 import { installIdempotency } from './idempotency';
 import { installMetrics, serveMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
@@ -151,6 +152,27 @@ function acceptJsonOrDeclaredMultipart(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Every string a request sends (query parameters, JSON body) must be one PostgreSQL can store: U+0000 or a lone
+ * surrogate is a 400 naming the parameter or field, before any route runs, instead of a 500 from the first query
+ * that meets it (or a lone surrogate silently turned into U+FFFD on the way to UTF-8).
+ */
+function refuseUnstorableText(app: FastifyInstance): void {
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      checkStorable(request.query, 'query');
+      if (!request.isMultipart()) checkStorable(request.body, 'body');
+    } catch (error) {
+      return done(
+        error instanceof InvalidIntakeError
+          ? new HttpError(400, 'invalid_request', error.message)
+          : coerceError(error),
+      );
+    }
+    done();
+  });
+}
+
 /** The HTTP API, built from its dependencies (so tests can start it on real services with port 0). */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -193,6 +215,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   installErrorHandler(app);
   acceptJsonOrDeclaredMultipart(app);
+  refuseUnstorableText(app);
   watchJsonBodies(app, options.ingest.bodyReadTimeoutMs);
   installAuth(app, options.database.db);
   installIdempotency(app, options.database.db);

@@ -25,6 +25,7 @@ export {
   InvalidIntakeError,
   checkExternalId,
   checkMetadata,
+  checkStorable,
   checkText,
 } from './intake-checks';
 export { dispatchWebhookEvents } from './webhook-stage';

@@ -48,37 +48,58 @@ export function checkExternalId(value: unknown, field: string): asserts value is
 }
 
 const keyPath = (path: string, key: string) =>
-  /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+  /^[A-Za-z_$][\w$]*$/.test(key) ? `${path ? `${path}.` : ''}${key}` : `${path}[${JSON.stringify(key)}]`;
+
+/**
+ * Visits every value of a JSON value with its path (`documents[2].metadata.a`) and depth (the value itself: 1),
+ * refusing a key PostgreSQL cannot store. Iterative, so hostile nesting cannot exhaust the stack.
+ */
+function walkJson(
+  value: unknown,
+  path: string,
+  visit: (node: unknown, path: string, depth: number) => void,
+): void {
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 1 }];
+  while (pending.length > 0) {
+    const { value: node, path: at, depth } = pending.pop()!;
+    visit(node, at, depth);
+    if (typeof node !== 'object' || node === null) continue;
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => pending.push({ value: item, path: `${at}[${i}]`, depth: depth + 1 }));
+      continue;
+    }
+    for (const [key, item] of Object.entries(node)) {
+      const problem = textProblem(key);
+      if (problem) throw new InvalidIntakeError(`${at} key ${JSON.stringify(key)}`, problem);
+      pending.push({ value: item, path: keyPath(at, key), depth: depth + 1 });
+    }
+  }
+}
+
+/**
+ * Throws InvalidIntakeError naming the first string or key of a JSON value that PostgreSQL cannot store, by its
+ * path from `root` (`body.documents[2].metadata.note`).
+ */
+export function checkStorable(value: unknown, root: string): void {
+  walkJson(value, root, (node, at) => {
+    if (typeof node === 'string') checkText(node, at);
+  });
+}
 
 /**
  * Metadata as JSON: an object, nested at most METADATA_LIMITS.depth deep, at most METADATA_LIMITS.bytes as JSON,
- * every key and string storable. Walks iteratively, so hostile nesting cannot exhaust the stack.
+ * every key and string storable.
  */
 export function checkMetadata(value: unknown, field: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidIntakeError(field, 'must be a JSON object');
   }
-  const pending: { value: unknown; path: string; depth: number }[] = [{ value, path: field, depth: 1 }];
-  while (pending.length > 0) {
-    const { value: node, path, depth } = pending.pop()!;
-    if (typeof node === 'string') {
-      checkText(node, path);
-      continue;
-    }
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > METADATA_LIMITS.depth) {
+  walkJson(value, field, (node, path, depth) => {
+    if (typeof node === 'string') checkText(node, path);
+    else if (typeof node === 'object' && node !== null && depth > METADATA_LIMITS.depth) {
       throw new InvalidIntakeError(path, `nests deeper than ${METADATA_LIMITS.depth} levels`);
     }
-    if (Array.isArray(node)) {
-      node.forEach((item, i) => pending.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
-      continue;
-    }
-    for (const [key, item] of Object.entries(node)) {
-      const problem = textProblem(key);
-      if (problem) throw new InvalidIntakeError(`${path} key ${JSON.stringify(key)}`, problem);
-      pending.push({ value: item, path: keyPath(path, key), depth: depth + 1 });
-    }
-  }
+  });
   const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
   if (bytes > METADATA_LIMITS.bytes) {
     throw new InvalidIntakeError(

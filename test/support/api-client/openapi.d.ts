@@ -115,7 +115,7 @@ export interface paths {
             };
           };
         };
-        /** @description A service does not answer; its check names why */
+        /** @description A service does not answer: its check says failing (the API log names the cause) */
         503: {
           headers: {
             [name: string]: unknown;
@@ -126,7 +126,7 @@ export interface paths {
              *       "status": "not ready",
              *       "checks": {
              *         "postgres": "ok",
-             *         "redis": "failing: connect ECONNREFUSED 127.0.0.1:6379",
+             *         "redis": "failing (the cause is in the API log)",
              *         "s3": "ok"
              *       }
              *     }
@@ -167,7 +167,7 @@ export interface paths {
           status?: 'queued' | 'extracting' | 'extracted' | 'embedding' | 'ready' | 'failed';
           /** @description a key of the domain set */
           domain?: string;
-          /** @description only documents created after this instant (ISO 8601 with a time zone) */
+          /** @description only documents created after this instant (ISO 8601 with a time zone, years 0001-9999) */
           createdAfter?: string;
           /** @description only documents the client gave this externalId */
           externalId?: string;

@@ -270,7 +270,10 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
             createdAfter: {
               type: 'string',
               format: 'date-time',
-              description: 'only documents created after this instant (ISO 8601 with a time zone)',
+              // PostgreSQL has no year 0000 (JSON Schema's date-time does): refused here, not by the query.
+              pattern: '^(?!0000)',
+              description:
+                'only documents created after this instant (ISO 8601 with a time zone, years 0001-9999)',
             },
             externalId: { ...externalId, description: 'only documents the client gave this externalId' },
             ...pageQuery,
@@ -371,7 +374,11 @@ export function documentRoutes(app: FastifyInstance, deps: DocumentRouteDependen
     async (request, reply) => {
       const accepted = request.isMultipart()
         ? await deps.intake.acceptUploads(request, reply)
-        : await deps.intake.acceptMany(request.tenantId, jsonInputs(request.body));
+        : await deps.intake.acceptMany(
+            request.tenantId,
+            jsonInputs(request.body),
+            request.body?.documents !== undefined,
+          );
       return reply.code(202).send({ documents: accepted });
     },
   );

@@ -10,10 +10,8 @@ import {
 } from '@shortlist/db';
 import type { JobQueues } from '@shortlist/queue';
 import {
-  InvalidIntakeError,
   SCREENING_LIMITS,
   ScreeningRequestError,
-  checkText,
   createScreeningRun,
   explainResults,
   summariseRun,
@@ -425,12 +423,6 @@ export function screeningRoutes(app: FastifyInstance, deps: ScreeningRouteDepend
       const { title, documentId, text, params } = request.body;
       if ((documentId === undefined) === (text === undefined)) {
         throw new HttpError(400, 'invalid_request', 'give either documentId or text');
-      }
-      try {
-        checkText(title, 'title');
-      } catch (error) {
-        if (error instanceof InvalidIntakeError) throw new HttpError(400, 'invalid_request', error.message);
-        throw error;
       }
       let postingDocument: string;
       if (text !== undefined) {
