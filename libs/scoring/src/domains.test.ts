@@ -74,7 +74,9 @@ describe('buildDomainSet', () => {
         'domains[0].description: has no letter or digit: nothing to embed',
       );
     }
-    expect(() => buildDomainSet('card', [{ key: 'a', description: 'Bioinformatik, 生物信息学' }])).not.toThrow();
+    expect(() =>
+      buildDomainSet('card', [{ key: 'a', description: 'Bioinformatik, 生物信息学' }]),
+    ).not.toThrow();
     expect(bad([{ key: 'a', description: 'x' }])).toThrow(InvalidDomainSetError);
     expect(bad([{ key: 'a', description: 'x' }])).toThrow(/at least two domains/);
   });
