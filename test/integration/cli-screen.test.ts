@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -233,6 +234,9 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
 
   it('checks every argument before any work: one line, exit 64 (or 73 for --out), nothing created', () => {
     const dataDir = join(work, 'never-created');
+    // The resumes folder by another path: what --out would overwrite is the same whichever path names it.
+    const linked = join(work, 'resumes-by-a-link');
+    if (!existsSync(linked)) symlinkSync(resumes, linked);
     const check = (args: string[], base = ['--job', job, '--resumes', resumes]) =>
       runCli(['screen', ...base, '--models', MODELS, '--data-dir', dataDir, ...args], ENV);
     const cases: [string[], number, RegExp, string[]?][] = [
@@ -250,6 +254,17 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
         ['--out', join(resumes, 'nested', 'report.html')],
         64,
         /^shortlist: --out .*report\.html: lies in the resumes folder .*resumes, where the next run would read it as a resume; write it elsewhere\n$/,
+      ],
+      [
+        ['--out', join(linked, 'report.csv')],
+        64,
+        /^shortlist: --out .*resumes-by-a-link\/report\.csv: lies in the resumes folder .*, where the next run would read it as a resume; write it elsewhere\n$/,
+      ],
+      [
+        ['--out', join(resumes, readdirSync(resumes)[0]!)],
+        64,
+        /^shortlist: --out .*: lies in the resumes folder .*resumes-by-a-link, where the next run/,
+        ['--job', job, '--resumes', linked],
       ],
       [['--data-dir', job], 73, /^shortlist: --data-dir .*job\.txt: is a file; give a folder\n$/],
       [

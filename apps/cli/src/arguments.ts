@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
-import { access, open, rm, stat } from 'node:fs/promises';
-import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import { access, open, realpath, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { ExitCode, SetupError } from '@shortlist/config';
 
@@ -33,9 +33,20 @@ const writable = (path: string) =>
     () => false,
   );
 
-/** Whether `path` is `folder` or lies anywhere below it. */
-const isWithin = (path: string, folder: string): boolean => {
-  const rel = relative(resolve(folder), resolve(path));
+/**
+ * Where a path really leads, links followed: the file itself when it exists, else its folder's real path and its
+ * name (a file about to be written); the path as given when even the folder is missing.
+ */
+export async function realPath(path: string): Promise<string> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real) return real;
+  const folder = await realpath(dirname(resolve(path))).catch(() => undefined);
+  return folder ? join(folder, basename(path)) : resolve(path);
+}
+
+/** Whether `path` is `folder` or lies anywhere below it, once links are followed (a link into it counts). */
+const isWithin = async (path: string, folder: string): Promise<boolean> => {
+  const rel = relative(await realPath(folder), await realPath(path));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 };
 
@@ -70,8 +81,8 @@ export async function checkOutputFile(
   const found = await statOf(path);
   for (const input of inputs) {
     const same = input.folder
-      ? isWithin(path, input.path)
-      : resolve(input.path) === resolve(path) ||
+      ? await isWithin(path, input.path)
+      : (await realPath(input.path)) === (await realPath(path)) ||
         (found !== undefined && (await statOf(input.path))?.ino === found.ino && found.ino !== 0);
     if (same) throw new ArgumentError(`${option} ${path}: ${input.why}; write it elsewhere`);
   }

@@ -33,7 +33,7 @@ import {
 import { coerceError, ExitCode, SetupError } from '@shortlist/config';
 import type { GateAudit, ScoreOverrides, ScoreParams } from '@shortlist/scoring';
 import { LocalObjectStore, ObjectTooLargeError } from '@shortlist/storage';
-import { ArgumentError } from '../arguments';
+import { ArgumentError, realPath } from '../arguments';
 import { jobTitle } from './job-title';
 
 export interface ScreeningOptions {
@@ -177,8 +177,11 @@ async function sha256Of(path: string): Promise<string> {
  */
 export async function screenFolder(options: ScreeningOptions): Promise<ScreeningReport> {
   const listed = await listFiles(options.resumes);
-  // The job description inside the resumes folder is no candidate (it would rank itself first, at 1.000).
-  const files = listed.filter((file) => resolve(file) !== resolve(options.job));
+  // The job description inside the resumes folder, by any path or link, is no candidate (it would rank itself
+  // first, at 1.000).
+  const job = await realPath(options.job);
+  const files: string[] = [];
+  for (const file of listed) if ((await realPath(file)) !== job) files.push(file);
   if (files.length === 0)
     throw new ArgumentError(
       `--resumes ${options.resumes}: no resume files in it${listed.length > 0 ? ' besides the job description' : ''}`,
