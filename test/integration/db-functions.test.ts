@@ -147,6 +147,16 @@ describe('SQL functions: one current definition, in libs/db/sql/functions.sql', 
       params: { threshold: 1 },
     });
     expect(ranked.map((r) => r.documentId)).toEqual(expectedRanking(fixture, 1).map((e) => e.documentId));
+    // Penalty 0 at threshold 1: every score is 0, and the order is by meaning (semantic), not by document id.
+    const zeroes = await new RankingRepository(database.db).rankApplicants(posting, {
+      params: { threshold: 1, penalty: 0 },
+    });
+    expect(zeroes.every((r) => r.final === 0)).toBe(true);
+    expect(zeroes.map((r) => r.documentId)).toEqual(
+      expectedRanking(fixture, 1, 1.2, 0).map((e) => e.documentId),
+    );
+    const semantics = zeroes.map((r) => r.semantic);
+    expect(semantics).toEqual([...semantics].sort((a, b) => b - a));
   });
 });
 

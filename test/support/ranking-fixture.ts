@@ -111,6 +111,11 @@ export function expectedRanking(f: Fixture, threshold = 0.5, boost = 1.2, penalt
       return { documentId: r.id, semantic, domain, unclipped, final: Math.min(100, Math.max(0, unclipped)) };
     })
     .sort(
-      (a, b) => b.final - a.final || b.unclipped - a.unclipped || a.documentId.localeCompare(b.documentId),
+      (a, b) =>
+        b.final - a.final ||
+        b.unclipped - a.unclipped ||
+        b.semantic - a.semantic ||
+        b.domain - a.domain ||
+        a.documentId.localeCompare(b.documentId),
     );
 }

@@ -128,7 +128,7 @@ BEGIN
   v_penalty := coalesce(p_penalty, (v_posting.params->>'penalty')::float8, 0.6);
   v_hard_gate := coalesce(p_hard_gate, (v_posting.params->>'hardGate')::boolean, false);
   RETURN QUERY
-    SELECT row_number() OVER (ORDER BY h.unclipped DESC, h.document_id),
+    SELECT row_number() OVER (ORDER BY h.unclipped DESC, h.semantic DESC, h.domain DESC, h.document_id),
            h.document_id, least(greatest(h.unclipped, 0), 100), h.unclipped, h.semantic, h.domain,
            h.domain > v_threshold
     FROM (
@@ -146,7 +146,7 @@ BEGIN
       ) s
       WHERE s.domain > v_threshold OR NOT v_hard_gate
     ) h
-    ORDER BY h.unclipped DESC, h.document_id;
+    ORDER BY h.unclipped DESC, h.semantic DESC, h.domain DESC, h.document_id;
 END
 $$;
 COMMENT ON FUNCTION shortlist_rank_applicants(uuid, float8, float8, float8, boolean, uuid, uuid) IS
@@ -224,7 +224,7 @@ BEGIN
              shortlist_unclipped_score(s.semantic, s.domain, $6, $7, $8) AS unclipped
       FROM scored s
     )
-    SELECT row_number() OVER (ORDER BY h.unclipped DESC, h.document_id),
+    SELECT row_number() OVER (ORDER BY h.unclipped DESC, h.semantic DESC, h.domain DESC, h.document_id),
            h.document_id, least(greatest(h.unclipped, 0), 100), h.unclipped, h.semantic, h.domain, h.same_domain
     FROM hybrid h
     WHERE h.same_domain OR NOT $9

@@ -49,6 +49,22 @@ describe('rankCandidates', () => {
     ]);
   });
 
+  it('ranks equal scores by meaning: with penalty 0 every penalised candidate scores 0, the closest first', () => {
+    const ranked = rankCandidates(
+      [
+        { documentId: 'a', semantic: 0.7, domain: 0.2 },
+        { documentId: 'b', semantic: 0.99, domain: 0.1 },
+        { documentId: 'c', semantic: 0.99, domain: 0.3 },
+      ],
+      { ...DEFAULT_PARAMS, penalty: 0 },
+    );
+    expect(ranked.map((r) => [r.documentId, r.final])).toEqual([
+      ['c', 0],
+      ['b', 0],
+      ['a', 0],
+    ]);
+  });
+
   it('excludes out-of-domain candidates under the hard gate', () => {
     const ranked = rankCandidates(
       [

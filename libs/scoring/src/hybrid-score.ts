@@ -76,8 +76,9 @@ export interface Candidate {
 export type Ranked = Scored & { rank: number; documentId: string };
 
 /**
- * Candidates in rank order: final, then unclipped (both descending), then document id (so equal scores still
- * give one reproducible order). The hard gate drops out-of-domain candidates.
+ * Candidates in rank order: final, then unclipped, then semantic, then domain similarity (all descending: among
+ * equal scores, the closer in meaning first — with --penalty 0 every penalised score is 0), then document id (so
+ * equal scores still give one order). The hard gate drops out-of-domain candidates. The ranking SQL orders alike.
  */
 export function rankCandidates(candidates: Candidate[], params: ScoreParams = DEFAULT_PARAMS): Ranked[] {
   return candidates
@@ -87,6 +88,8 @@ export function rankCandidates(candidates: Candidate[], params: ScoreParams = DE
       (a, b) =>
         b.final - a.final ||
         b.unclipped - a.unclipped ||
+        b.semantic - a.semantic ||
+        b.domain - a.domain ||
         (a.documentId < b.documentId ? -1 : a.documentId > b.documentId ? 1 : 0),
     )
     .map((c, i) => ({ rank: i + 1, ...c }));
