@@ -25,6 +25,19 @@ describe('gateDecision', () => {
     });
   });
 
+  it('prints the numbers with the digits that show the decision, and the threshold as given', () => {
+    const explain = (domain: number, threshold: number) => {
+      const params = { ...DEFAULT_PARAMS, threshold };
+      return gateDecision(scored(0.8, domain, params), params).explanation.replace(/:.*/, '');
+    };
+    expect(explain(0.5004, 0.5)).toBe('domain 0.5004 > threshold 0.50');
+    expect(explain(0.4996, 0.5)).toBe('domain 0.4996 ≤ threshold 0.50');
+    expect(explain(0.9912, 0.991)).toBe('domain 0.9912 > threshold 0.991');
+    expect(explain(0.9906, 0.991)).toBe('domain 0.9906 ≤ threshold 0.991');
+    expect(explain(0.991, 0.991)).toBe('domain 0.991 ≤ threshold 0.991');
+    expect(explain(0.62, 0.5)).toBe('domain 0.62 > threshold 0.50');
+  });
+
   it('names the hard gate, and clipping at 0', () => {
     const params = { ...DEFAULT_PARAMS, hardGate: true };
     expect(gateDecision(scored(-0.2, 0.1, params), params).explanation).toBe(

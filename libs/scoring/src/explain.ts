@@ -54,6 +54,25 @@ export interface GateAudit {
 
 const two = (n: number) => n.toFixed(2);
 
+/** A threshold as the user gave it: two decimals, or all of its own when it has more (0.991 is not 0.99). */
+const asGiven = (threshold: number) =>
+  Number(threshold.toFixed(2)) === threshold ? two(threshold) : String(threshold);
+
+/**
+ * A domain similarity beside the threshold, with as many decimals as the threshold shows at least, and more when
+ * it takes more for the printed numbers to say what the gate decided: 0.5004 against 0.5 is "0.5004 > 0.50",
+ * never "0.50 > 0.50".
+ */
+function beside(domain: number, threshold: number): string {
+  const above = domain > threshold;
+  for (let decimals = asGiven(threshold).split('.')[1]?.length ?? 2; decimals < 12; decimals++) {
+    const shown = Number(domain.toFixed(decimals));
+    if (shown === threshold ? domain === threshold : shown > threshold === above)
+      return domain.toFixed(decimals);
+  }
+  return String(domain);
+}
+
 /** The gate's decision for one scored candidate, in numbers and words. */
 export function gateDecision(score: GatedScore, params: ScoreParams): GateDecision {
   const factor = score.sameDomain ? params.boost : params.penalty;
@@ -70,7 +89,7 @@ export function gateDecision(score: GatedScore, params: ScoreParams): GateDecisi
     threshold: params.threshold,
     factor,
     clipped,
-    explanation: `domain ${two(score.domain)} ${comparison} threshold ${two(params.threshold)}: ${effect}${clip}`,
+    explanation: `domain ${beside(score.domain, params.threshold)} ${comparison} threshold ${asGiven(params.threshold)}: ${effect}${clip}`,
   };
 }
 
