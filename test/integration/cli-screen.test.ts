@@ -429,14 +429,23 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     expect(reportSchema.parse(JSON.parse(result.stdout)).results.map((r) => r.file)).toEqual(['link.txt']);
   });
 
-  it('prints control characters of a file name escaped, never to the terminal', () => {
+  it('prints control and bidirectional characters of file names escaped, never to the terminal', () => {
     const odd = join(work, 'odd-names');
     mkdirSync(odd);
     copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(odd, 'clear\x1b[2Jscreen\n.txt'));
-    const result = runCli(screenArgs(odd, join(work, 'd11')), ENV);
+    // Read right to left from the override on, it would show as cv-txt.pdf.
+    writeFileSync(join(odd, 'cv-\u202efdp.txt'), 'Data engineer: Kafka, Spark and PostgreSQL.');
+    // A job description whose name sets the terminal's title, inside the folder: named when left out.
+    const oddJob = join(odd, 'job\x1b]0;pwned\x07.txt');
+    copyFileSync(job, oddJob);
+    const result = runCli(screenArgs(odd, join(work, 'd11'), [], oddJob), ENV);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('clear\\x1b[2Jscreen\\x0a.txt');
-    expect(result.stdout).not.toContain('\x1b');
+    expect(result.stdout).toContain('cv-\\u202efdp.txt');
+    expect(result.stderr).toContain('job\\x1b]0;pwned\\x07.txt lies in the folder');
+    for (const output of [result.stdout, result.stderr]) {
+      expect(['\x1b', '\x07', '\u202e'].filter((c) => output.includes(c))).toEqual([]);
+    }
   });
 
   it('says where the candidates to review went under the hard gate', () => {

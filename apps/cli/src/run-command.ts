@@ -1,3 +1,4 @@
+import { printableLines } from './printable';
 import { describeFailure } from '@shortlist/config';
 import { clearEarlyNotice } from './early-notice';
 
@@ -14,7 +15,7 @@ export function runCommand<A extends unknown[]>(
     } catch (error) {
       const { code, message } = describeFailure(error);
       clearEarlyNotice();
-      process.stderr.write(`shortlist: ${message}\n`);
+      process.stderr.write(`shortlist: ${printableLines(message)}\n`);
       process.exitCode = code;
     }
   };

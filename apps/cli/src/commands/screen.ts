@@ -11,14 +11,8 @@ import { clearEarlyNotice } from '../early-notice';
 import { ArgumentError, checkDataFolder, checkOutputFile, decimal, integerIn, statOf } from '../arguments';
 import { runCommand } from '../run-command';
 import { screenFolder, type ScreeningReport } from '../screen/embedded-screening';
-import {
-  FORMATS,
-  RANDOM_MODELS_WARNING,
-  printable,
-  render,
-  usesRandomModels,
-  type Format,
-} from '../screen/render';
+import { printable, printableLines } from '../printable';
+import { FORMATS, RANDOM_MODELS_WARNING, render, usesRandomModels, type Format } from '../screen/render';
 
 export interface ScreenArguments {
   job: string;
@@ -159,9 +153,9 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
   const status = (message: string) => {
     clearEarlyNotice();
     if (bars) {
-      process.stderr.write(`\r\x1b[2Kshortlist: ${message}…`);
+      process.stderr.write(`\r\x1b[2Kshortlist: ${printable(message)}…`);
       statusShown = true;
-    } else process.stderr.write(`shortlist: ${message}\n`);
+    } else process.stderr.write(`shortlist: ${printableLines(message)}\n`);
   };
   const clearStatus = () => {
     if (statusShown) process.stderr.write('\r\x1b[2K');
@@ -241,7 +235,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     bars?.stop();
     process.removeListener('SIGINT', interrupt);
   }
-  for (const warning of warnings) process.stderr.write(`shortlist: ${warning}\n`);
+  for (const warning of warnings) process.stderr.write(`shortlist: ${printableLines(warning)}\n`);
   if (report.interrupted) {
     process.stderr.write(
       'shortlist: interrupted; what was finished is kept in the data directory: run the same command to resume\n',
@@ -249,7 +243,7 @@ export async function runScreen(args: ScreenArguments): Promise<void> {
     process.exitCode = ExitCode.interrupted;
     return;
   }
-  process.stderr.write(`shortlist: ${processedLine(report, args.dataDir)}\n`);
+  process.stderr.write(`shortlist: ${printableLines(processedLine(report, args.dataDir))}\n`);
   const output = render(report, args.format);
   if (args.out) await writeFile(args.out, output);
   else process.stdout.write(output);

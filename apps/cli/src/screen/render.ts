@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { reasonText, screeningCsv } from '@shortlist/scoring';
 import type { DocumentDomain } from '@shortlist/db';
 import type { ScreenedFile, ScreeningReport } from './embedded-screening';
+import { printable } from '../printable';
 
 export const FORMATS = ['table', 'csv', 'json', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -47,11 +48,6 @@ function auditLine(report: ScreeningReport): string {
 const reviewedHow = (p: ScreeningReport['params']) =>
   p.hardGate ? 'removed by the hard gate: run without --hard-gate to see them' : 'penalised';
 
-/** Control characters (a file named with an escape sequence or a newline) shown as `\x1b`, not sent to the terminal. */
-export const printable = (text: string) =>
-  // eslint-disable-next-line no-control-regex
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /**
@@ -86,7 +82,7 @@ function table(report: ScreeningReport): string {
     ];
   });
   return [
-    `${report.posting.title}: ${rankedLine(report)}${posting ? `; the posting's domain: ${labelCell(posting)}` : ''}`,
+    `${printable(report.posting.title)}: ${rankedLine(report)}${posting ? `; the posting's domain: ${labelCell(posting)}` : ''}`,
     ...(report.audit ? [auditLine(report)] : []),
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
@@ -198,8 +194,8 @@ const TRUNCATED = 'longer than EMBED_MAX_DOCUMENT_TOKENS: ranked on its first to
 
 function row(r: ScreenedFile): string {
   const link = r.path
-    ? `<a href="${escapeHtml(pathToFileURL(r.path).href)}" target="_blank" rel="noopener">${escapeHtml(r.file)}</a>`
-    : escapeHtml(r.file);
+    ? `<a href="${escapeHtml(pathToFileURL(r.path).href)}" target="_blank" rel="noopener">${escapeHtml(printable(r.file))}</a>`
+    : escapeHtml(printable(r.file));
   const evidence = r.evidence?.length
     ? `<details><summary>${r.evidence.length} passage${r.evidence.length === 1 ? '' : 's'}</summary><ol>${r.evidence
         .map((e) => `<li><span class="sim">${fixed(e.similarity, 3)}</span> ${escapeHtml(e.text)}</li>`)
@@ -266,7 +262,7 @@ ${
 
 /** One self-contained HTML file: what was screened, how to read it, the ranking, the audit, what was skipped. */
 function html(report: ScreeningReport): string {
-  const title = escapeHtml(report.posting.title);
+  const title = escapeHtml(printable(report.posting.title));
   const date = new Date(report.date);
   const when = `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 16)} UTC`;
   const p = report.params;
@@ -277,7 +273,7 @@ function html(report: ScreeningReport): string {
     ? `<section id="skipped"><h2>Skipped files (${report.skipped.length})</h2><ul>${report.skipped
         .map(
           (s) =>
-            `<li><strong>${escapeHtml(s.file)}</strong>: ${escapeHtml(reasonText(s.reason))} <span class="muted">(${escapeHtml(s.reason)})</span></li>`,
+            `<li><strong>${escapeHtml(printable(s.file))}</strong>: ${escapeHtml(reasonText(s.reason))} <span class="muted">(${escapeHtml(s.reason)})</span></li>`,
         )
         .join('')}</ul></section>`
     : '';
