@@ -7,6 +7,7 @@ import {
   RankingRepository,
   ScreeningRepository,
   TenantRepository,
+  WebhookRepository,
   migrate,
   openPglite,
   queryRows,
@@ -274,11 +275,38 @@ describe('schema and analyst SQL on PostgreSQL', () => {
     expect(await screenings().countResults(fixture.tenantId, runs[0]!.id)).toBe(0);
     expect(await screenings().countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
 
-    // Deleting the posting cascades to its runs, and from them to their results (rolled back: later tests use it).
+    // Deleting the posting cascades to its runs, and from them to their results (rolled back: later tests use it);
+    // a run that had not finished is heard of as screening.failed (posting_erased), a finished one is not.
     const rollback = new Error('rollback');
+    const unfinished = await newRun();
     await expect(
       db.transaction(async (tx) => {
+        const endpoint = await new WebhookRepository(tx).createEndpoint(
+          fixture.tenantId,
+          'https://example.com/h',
+          ['screening.failed'],
+        );
         await tx.delete(schema.postings).where(sql`id = ${fixture.postingId}`);
+        const events = await queryRows<{ type: string; data: Record<string, unknown> }>(
+          tx,
+          sql`SELECT type, data FROM webhook_events WHERE endpoint_id = ${endpoint.id}`,
+        );
+        // Every unfinished run of the posting (earlier tests left some) is heard of; the finished ones are not.
+        const byRun = new Map(events.map((e) => [e.data.runId, e]));
+        expect(byRun.get(unfinished.id)).toEqual({
+          type: 'screening.failed',
+          data: {
+            runId: unfinished.id,
+            postingId: fixture.postingId,
+            status: 'failed',
+            trigger: 'api',
+            failureReason: 'posting_erased',
+          },
+        });
+        expect(byRun.has(runs[1]!.id)).toBe(false);
+        expect(
+          events.every((e) => e.type === 'screening.failed' && e.data.failureReason === 'posting_erased'),
+        ).toBe(true);
         const [left] = await queryRows<{ n: number }>(
           tx,
           sql`SELECT count(*)::int AS n FROM screening_results WHERE run_id = ${runs[1]!.id}`,
@@ -288,6 +316,7 @@ describe('schema and analyst SQL on PostgreSQL', () => {
       }),
     ).rejects.toBe(rollback);
     expect(await screenings().countResults(fixture.tenantId, runs[1]!.id)).toBe(fixture.resumes.length);
+    await db.delete(schema.screeningRuns).where(sql`id = ${unfinished.id}`);
   });
 
   describe('an erasure racing a screening run leaves none of the erased document’s results', () => {

@@ -443,3 +443,23 @@ AFTER UPDATE OF status ON screening_runs
 FOR EACH ROW
 WHEN (OLD.status IS DISTINCT FROM NEW.status AND NEW.status IN ('completed', 'failed'))
 EXECUTE FUNCTION shortlist_webhook_screening_event();
+CREATE OR REPLACE FUNCTION shortlist_webhook_screening_erased_event() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO webhook_events (tenant_id, endpoint_id, type, data)
+  SELECT OLD.tenant_id, e.id, 'screening.failed',
+         jsonb_build_object('runId', OLD.id, 'postingId', OLD.posting_id, 'status', 'failed',
+                            'trigger', OLD.trigger, 'failureReason', 'posting_erased')
+  FROM webhook_endpoints e
+  WHERE e.tenant_id = OLD.tenant_id AND e.enabled AND 'screening.failed' = ANY (e.events);
+  RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION shortlist_webhook_screening_erased_event() IS
+  'Trigger: a run deleted before it finished (its posting, or the posting''s document, erased) records a '
+  'screening.failed event (failureReason posting_erased): a client waiting for the run hears that it ended.';
+CREATE OR REPLACE TRIGGER screening_runs_erased_webhook_events
+AFTER DELETE ON screening_runs
+FOR EACH ROW
+WHEN (OLD.status NOT IN ('completed', 'failed'))
+EXECUTE FUNCTION shortlist_webhook_screening_erased_event();
