@@ -205,6 +205,14 @@ describe('the OpenAPI document is the contract', () => {
     expect(await xml.json()).toMatchObject({ error: 'unsupported_media_type' });
     const broken = await send('POST', `/v1/documents/${id}/retry`, 'application/json', '{"half":');
     expect(broken.status).toBe(400);
+    // A path that is not valid percent-encoding: the same error shape as every answer.
+    const badPath = await fetch(`${stack.base}/v1/documents/%ff`, {
+      headers: { authorization: `Bearer ${stack.keys.acme}` },
+    });
+    expect({ status: badPath.status, body: await badPath.json() }).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', message: expect.stringMatching(/^the request's path: /) as string },
+    });
     // A string PostgreSQL cannot store, anywhere in any body: 400 naming it, before the route runs.
     for (const [path, body, named] of [
       ['/v1/webhooks', '{"url":"https://example.com/\\u0000","events":["document.ready"]}', 'body.url'],

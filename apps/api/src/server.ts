@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { PassThrough } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { coerceError, type Config } from '@shortlist/config';
 import { checkDatabase, type DatabaseHandle } from '@shortlist/db';
@@ -180,6 +180,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // JSON batches of up to 10,000 documents; uploads stream through multipart and are capped per file.
     bodyLimit: 64 * 1024 * 1024,
     schemaController: { compilersFactory: { buildValidator: strictBodyValidator } },
+    // A path that is not valid percent-encoding (`/v1/documents/%ff`) is answered before routing: in the error
+    // shape of every other answer.
+    frameworkErrors: (error, _request, reply) =>
+      void (reply as FastifyReply)
+        .code(400)
+        .send({ error: 'invalid_request', message: `the request's path: ${error.message}` }),
   });
   const queues = new JobQueues(options.redis, options.redisPrefix);
   app.addHook('onClose', () => queues.close());
