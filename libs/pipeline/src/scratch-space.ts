@@ -5,7 +5,9 @@ import { ExtractionAbortedError } from '@shortlist/extract';
 
 /**
  * Where extractions write a document's bytes: a folder per process under the temporary folder (TMPDIR), so that
- * what a killed process left behind — a resume's bytes — can be told from what a running one holds.
+ * what a killed process left behind — a resume's bytes — can be told from what a running one holds. Process ids
+ * are those this process sees: processes that share a TMPDIR must share a process namespace (a container's own
+ * /tmp, as the Kubernetes manifests give each worker pod, does).
  */
 export const scratchRoot = () => join(tmpdir(), 'shortlist-extract');
 
