@@ -448,6 +448,21 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     }
   });
 
+  it('names a file whose name is not UTF-8 as skipped for that, and ranks the rest', () => {
+    const latin1 = join(work, 'latin1-names');
+    mkdirSync(latin1);
+    copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(latin1, 'plain.txt'));
+    // `café.txt` as an older system writes it: é as the one byte 0xe9, not UTF-8.
+    writeFileSync(
+      Buffer.concat([Buffer.from(`${latin1}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]),
+      'SQL',
+    );
+    const result = runCli(screenArgs(latin1, join(work, 'd16'), ['--format', 'json']), ENV);
+    expect(result.status).toBe(1); // a file was skipped
+    expect(reportSchema.parse(JSON.parse(result.stdout)).results.map((r) => r.file)).toEqual(['plain.txt']);
+    expect(result.stderr).toContain('caf\ufffd.txt: name_not_utf8');
+  });
+
   it('says where the candidates to review went under the hard gate', () => {
     const result = screen(['--threshold', '0.99', '--hard-gate'], join(work, 'd5'));
     expect(result.stdout).toMatch(

@@ -153,6 +153,7 @@ const REASON_TEXT: Readonly<Record<string, string>> = {
   corrupt_file: 'the file is damaged and could not be opened',
   encrypted: 'the file is password-protected',
   too_large: 'the file is larger than the size limit',
+  name_not_utf8: 'the file name is not UTF-8 (an older system wrote it): rename the file to have it read',
   extract_timeout: 'reading the file took too long',
   extract_memory: 'reading the file needed too much memory',
   extract_crashed: 'the reader crashed on this file',

@@ -258,7 +258,13 @@ async function screenLocked(
       try {
         fileDocuments.set(file, await admit(file, 'resume'));
       } catch (error) {
-        const reason = error instanceof ObjectTooLargeError ? 'too_large' : coerceError(error).message;
+        const reason =
+          error instanceof ObjectTooLargeError
+            ? 'too_large'
+            : // A name that is not UTF-8 was listed with U+FFFD in it, a name no file has.
+              (error as NodeJS.ErrnoException).code === 'ENOENT' && file.includes('\ufffd')
+              ? 'name_not_utf8'
+              : coerceError(error).message;
         skipped.push({ file: relative(options.resumes, file), reason });
       }
     }
