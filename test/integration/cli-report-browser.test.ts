@@ -131,6 +131,13 @@ describe('the HTML report in a browser', () => {
     expect(down).toEqual([...up].reverse());
     await page.locator('#ranking th[data-key="rank"]').click();
     expect((await column('rank')).map(Number)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // Final, descending, after another order: equal finals (clipped at 100) keep the ranking's order.
+    const final = page.locator('#ranking th[data-key="final"]');
+    await header.click();
+    await final.click();
+    await final.click();
+    expect(await final.getAttribute('aria-sort')).toBe('descending');
+    expect((await column('rank')).map(Number)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
   it('expands the evidence of a candidate: passages of that resume, best first', async () => {

@@ -140,7 +140,7 @@ const COLUMNS: { key: string; title: string; help: string; numeric?: boolean }[]
     key: 'rank',
     title: 'Rank',
     numeric: true,
-    help: 'Order by final score; ties broken by the unclipped score.',
+    help: 'Order by final score; ties broken by the unclipped score, then by semantic and domain similarity.',
   },
   { key: 'file', title: 'Resume', help: 'The file, linked: click to open it.' },
   {
@@ -315,7 +315,8 @@ ${report.results.map(row).join('\n')}
 ${auditSection(report)}
 ${skipped}
 <script>
-// Click a column header to sort by it (again to reverse); cells sort by their data-v value, numbers as numbers.
+// Click a column header to sort by it (again to reverse); cells sort by their data-v value, numbers as numbers, and
+// equal values keep the ranking's order (reversed with the column).
 const NUMERIC = ${JSON.stringify(COLUMNS.filter((c) => c.numeric).map((c) => c.key))};
 document.querySelectorAll('#ranking td').forEach((td) => {
   if (NUMERIC.includes(document.querySelectorAll('#ranking th')[td.cellIndex].dataset.key)) td.classList.add('num');
@@ -327,7 +328,8 @@ document.querySelectorAll('#ranking th[aria-sort]').forEach((th) => th.addEventL
   th.setAttribute('aria-sort', up ? 'ascending' : 'descending');
   const numeric = NUMERIC.includes(th.dataset.key);
   const key = (tr) => { const v = tr.children[th.cellIndex].dataset.v; return numeric ? Number(v) : v; };
-  [...body.rows].sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (up ? 1 : -1)).forEach((tr) => body.appendChild(tr));
+  const rank = (tr) => Number(tr.children[0].dataset.v);
+  [...body.rows].sort((a, b) => ((key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) || rank(b) - rank(a)) * (up ? 1 : -1)).forEach((tr) => body.appendChild(tr));
 }));
 </script>
 </body></html>
