@@ -281,6 +281,28 @@ describe('pipeline stage handlers on PostgreSQL and S3', () => {
     expect(Number(await leftOf(embedded))).toBe(0);
   });
 
+  it("gives each resume its turn among its tenant's documents waiting to be read, and a job description none", async () => {
+    const payloads: { turn?: number; posting?: true }[] = [];
+    const intake = {
+      ...deps,
+      enqueue: (_name: string, payload: object) => (payloads.push(payload), Promise.resolve()),
+      maxDocumentBytes: deps.extract.maxDocumentBytes,
+    } as Parameters<typeof acceptDocument>[0];
+    const accept = (tenant: string, kind: 'resume' | 'posting', text: string) =>
+      acceptDocument(intake, tenant, { kind, body: Buffer.from(text), source: { type: 'upload' } });
+    for (const name of ['Ada', 'Grace', 'Edsger']) await accept(tenantId, 'resume', `${name}: a resume`);
+    await accept(tenantId, 'posting', 'A job description');
+    const other = (await new TenantRepository(database.db).ensure(`turns-${tenantCount}`)).tenantId;
+    await accept(other, 'resume', 'Barbara: a resume');
+    expect(payloads.map((p) => [p.turn, p.posting])).toEqual([
+      [undefined, undefined], // turn 0: nothing of its tenant waits before it
+      [1, undefined],
+      [2, undefined],
+      [undefined, true],
+      [undefined, undefined], // another tenant's first
+    ]);
+  });
+
   it('makes one original of the same bytes uploaded many times at once', async () => {
     const repository = new DocumentRepository(database.db);
     const results = await Promise.all(

@@ -156,6 +156,47 @@ describe('JobQueues', () => {
     }
   });
 
+  it("reads each tenant's n-th waiting resume beside the others' n-th: a bulk load holds up no other tenant", async () => {
+    const prefix = uniquePrefix();
+    const [connection, workerConnection] = [1, 2].map(() =>
+      createRedisConnection(url, { role: 'worker' }),
+    ) as [Redis, Redis];
+    const queues = new JobQueues(connection, prefix);
+    const [bulk, small] = [randomUUID(), randomUUID()];
+    const loaded = Array.from({ length: 6 }, () => randomUUID());
+    const few = [randomUUID(), randomUUID()];
+    const order: string[] = [];
+    try {
+      // The bulk load first, then the other tenant's two documents: turns as an intake gives them.
+      await queues.enqueueMany(
+        'extract',
+        loaded.map((id, turn) => documentJobOf({ tenantId: bulk, id, kind: 'resume' }, turn)),
+      );
+      await queues.enqueueMany(
+        'extract',
+        few.map((id, turn) => documentJobOf({ tenantId: small, id, kind: 'resume' }, turn)),
+      );
+      let allTaken: () => void = () => undefined;
+      const taken = new Promise<void>((resolve) => (allTaken = resolve));
+      const worker = new Worker(
+        'extract',
+        (job) => {
+          order.push((job.data as { documentId: string }).documentId);
+          if (order.length === loaded.length + few.length) allTaken();
+          return Promise.resolve();
+        },
+        { connection: workerConnection, prefix, concurrency: 1 },
+      );
+      await taken;
+      await worker.close();
+      expect(order).toEqual([loaded[0], few[0], loaded[1], few[1], ...loaded.slice(2)]);
+    } finally {
+      await queues.close();
+      await deletePrefix(connection, prefix);
+      [connection, workerConnection].forEach((c) => c.disconnect());
+    }
+  });
+
   it("adds a night's report once per day, even after the first one finished", async () => {
     const prefix = uniquePrefix();
     const [connection, workerConnection] = [1, 2].map(() =>

@@ -94,6 +94,7 @@ export async function registerDocuments(
   const created: string[] = [];
   const toExtract: { id: string; kind: string }[] = [];
   const duplicateKeys: string[] = [];
+  const waitingBefore = await documents.countWaiting(tenantId);
   try {
     const references = entries.flatMap((e, index) => ('source' in e ? [{ e, index }] : []));
     // References need no S3 call at all: one INSERT for all (10,000 in a few seconds).
@@ -139,8 +140,11 @@ export async function registerDocuments(
         ...named(entry),
       };
     }
+    // Each resume's turn among its tenant's documents waiting to be read (jobOptionsOf: the tenant's n-th waits
+    // beside the other tenants' n-th, not behind their whole backlog).
+    let turn = waitingBefore;
     const payloads = [...new Map(toExtract.map((d) => [d.id, d])).values()].map((d) =>
-      documentJobOf({ tenantId, id: d.id, kind: d.kind }),
+      documentJobOf({ tenantId, id: d.id, kind: d.kind }, d.kind === 'posting' ? undefined : turn++),
     );
     if (deps.enqueueMany) await deps.enqueueMany('extract', payloads);
     else for (const payload of payloads) await deps.enqueue('extract', payload);

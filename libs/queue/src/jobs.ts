@@ -10,11 +10,15 @@ import { z } from 'zod';
  * its job exists. Payloads carry ids only, never document bodies.
  */
 const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
-/** A document's extraction or embedding; `posting`: a job description, which screenings wait for (below). */
+/**
+ * A document's extraction or embedding; `posting`: a job description, which screenings wait for (below); `turn`:
+ * how many of its tenant's documents were waiting to be read before it (below).
+ */
 const documentJob = z.object({
   tenantId: z.uuid(),
   documentId: z.uuid(),
   posting: z.literal(true).optional(),
+  turn: z.number().int().nonnegative().optional(),
 });
 const runJob = z.object({ tenantId: z.uuid(), runId: z.uuid() });
 
@@ -43,11 +47,15 @@ const JOB_PAYLOADS = {
 
 export type JobName = keyof typeof JOB_PAYLOADS;
 
-/** The payload of a document's extract or embed job, marked when the document is a job description. */
-export const documentJobOf = (document: { tenantId: string; id: string; kind: string }) => ({
+/**
+ * The payload of a document's extract or embed job, marked when the document is a job description; `turn`: how
+ * many of its tenant's documents wait to be read before it (an intake knows).
+ */
+export const documentJobOf = (document: { tenantId: string; id: string; kind: string }, turn?: number) => ({
   tenantId: document.tenantId,
   documentId: document.id,
   ...(document.kind === 'posting' ? { posting: true as const } : {}),
+  ...(turn ? { turn } : {}),
 });
 export type JobPayload<N extends JobName> = z.infer<(typeof JOB_PAYLOADS)[N]>;
 export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
@@ -90,6 +98,9 @@ const JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
+/** BullMQ's highest priority is 2^21; turns beyond this share the last one (still in their order). */
+const MAX_TURN = 2_000_000;
+
 /**
  * The options of a job. A night's report stays a week once done: its id is the day, so a second nightly run the
  * same day (`rescore --now` twice, two schedulers) adds nothing, and the night is reported once (it was reported
@@ -97,11 +108,18 @@ const JOB_OPTIONS: JobsOptions = {
  *
  * A resume's extraction and embedding take a priority, a job description's none: BullMQ takes jobs without one
  * first, so a posting created during a bulk load of resumes is read in seconds, not after the whole backlog (its
- * screening, which waits for it, failed `posting_not_ready` behind 1,000 resumes). Resumes keep their order.
+ * screening, which waits for it, failed `posting_not_ready` behind 1,000 resumes).
+ *
+ * Among resumes, the priority is 1 + the job's `turn` (lower first; equal ones in the order they came): each
+ * tenant's n-th waiting document is read beside the other tenants' n-th, so one tenant's bulk load does not hold up
+ * another's few documents (10,000 references of one tenant delayed another's one document two minutes). A tenant's
+ * own documents keep their order.
  */
 export function jobOptionsOf<N extends JobName>(name: N, payload: JobPayload<N>): JobsOptions {
   if (name === 'nightlyReport') return { ...JOB_OPTIONS, removeOnComplete: { age: 7 * 24 * 3600 } };
-  if ((name === 'extract' || name === 'embed') && !('posting' in payload && payload.posting))
-    return { ...JOB_OPTIONS, priority: 1 };
+  if ((name === 'extract' || name === 'embed') && !('posting' in payload && payload.posting)) {
+    const turn = 'turn' in payload ? (payload.turn ?? 0) : 0;
+    return { ...JOB_OPTIONS, priority: 1 + Math.min(turn, MAX_TURN) };
+  }
   return JOB_OPTIONS;
 }

@@ -135,6 +135,17 @@ export class DocumentRepository {
     }
   }
 
+  /** How many of the tenant's documents wait to be read (queued originals). */
+  async countWaiting(tenantId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(documents)
+      .where(
+        and(eq(documents.tenantId, tenantId), eq(documents.status, 'queued'), isNull(documents.duplicateOf)),
+      );
+    return row?.n ?? 0;
+  }
+
   /** The tenant's original of this kind with these bytes: the same bytes as another kind are another document. */
   async findOriginalBySha256(
     tenantId: string,
