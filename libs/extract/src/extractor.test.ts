@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childProcesses } from '../../../test/support/processes';
 import { IN_PROCESS_TEXT_BYTES, extractFile, type ExtractLimits } from './extractor';
 import { ExtractionError } from './errors';
 
@@ -94,6 +95,21 @@ describe('extractFile', () => {
     const error = await failure(join(bad, 'bomb.docx'));
     expect(error.reason).toBe('too_large');
     expect(error.message).toMatch(/refused before inflating/);
+  });
+
+  it('starts a parser that crashed once more: the document is read, not failed as extract_crashed', async () => {
+    const reading = extractFile(join(docs, 'resume.pdf'), limits);
+    // The first parser, killed for real as soon as it exists (before it can have answered).
+    let killed: number | undefined;
+    while (killed === undefined) {
+      const parser = childProcesses(process.pid).find((c) => c.command.includes('extract-child'));
+      if (parser) {
+        process.kill(parser.pid, 'SIGKILL');
+        killed = parser.pid;
+      } else await new Promise((resolve) => setImmediate(resolve));
+    }
+    const { text } = await reading;
+    expect(text).toContain('Ada Lovelace - Senior Data Engineer');
   });
 
   it('kills a parser that runs past the wall clock', async () => {

@@ -52,7 +52,7 @@ export async function extractFile(
   const text =
     format === 'text' && size <= IN_PROCESS_TEXT_BYTES
       ? normaliseText(decodeText(await readFile(path)))
-      : await runChild(
+      : await runChildTwiceIfCrashed(
           { path, format, maxInflatedBytes: limits.maxInflatedBytes ?? DEFAULT_ZIP_LIMITS.maxInflatedBytes },
           limits,
           signal,
@@ -71,6 +71,25 @@ function childScript(): { script: string; execArgv: string[] } {
   const bundled = join(__dirname, 'extract-child.js');
   if (existsSync(bundled)) return { script: bundled, execArgv: [] };
   return { script: join(__dirname, 'extract-child.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+/**
+ * A parser that crashed — died with no answer and no verdict of ours: killed from outside, or started on a machine
+ * short of memory or processes — is started once more: a document is extract_crashed only when it crashes the
+ * parser twice (a busy machine failed good files as extract_crashed). Timeouts, memory and refusals are final.
+ */
+async function runChildTwiceIfCrashed(
+  request: ChildRequest,
+  limits: ExtractLimits,
+  signal?: AbortSignal,
+): Promise<string> {
+  try {
+    return await runChild(request, limits, signal);
+  } catch (error) {
+    if (!(error instanceof ExtractionError) || error.reason !== 'extract_crashed' || signal?.aborted)
+      throw error;
+    return runChild(request, limits, signal);
+  }
 }
 
 function runChild(request: ChildRequest, limits: ExtractLimits, signal?: AbortSignal): Promise<string> {
