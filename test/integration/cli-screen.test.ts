@@ -151,22 +151,7 @@ describe('shortlist screen (embedded: PGlite, local files, no services)', () => 
     copyFileSync(join(fixtures, 'docs', 'resume.txt'), join(folder, 'resume.txt'));
     copyFileSync(join(fixtures, 'bad', 'hang.pdf'), join(folder, 'hang.pdf'));
     const run = () =>
-      runCli(
-        [
-          'screen',
-          '--job',
-          job,
-          '--resumes',
-          folder,
-          '--models',
-          MODELS,
-          '--data-dir',
-          dataDir,
-          '--format',
-          'json',
-        ],
-        { ...ENV, EXTRACT_TIMEOUT_MS: '1000' },
-      );
+      runCli(screenArgs(folder, dataDir, ['--format', 'json']), { ...ENV, EXTRACT_TIMEOUT_MS: '1000' });
     for (const extracted of [3, 1]) {
       const result = run();
       const { skipped } = JSON.parse(result.stdout) as { skipped: { file: string; reason: string }[] };

@@ -118,55 +118,60 @@ describe('Redis for the queues', () => {
 });
 
 describe('JobQueues', () => {
-  it('reads a job description before the resumes queued ahead of it, and the resumes in their order', async () => {
+  /**
+   * The order in which one worker, taking one job at a time and started once all of them wait, takes the extract
+   * jobs that `enqueue` queues (on a prefix of its own): the queue's order.
+   */
+  async function extractOrder(enqueue: (queues: JobQueues) => Promise<number>): Promise<string[]> {
     const prefix = uniquePrefix();
     const [connection, workerConnection] = [1, 2].map(() =>
       createRedisConnection(url, { role: 'worker' }),
     ) as [Redis, Redis];
     const queues = new JobQueues(connection, prefix);
-    const tenantId = randomUUID();
-    const resumes = Array.from({ length: 5 }, () => randomUUID());
-    const posting = randomUUID();
     const order: string[] = [];
     try {
-      await queues.enqueueMany(
-        'extract',
-        resumes.map((id) => documentJobOf({ tenantId, id, kind: 'resume' })),
-      );
-      await queues.enqueue('extract', documentJobOf({ tenantId, id: posting, kind: 'posting' }));
-      // One worker, one job at a time, started once all six wait: the order it takes them in is the queue's.
+      const count = await enqueue(queues);
       let allTaken: () => void = () => undefined;
       const taken = new Promise<void>((resolve) => (allTaken = resolve));
       const worker = new Worker(
         'extract',
         (job) => {
           order.push((job.data as { documentId: string }).documentId);
-          if (order.length === 6) allTaken();
+          if (order.length === count) allTaken();
           return Promise.resolve();
         },
         { connection: workerConnection, prefix, concurrency: 1 },
       );
       await taken;
       await worker.close();
-      expect(order).toEqual([posting, ...resumes]);
+      return order;
     } finally {
       await queues.close();
       await deletePrefix(connection, prefix);
       [connection, workerConnection].forEach((c) => c.disconnect());
     }
+  }
+
+  it('reads a job description before the resumes queued ahead of it, and the resumes in their order', async () => {
+    const tenantId = randomUUID();
+    const resumes = Array.from({ length: 5 }, () => randomUUID());
+    const posting = randomUUID();
+    const order = await extractOrder(async (queues) => {
+      await queues.enqueueMany(
+        'extract',
+        resumes.map((id) => documentJobOf({ tenantId, id, kind: 'resume' })),
+      );
+      await queues.enqueue('extract', documentJobOf({ tenantId, id: posting, kind: 'posting' }));
+      return resumes.length + 1;
+    });
+    expect(order).toEqual([posting, ...resumes]);
   });
 
   it("reads each tenant's n-th waiting resume beside the others' n-th: a bulk load holds up no other tenant", async () => {
-    const prefix = uniquePrefix();
-    const [connection, workerConnection] = [1, 2].map(() =>
-      createRedisConnection(url, { role: 'worker' }),
-    ) as [Redis, Redis];
-    const queues = new JobQueues(connection, prefix);
     const [bulk, small] = [randomUUID(), randomUUID()];
     const loaded = Array.from({ length: 6 }, () => randomUUID());
     const few = [randomUUID(), randomUUID()];
-    const order: string[] = [];
-    try {
+    const order = await extractOrder(async (queues) => {
       // The bulk load first, then the other tenant's two documents: turns as an intake gives them.
       await queues.enqueueMany(
         'extract',
@@ -176,25 +181,9 @@ describe('JobQueues', () => {
         'extract',
         few.map((id, turn) => documentJobOf({ tenantId: small, id, kind: 'resume' }, turn)),
       );
-      let allTaken: () => void = () => undefined;
-      const taken = new Promise<void>((resolve) => (allTaken = resolve));
-      const worker = new Worker(
-        'extract',
-        (job) => {
-          order.push((job.data as { documentId: string }).documentId);
-          if (order.length === loaded.length + few.length) allTaken();
-          return Promise.resolve();
-        },
-        { connection: workerConnection, prefix, concurrency: 1 },
-      );
-      await taken;
-      await worker.close();
-      expect(order).toEqual([loaded[0], few[0], loaded[1], few[1], ...loaded.slice(2)]);
-    } finally {
-      await queues.close();
-      await deletePrefix(connection, prefix);
-      [connection, workerConnection].forEach((c) => c.disconnect());
-    }
+      return loaded.length + few.length;
+    });
+    expect(order).toEqual([loaded[0], few[0], loaded[1], few[1], ...loaded.slice(2)]);
   });
 
   it("adds a night's report once per day, even after the first one finished", async () => {
